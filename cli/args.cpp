@@ -1,0 +1,159 @@
+#include "cli/args.hpp"
+
+#include "engine/duration.hpp"
+#include "engine/text.hpp"
+
+#include <functional>
+#include <map>
+#include <optional>
+
+namespace r1::cli {
+namespace {
+
+constexpr std::string_view main_help_text = R"(r1: deploy apps with their provider's own CLI, then prove them healthy.
+
+Usage:
+  r1 deploy [flags]        deploy an app (see r1 deploy --help)
+  r1 --help | --version
+
+Examples:
+  r1 deploy --app my-app --dry-run                  preview the fly.toml r1 would deploy
+  r1 deploy --app my-app --region fra               flyctl deploy, then GET https://my-app.fly.dev
+  r1 deploy --verify-only --health-url https://example.com/healthz --expected-body OK
+
+Exit codes: 0 healthy / preview shown, 1 health check failed, 2 usage or setup error,
+3 the provider CLI's deploy failed, 130 / 143 interrupted by SIGINT / SIGTERM.
+)";
+
+constexpr std::string_view deploy_help_text = R"(Usage: r1 deploy [flags]
+
+Deploys an app by running the provider's CLI (flyctl deploy), then GETs its health URL.
+
+Flags:
+  --provider NAME        provider (default fly; vercel, cloudflare, docker, kamal are not wired yet)
+  --app NAME             app name: lowercase letters, digits and dashes
+  --region CODE          primary region (default iad)
+  --image REF            deploy this image instead of building ./Dockerfile
+  --dir PATH             directory flyctl runs in (default: current directory)
+  --flyctl PATH          flyctl binary (default: flyctl, then fly, on $PATH)
+  --health-url URL       URL to GET after the deploy (default https://<app>.fly.dev)
+  --expected-body TEXT   the health response body must contain TEXT
+  --timeout DURATION     deadline for the whole health check, redirects included (default 15s)
+  --deploy-timeout DURATION
+                         deadline for flyctl deploy; flyctl is stopped past it (default 30m)
+  --ca-file PATH         extra CA certificate(s) to trust for the health check (PEM)
+  --dry-run              print the fly.toml preview only: no process, no network, no file
+  --verify-only          skip the deploy: only the health check (needs --health-url or --app)
+  -h, --help             this help
+
+Durations: 500ms, 15s, 2m, 1h30m. Credentials: flyctl reads FLY_API_TOKEN / FLY_ACCESS_TOKEN
+from the environment r1 passes on unchanged; r1 never reads, prints or stores them.
+)";
+
+std::string shown(std::string_view v) {
+    std::string s = engine::printable(v.substr(0, 64));
+    return v.size() > 64 ? s + "..." : s;
+}
+
+struct flag_spec {
+    bool takes_value;
+    std::function<std::optional<std::string>(command&, std::string_view)> apply;  // error or nullopt
+};
+
+std::optional<std::string> set_duration(std::chrono::milliseconds& out, std::string_view flag, std::string_view v) {
+    auto d = engine::parse_duration(v);
+    if (!d)
+        return "invalid " + std::string(flag) + " \"" + shown(v) +
+               "\": use a duration like 500ms, 15s, 2m or 1h30m (at most 168h)";
+    out = *d;
+    return std::nullopt;
+}
+
+const std::map<std::string_view, flag_spec>& deploy_flags() {
+    auto text = [](std::string deploy_config::*field) {
+        return [field](command& c, std::string_view v) -> std::optional<std::string> {
+            c.deploy.*field = std::string(v);
+            return std::nullopt;
+        };
+    };
+    static const std::map<std::string_view, flag_spec> flags{
+        {"--provider", {true, text(&deploy_config::provider)}},
+        {"--app", {true, text(&deploy_config::app)}},
+        {"--region", {true, text(&deploy_config::region)}},
+        {"--image", {true, text(&deploy_config::image)}},
+        {"--dir", {true, text(&deploy_config::dir)}},
+        {"--flyctl", {true, text(&deploy_config::flyctl)}},
+        {"--health-url", {true, text(&deploy_config::health_url)}},
+        {"--expected-body", {true, text(&deploy_config::expected_body)}},
+        {"--ca-file", {true, [](command& c, std::string_view v) -> std::optional<std::string> {
+                           c.ca_file = std::string(v);
+                           return std::nullopt;
+                       }}},
+        {"--timeout", {true, [](command& c, std::string_view v) {
+                           return set_duration(c.deploy.health_timeout, "--timeout", v);
+                       }}},
+        {"--deploy-timeout", {true, [](command& c, std::string_view v) {
+                                  return set_duration(c.deploy.deploy_timeout, "--deploy-timeout", v);
+                              }}},
+        {"--dry-run", {false, [](command& c, std::string_view) -> std::optional<std::string> {
+                           c.deploy.dry_run = true;
+                           return std::nullopt;
+                       }}},
+        {"--verify-only", {false, [](command& c, std::string_view) -> std::optional<std::string> {
+                               c.deploy.verify_only = true;
+                               return std::nullopt;
+                           }}},
+    };
+    return flags;
+}
+
+std::variant<command, usage_problem> parse_deploy(const std::vector<std::string_view>& args, std::size_t i) {
+    command cmd;
+    cmd.what = action::deploy;
+    const auto& flags = deploy_flags();
+    for (; i < args.size(); ++i) {
+        std::string_view arg = args[i];
+        if (arg == "-h" || arg == "--help") return command{.what = action::show_deploy_help};
+        std::string_view name = arg;
+        std::optional<std::string_view> value;
+        if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+            name = arg.substr(0, eq);
+            value = arg.substr(eq + 1);
+        }
+        auto it = flags.find(name);
+        if (it == flags.end()) {
+            if (!arg.starts_with("-"))
+                return usage_problem{"unexpected argument \"" + shown(arg) + "\" (flags only; see r1 deploy --help)"};
+            return usage_problem{"unknown flag " + shown(name) + " (see r1 deploy --help)"};
+        }
+        const auto& spec = it->second;
+        if (!spec.takes_value) {
+            if (value) return usage_problem{std::string(name) + " takes no value"};
+        } else if (!value) {
+            if (i + 1 >= args.size()) return usage_problem{std::string(name) + " needs a value"};
+            value = args[++i];
+        }
+        if (spec.takes_value && value->empty()) return usage_problem{std::string(name) + " needs a non-empty value"};
+        if (auto problem = spec.apply(cmd, value.value_or(""))) return usage_problem{*problem};
+    }
+    return cmd;
+}
+
+}  // namespace
+
+std::string_view main_help() { return main_help_text; }
+std::string_view deploy_help() { return deploy_help_text; }
+
+std::variant<command, usage_problem> parse_args(const std::vector<std::string_view>& args) {
+    for (auto a : args)
+        if (a.size() > max_argument_length)
+            return usage_problem{"an argument is longer than " + std::to_string(max_argument_length) + " bytes"};
+    if (args.empty()) return usage_problem{"no command given (try r1 --help)"};
+    auto first = args.front();
+    if (first == "-h" || first == "--help" || first == "help") return command{.what = action::show_help};
+    if (first == "--version" || first == "version") return command{.what = action::show_version};
+    if (first == "deploy") return parse_deploy(args, 1);
+    return usage_problem{"unknown command \"" + shown(first) + "\" (try r1 --help)"};
+}
+
+}  // namespace r1::cli

@@ -1,0 +1,32 @@
+#pragma once
+/// The health check r1 runs after a deploy and for --verify-only: GET, follow redirects, judge.
+#include "engine/error.hpp"
+#include "net/http_client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace r1::engine {
+
+inline constexpr int max_redirects = 10;
+
+struct health_config {
+    std::string url;            // absolute http(s) URL
+    std::string expected_body;  // substring the body must contain; empty: any non-empty body
+    std::chrono::steady_clock::time_point deadline;  // for the whole check, redirects included
+    std::string user_agent;
+};
+
+struct health_report {
+    boost::system::error_code ec;  // empty when healthy; else r1::error::{unhealthy,unavailable,timed_out,usage}
+    unsigned status = 0;           // last HTTP status seen, 0 if none
+    std::string line;              // "health check: ..." one line for the operator
+    bool healthy() const noexcept { return !ec; }
+};
+
+/// Healthy means: final status 200, a non-empty body, and expected_body found in it.
+boost::asio::awaitable<health_report> check_health(net::http_client& http, health_config cfg);
+
+}  // namespace r1::engine

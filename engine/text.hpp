@@ -1,0 +1,17 @@
+#pragma once
+/// Text helpers for operator-facing messages built from untrusted output (a CLI's stderr, a server).
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace r1::engine {
+
+/// The last `max_chars` characters of `text`, with trailing white space dropped, prefixed with "..."
+/// when cut. A multi-byte UTF-8 sequence is never split; a stray byte counts as one character.
+std::string tail_chars(std::string_view text, std::size_t max_chars);
+
+/// Makes text safe to print on a terminal: drops ANSI escape sequences and CR, shows other control
+/// bytes and invalid UTF-8 as U+FFFD, keeps newlines and tabs.
+std::string printable(std::string_view text);
+
+}  // namespace r1::engine

@@ -1,0 +1,178 @@
+#include "proc/real_runner.hpp"
+
+#include "proc/output_tail.hpp"
+#include "proc/spawn.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <array>
+#include <csignal>
+#include <exception>
+#include <memory>
+#include <optional>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace r1::proc {
+namespace {
+
+namespace asio = boost::asio;
+namespace sys = boost::system;
+using clock = std::chrono::steady_clock;
+using asio::as_tuple;
+using asio::use_awaitable;
+
+// After the child exits, whatever still holds its pipes (a grandchild that left the group) gets this
+// long before r1 stops reading, so a stray daemon cannot hold r1 open.
+constexpr std::chrono::milliseconds drain_window{2000};
+
+/// What the child's pumps and its exit waiter share with the supervising coroutine.
+struct child_state {
+    child_state(asio::any_io_executor ex, const spawned_child& c, const run_request& req)
+        : pid(c.pid),
+          out(ex, c.out_fd),
+          err(ex, c.err_fd),
+          wake(ex),
+          on_output(req.on_output),
+          out_tail(req.tail_bytes),
+          err_tail(req.tail_bytes) {
+        if (c.pidfd >= 0) pidfd.emplace(ex, c.pidfd);
+    }
+
+    pid_t pid;
+    asio::posix::stream_descriptor out;
+    asio::posix::stream_descriptor err;
+    std::optional<asio::posix::stream_descriptor> pidfd;
+    asio::steady_timer wake;  // cancelled to wake the supervisor when something happened
+    std::function<void(stream, std::string_view)> on_output;
+    output_tail out_tail;
+    output_tail err_tail;
+    std::uint64_t out_bytes = 0;
+    std::uint64_t err_bytes = 0;
+    int open_streams = 2;
+    bool exited = false;
+    int wait_status = 0;
+};
+
+asio::awaitable<void> pump(std::shared_ptr<child_state> s, stream which) {
+    auto& fd = which == stream::out ? s->out : s->err;
+    auto& tail = which == stream::out ? s->out_tail : s->err_tail;
+    auto& count = which == stream::out ? s->out_bytes : s->err_bytes;
+    std::array<char, 16 * 1024> buf;
+    for (;;) {
+        auto [ec, n] = co_await fd.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
+        if (n > 0) {
+            std::string_view chunk{buf.data(), n};
+            tail.append(chunk);
+            count += n;
+            if (s->on_output) s->on_output(which, chunk);
+        }
+        if (ec) break;  // eof once every writer is gone; operation_aborted when the drain window closes
+    }
+    fd.close();
+    --s->open_streams;
+    s->wake.cancel();
+}
+
+/// Waits for the child to exit, then clears the rest of its process group, then reaps it.
+/// Reaping last (waitid with WNOWAIT first) keeps the group id from being reused while we signal it.
+asio::awaitable<void> wait_exit(std::shared_ptr<child_state> s) {
+    for (;;) {
+        if (s->pidfd) {
+            co_await s->pidfd->async_wait(asio::posix::stream_descriptor::wait_read, as_tuple(use_awaitable));
+        } else {  // kernels before 5.3 have no pidfd: poll
+            asio::steady_timer poll{s->wake.get_executor(), std::chrono::milliseconds(20)};
+            co_await poll.async_wait(as_tuple(use_awaitable));
+        }
+        siginfo_t info{};
+        if (::waitid(P_PID, static_cast<id_t>(s->pid), &info, WEXITED | WNOWAIT | WNOHANG) == 0 &&
+            info.si_pid == s->pid)
+            break;
+    }
+    ::kill(-s->pid, SIGKILL);  // daemons and stragglers left in the child's group
+    int status = 0;
+    while (::waitpid(s->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    s->wait_status = status;
+    s->exited = true;
+    s->wake.cancel();
+}
+
+void rethrow_if_failed(std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+}
+
+int signal_for(asio::cancellation_type c) {
+    if ((c & asio::cancellation_type::terminal) != asio::cancellation_type::none) return SIGKILL;
+    if ((c & asio::cancellation_type::partial) != asio::cancellation_type::none) return SIGTERM;
+    return SIGINT;
+}
+
+}  // namespace
+
+asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
+    auto child = spawn_child(req.argv, req.cwd);
+    if (!child) co_return child.error();
+
+    auto ex = co_await asio::this_coro::executor;
+    auto s = std::make_shared<child_state>(ex, *child, req);
+    asio::co_spawn(ex, pump(s, stream::out), rethrow_if_failed);
+    asio::co_spawn(ex, pump(s, stream::err), rethrow_if_failed);
+    asio::co_spawn(ex, wait_exit(s), rethrow_if_failed);
+
+    // Whatever the caller allowed, stopping the child and reading its last words still happen.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    auto cs = co_await asio::this_coro::cancellation_state;
+
+    run_output result;
+    int last_signal = 0;  // the strongest signal sent so far
+    auto kill_at = clock::time_point::max();
+    auto drain_until = clock::time_point::max();
+    auto send = [&](int sig) {
+        if (last_signal == SIGKILL || sig == last_signal) return;
+        ::kill(-s->pid, sig);
+        last_signal = sig;
+        kill_at = sig == SIGKILL ? clock::time_point::max() : clock::now() + req.kill_grace;
+    };
+
+    while (!(s->exited && s->open_streams == 0)) {
+        auto now = clock::now();
+        auto wake_at = clock::time_point::max();
+        if (!s->exited) {
+            if (auto c = cs.cancelled(); c != asio::cancellation_type::none) {
+                result.cancelled = true;
+                send(signal_for(c));
+            } else if (now >= req.deadline && last_signal == 0) {
+                result.timed_out = true;
+                send(SIGTERM);
+            }
+            if (now >= kill_at) send(SIGKILL);
+            wake_at = std::min(last_signal == 0 ? req.deadline : kill_at, wake_at);
+        } else {
+            if (drain_until == clock::time_point::max()) drain_until = now + drain_window;
+            if (now >= drain_until) {
+                s->out.cancel();
+                s->err.cancel();
+            }
+            wake_at = drain_until;
+        }
+        s->wake.expires_at(wake_at);
+        co_await s->wake.async_wait(as_tuple(use_awaitable));
+    }
+
+    if (WIFEXITED(s->wait_status)) result.exit_code = WEXITSTATUS(s->wait_status);
+    if (WIFSIGNALED(s->wait_status)) result.signal = WTERMSIG(s->wait_status);
+    result.out_tail = s->out_tail.str();
+    result.err_tail = s->err_tail.str();
+    result.out_bytes = s->out_bytes;
+    result.err_bytes = s->err_bytes;
+    co_return result;
+}
+
+}  // namespace r1::proc

@@ -1,0 +1,102 @@
+#include "proc/spawn.hpp"
+
+#include <cerrno>
+#include <csignal>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace r1::proc {
+namespace {
+
+namespace sys = boost::system;
+
+sys::error_code errno_code(int e) { return {e, sys::system_category()}; }
+
+struct fd_pair {
+    int read = -1;
+    int write = -1;
+    ~fd_pair() {
+        if (read >= 0) ::close(read);
+        if (write >= 0) ::close(write);
+    }
+};
+
+class spawn_setup {
+public:
+    spawn_setup() {
+        ::posix_spawn_file_actions_init(&actions_);
+        ::posix_spawnattr_init(&attr_);
+    }
+    ~spawn_setup() {
+        ::posix_spawn_file_actions_destroy(&actions_);
+        ::posix_spawnattr_destroy(&attr_);
+    }
+    spawn_setup(const spawn_setup&) = delete;
+    spawn_setup& operator=(const spawn_setup&) = delete;
+
+    int prepare(int out_w, int err_w, const std::string& cwd) {
+        sigset_t none, all;
+        sigemptyset(&none);
+        sigfillset(&all);
+        if (int e = ::posix_spawnattr_setflags(
+                &attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            return e;
+        if (int e = ::posix_spawnattr_setpgroup(&attr_, 0)) return e;
+        if (int e = ::posix_spawnattr_setsigmask(&attr_, &none)) return e;
+        if (int e = ::posix_spawnattr_setsigdefault(&attr_, &all)) return e;
+        if (int e = ::posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0)) return e;
+        if (int e = ::posix_spawn_file_actions_adddup2(&actions_, out_w, 1)) return e;
+        if (int e = ::posix_spawn_file_actions_adddup2(&actions_, err_w, 2)) return e;
+        if (!cwd.empty())
+            if (int e = ::posix_spawn_file_actions_addchdir_np(&actions_, cwd.c_str())) return e;
+        return 0;
+    }
+
+    int spawn(pid_t& pid, const std::vector<std::string>& argv) {
+        std::vector<char*> args;
+        args.reserve(argv.size() + 1);
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        return ::posix_spawn(&pid, argv.front().c_str(), &actions_, &attr_, args.data(), environ);
+    }
+
+private:
+    posix_spawn_file_actions_t actions_;
+    posix_spawnattr_t attr_;
+};
+
+int make_pipe(fd_pair& p) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return errno;
+    p.read = fds[0];
+    p.write = fds[1];
+    return 0;
+}
+
+}  // namespace
+
+sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd) {
+    if (argv.empty() || argv.front().empty()) return errno_code(EINVAL);
+    fd_pair out, err;
+    if (int e = make_pipe(out)) return errno_code(e);
+    if (int e = make_pipe(err)) return errno_code(e);
+
+    spawn_setup setup;
+    if (int e = setup.prepare(out.write, err.write, cwd)) return errno_code(e);
+    spawned_child child;
+    // glibc reports exec and chdir failures here, not as a child exiting 127.
+    if (int e = setup.spawn(child.pid, argv)) return errno_code(e);
+
+    child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child.pid, 0));
+    child.out_fd = out.read;
+    child.err_fd = err.read;
+    out.read = err.read = -1;  // ownership moves to the caller; the write ends close with fd_pair
+    return child;
+}
+
+}  // namespace r1::proc

@@ -1,0 +1,56 @@
+#pragma once
+/// r1's deploy as a library call: validate, then dry-run preview, verify-only, or deploy + health check.
+/// The CLI is one caller; a program can be another, with its own runner and HTTP client.
+#include "engine/error.hpp"
+#include "net/http_client.hpp"
+#include "proc/runner.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace r1 {
+
+struct deploy_config {
+    std::string provider = "fly";
+    std::string app;
+    std::string region = "iad";
+    std::string image;
+    std::string dir = ".";
+    std::string flyctl;         // explicit flyctl path; empty: $PATH
+    std::string health_url;     // empty: https://<app>.fly.dev
+    std::string expected_body;  // substring the health body must contain
+    bool dry_run = false;
+    bool verify_only = false;
+    std::chrono::milliseconds health_timeout = std::chrono::seconds(15);
+    std::chrono::milliseconds deploy_timeout = std::chrono::minutes(30);
+};
+
+struct deploy_services {
+    proc::runner& runner;
+    net::http_client& http;
+    std::function<void(std::string_view)> log;  // the provider CLI's live output; may be empty
+    std::string path_env;                       // $PATH, where flyctl is looked up
+};
+
+struct deploy_result {
+    /// Empty on success; else one of r1::error. The sentinels flyctl_not_found, app_name_missing and
+    /// provider_unsupported compare equal with ==, as std::error_code too.
+    boost::system::error_code ec;
+    std::string output;   // for stdout: the dry-run preview or the health-check line
+    std::string message;  // for stderr when ec is set and output does not already say it
+};
+
+/// The operator's `r1 deploy`. Dry-run starts no process and touches no network or file.
+boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services services);
+
+/// The default health URL of a fly.io app.
+std::string fly_app_url(std::string_view app);
+
+/// "r1-deploy/<version> (+health)".
+std::string health_user_agent();
+
+}  // namespace r1
