@@ -1,0 +1,83 @@
+#include "cli/args.hpp"
+#include "cli/exit_code.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+
+using namespace r1::cli;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::variant<command, usage_problem> parse(std::vector<std::string_view> a) { return parse_args(a); }
+
+std::string problem(std::vector<std::string_view> a) {
+    auto r = parse(a);
+    REQUIRE(std::holds_alternative<usage_problem>(r));
+    return std::get<usage_problem>(r).message;
+}
+
+}  // namespace
+
+TEST_CASE("args: deploy flags fill the config, with defaults for the rest", "[cli][args]") {
+    auto r = parse({"deploy", "--app", "web", "--region=fra", "--image", "nginx", "--dir", "/srv", "--flyctl", "/bin/fly",
+                    "--health-url", "https://x.test/h", "--expected-body", "OK", "--timeout", "2s",
+                    "--deploy-timeout", "5m", "--ca-file", "/ca.pem", "--verify-only"});
+    REQUIRE(std::holds_alternative<command>(r));
+    auto c = std::get<command>(r);
+    CHECK(c.what == action::deploy);
+    CHECK(c.deploy.provider == "fly");
+    CHECK(c.deploy.app == "web");
+    CHECK(c.deploy.region == "fra");
+    CHECK(c.deploy.image == "nginx");
+    CHECK(c.deploy.dir == "/srv");
+    CHECK(c.deploy.flyctl == "/bin/fly");
+    CHECK(c.deploy.health_url == "https://x.test/h");
+    CHECK(c.deploy.expected_body == "OK");
+    CHECK(c.deploy.health_timeout == 2s);
+    CHECK(c.deploy.deploy_timeout == 5min);
+    CHECK(c.ca_file == "/ca.pem");
+    CHECK(c.deploy.verify_only);
+    CHECK_FALSE(c.deploy.dry_run);
+
+    auto d = std::get<command>(parse({"deploy"}));
+    CHECK(d.deploy.region == "iad");
+    CHECK(d.deploy.dir == ".");
+    CHECK(d.deploy.health_timeout == 15s);
+    CHECK(d.deploy.deploy_timeout == 30min);
+}
+
+TEST_CASE("args: help and version", "[cli][args]") {
+    CHECK(std::get<command>(parse({"--help"})).what == action::show_help);
+    CHECK(std::get<command>(parse({"deploy", "--app", "x", "--help"})).what == action::show_deploy_help);
+    CHECK(std::get<command>(parse({"--version"})).what == action::show_version);
+}
+
+TEST_CASE("args: bad input is a one-line usage problem", "[cli][args][usage]") {
+    CHECK(problem({}) == "no command given (try r1 --help)");
+    CHECK(problem({"destroy"}) == "unknown command \"destroy\" (try r1 --help)");
+    CHECK(problem({"deploy", "--apps", "x"}) == "unknown flag --apps (see r1 deploy --help)");
+    CHECK(problem({"deploy", "--app"}) == "--app needs a value");
+    CHECK(problem({"deploy", "--app="}) == "--app needs a non-empty value");
+    CHECK(problem({"deploy", "--dry-run=yes"}) == "--dry-run takes no value");
+    CHECK(problem({"deploy", "stray"}).starts_with("unexpected argument \"stray\""));
+    CHECK(problem({"deploy", "--timeout", "15"}).starts_with("invalid --timeout \"15\""));
+    std::string huge(10'000, 'a');
+    CHECK(problem({"deploy", "--app", huge}).find("longer than") != std::string::npos);
+    CHECK(problem({"deploy", "--\x1b[2Jx"}).find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("exit_code: the documented mapping", "[cli][exit-code]") {
+    CHECK(exit_code_for({}, 0) == 0);
+    CHECK(exit_code_for(r1::error::unhealthy, 0) == 1);
+    CHECK(exit_code_for(r1::error::unavailable, 0) == 1);
+    CHECK(exit_code_for(r1::error::timed_out, 0) == 1);
+    CHECK(exit_code_for(r1::error::usage, 0) == 2);
+    CHECK(exit_code_for(r1::error::flyctl_not_found, 0) == 2);
+    CHECK(exit_code_for(r1::error::app_name_missing, 0) == 2);
+    CHECK(exit_code_for(r1::error::provider_unsupported, 0) == 2);
+    CHECK(exit_code_for(r1::error::provider_failed, 0) == 3);
+    CHECK(exit_code_for(r1::error::provider_failed, SIGINT) == 130);
+    CHECK(exit_code_for({}, SIGTERM) == 143);
+}

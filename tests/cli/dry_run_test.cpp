@@ -1,0 +1,110 @@
+#include "tests/support/processes.hpp"
+#include "tests/support/r1_process.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+using r1::test::run_r1;
+
+namespace {
+
+const std::string golden_default = R"(# fly.toml preview (provider=fly, dry-run)
+app = "my-app"
+primary_region = "iad"
+
+[build]
+  dockerfile = "Dockerfile"
+
+[http_service]
+  internal_port = 8080
+  force_https = true
+  auto_stop_machines = "stop"
+  auto_start_machines = true
+  min_machines_running = 0
+
+[[http_service.checks]]
+  grace_period = "10s"
+  interval = "30s"
+  method = "GET"
+  path = "/"
+  timeout = "5s"
+)";
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+    s.replace(s.find(from), from.size(), to);
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("r1 deploy --dry-run: prints the fly.toml preview exactly and exits 0", "[cli][dry-run]") {
+    auto r = run_r1({.args = {"deploy", "--provider", "fly", "--app", "my-app", "--dry-run"}});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == golden_default);
+    CHECK(r.err.empty());
+}
+
+TEST_CASE("r1 deploy --dry-run: --region and --image fill the preview", "[cli][dry-run]") {
+    SECTION("region") {
+        auto r = run_r1({.args = {"deploy", "--app", "my-app", "--region", "fra", "--dry-run"}});
+        CHECK(r.exit_code == 0);
+        CHECK(r.out == replace(golden_default, "\"iad\"", "\"fra\""));
+    }
+    SECTION("image replaces the dockerfile line") {
+        auto r = run_r1({.args = {"deploy", "--app", "my-app", "--image=registry.fly.io/my-app:v42", "--dry-run"}});
+        CHECK(r.exit_code == 0);
+        CHECK(r.out == replace(golden_default, "  dockerfile = \"Dockerfile\"", "  image = \"registry.fly.io/my-app:v42\""));
+    }
+    SECTION("no app shows the placeholder") {
+        auto r = run_r1({.args = {"deploy", "--dry-run"}});
+        CHECK(r.exit_code == 0);
+        CHECK(r.out == replace(golden_default, "\"my-app\"", "\"<app-name-required>\""));
+    }
+}
+
+TEST_CASE("r1 deploy --dry-run: starts no process and writes no file", "[cli][dry-run]") {
+    r1::test::temp_dir cwd;
+    r1::test::temp_dir bin;
+    // A flyctl on $PATH that would leave a mark if anything ran it.
+    r1::test::write_file(bin / "flyctl", "#!/bin/sh\ntouch \"" + (bin / "ran").string() + "\"\n");
+    std::filesystem::permissions(bin / "flyctl", std::filesystem::perms::owner_all);
+    auto r = run_r1({.args = {"deploy", "--app", "my-app", "--dry-run"},
+                     .env = {{"PATH", bin.path().string() + ":/usr/bin:/bin"}},
+                     .cwd = cwd.path().string()});
+    CHECK(r.exit_code == 0);
+    CHECK_FALSE(std::filesystem::exists(bin / "ran"));
+    CHECK(std::filesystem::is_empty(cwd.path()));
+}
+
+TEST_CASE("r1 deploy --dry-run: hostile app names are usage errors, never injected", "[cli][dry-run][toml]") {
+    auto name = GENERATE(as<std::string>{}, "evil\"\napp = \"pwned", "My-App", "app name", "a\\b", "-leading",
+                         "trailing-", "x]\n[build]", std::string(64, 'a'), "caf\xC3\xA9", "bad\xFF");
+    CAPTURE(name);
+    auto r = run_r1({.args = {"deploy", "--app", name, "--dry-run"}});
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("app name") != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);  // one line, however hostile the input
+}
+
+TEST_CASE("r1 deploy --dry-run: escaped values keep the preview valid TOML", "[cli][dry-run][toml]") {
+    // Region and image are free text: whatever they hold, a TOML parser must read them back intact.
+    const std::string region = "fra\"\n[evil]\nx = 1\t\\";
+    const std::string image = "img\x01\x7f\"]]\n'''";
+    auto r = run_r1({.args = {"deploy", "--app", "ok-app", "--region", region, "--image", image, "--dry-run"}});
+    REQUIRE(r.exit_code == 0);
+    r1::test::temp_dir dir;
+    r1::test::write_file(dir / "fly.toml", r.out);
+    r1::test::write_file(dir / "check.py",
+                         "import sys, tomllib, json\n"
+                         "d = tomllib.load(open(sys.argv[1], 'rb'))\n"
+                         "print(json.dumps([d['app'], d['primary_region'], d['build']['image'], sorted(d.keys())]))\n");
+    std::string cmd = "python3 " + (dir / "check.py").string() + " " + (dir / "fly.toml").string() + " > " +
+                      (dir / "parsed.json").string();
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    CHECK(r1::test::read_file(dir / "parsed.json") ==
+          "[\"ok-app\", \"fra\\\"\\n[evil]\\nx = 1\\t\\\\\", \"img\\u0001\\u007f\\\"]]\\n'''\", "
+          "[\"app\", \"build\", \"http_service\", \"primary_region\"]]\n");
+}

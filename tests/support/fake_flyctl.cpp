@@ -1,0 +1,71 @@
+#include "tests/support/fake_flyctl.hpp"
+
+#include <filesystem>
+#include <sstream>
+
+#include <sys/stat.h>
+
+namespace r1::test {
+namespace {
+
+// Real flyctl streams its build log on stdout and its errors on stderr, and exits 1 on failure.
+constexpr const char* script = R"SH(#!/bin/sh
+rec="${FAKE_FLY_RECORD:?}"
+mkdir -p "$rec"
+: > "$rec/argv"
+for a in "$0" "$@"; do printf '%s\n' "$a" >> "$rec/argv"; done
+pwd > "$rec/cwd"
+env > "$rec/env"
+tr '\0' '\n' < /proc/$$/cmdline > "$rec/cmdline"
+echo "==> Verifying app config"
+echo "--> Verified app config"
+echo "==> Building image"
+case "${FAKE_FLY_MODE:-ok}" in
+  ok)
+    echo "Watch your deployment at https://fly.io/apps/$3/monitoring"
+    exit 0 ;;
+  fail)
+    echo "WARN The running flyctl agent is older than the current flyctl" >&2
+    printf 'Error: failed to fetch an image or build from source: app not found\n' >&2
+    exit 1 ;;
+  long-error)
+    i=0
+    while [ $i -lt 40 ]; do printf 'line %02d: \342\234\223 build step failed \360\237\232\200 details follow\n' $i >&2; i=$((i+1)); done
+    exit 2 ;;
+  flood)
+    head -c 50000000 /dev/zero | tr '\0' 'o'
+    head -c 50000000 /dev/zero | tr '\0' 'e' >&2
+    echo "Error: flood over" >&2
+    exit 1 ;;
+  sleep)
+    sleep 60
+    exit 0 ;;
+  family)
+    sleep 600 &
+    echo $! > "$rec/grandchild.pid"
+    echo $$ > "$rec/flyctl.pid"
+    sleep 60
+    exit 0 ;;
+esac
+exit 0
+)SH";
+
+}  // namespace
+
+fake_flyctl::fake_flyctl(std::string name) : name_(std::move(name)) {
+    std::filesystem::create_directories(dir_ / "bin");
+    std::filesystem::create_directories(dir_ / "record");
+    write_file(dir_ / "bin" / name_, script);
+    ::chmod((dir_ / "bin" / name_).c_str(), 0755);
+}
+
+std::vector<std::string> fake_flyctl::recorded_argv() const {
+    std::vector<std::string> out;
+    std::istringstream in(recorded("argv"));
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+std::string fake_flyctl::recorded(const std::string& file) const { return read_file(dir_ / "record" / file); }
+
+}  // namespace r1::test

@@ -1,0 +1,29 @@
+#pragma once
+/// A stand-in flyctl: a shell script that behaves like `flyctl deploy` and records what it was given.
+#include "tests/support/processes.hpp"
+
+#include <string>
+#include <vector>
+
+namespace r1::test {
+
+/// Writes `<dir>/bin/<name>` (executable). What it does is chosen by FAKE_FLY_MODE in its environment:
+///   ok (default): prints a build log, exits 0      fail: prints to stderr, exits 1
+///   flood: 50 MB of output on stdout and stderr, then fails      sleep: sleeps 60 s
+///   family: starts a background grandchild (pid in <record>/grandchild.pid), then sleeps 60 s
+/// It records argv (one per line), cwd and its environment under FAKE_FLY_RECORD.
+class fake_flyctl {
+public:
+    explicit fake_flyctl(std::string name = "flyctl");
+    std::string bin_dir() const { return (dir_ / "bin").string(); }
+    std::string path() const { return (dir_ / "bin" / name_).string(); }
+    std::string record_dir() const { return (dir_ / "record").string(); }
+    std::vector<std::string> recorded_argv() const;
+    std::string recorded(const std::string& file) const;
+
+private:
+    temp_dir dir_;
+    std::string name_;
+};
+
+}  // namespace r1::test

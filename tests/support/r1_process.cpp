@@ -1,0 +1,115 @@
+#include "tests/support/r1_process.hpp"
+
+#include "tests/support/processes.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace r1::test {
+
+r1_process::r1_process(r1_options opts) : opts_(std::move(opts)) {
+    static int counter = 0;
+    auto base = std::filesystem::temp_directory_path() /
+                ("r1-run-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+    out_path_ = base.string() + ".out";
+    err_path_ = base.string() + ".err";
+
+    std::map<std::string, std::string> env;
+    for (char** e = environ; *e; ++e) {
+        std::string kv = *e;
+        auto eq = kv.find('=');
+        if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    for (const auto& name : opts_.unset_env) env.erase(name);
+    for (const auto& [k, v] : opts_.env) env[k] = v;
+    std::vector<std::string> env_strings;
+    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+
+    std::vector<std::string> argv_strings{R1_BINARY};
+    argv_strings.insert(argv_strings.end(), opts_.args.begin(), opts_.args.end());
+    std::vector<char*> argv;
+    for (auto& s : argv_strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (!opts_.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, opts_.cwd.c_str());
+    int rc = ::posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) throw std::runtime_error(std::string("cannot start r1: ") + std::strerror(rc));
+}
+
+r1_process::~r1_process() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+    }
+    std::filesystem::remove(out_path_);
+    std::filesystem::remove(err_path_);
+}
+
+void r1_process::signal(int sig) const { ::kill(pid_, sig); }
+
+r1_result r1_process::wait() {
+    r1_result res;
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.timeout_ms);
+    int status = 0;
+    rusage usage{};
+    for (;;) {
+        pid_t got = ::wait4(pid_, &status, WNOHANG, &usage);
+        if (got == pid_) break;
+        if (std::chrono::steady_clock::now() >= until) {
+            res.timed_out = true;
+            ::kill(pid_, SIGKILL);
+            ::wait4(pid_, &status, 0, &usage);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+    if (WIFEXITED(status)) res.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) res.signal = WTERMSIG(status);
+    res.max_rss_kb = usage.ru_maxrss;
+    res.out = read_file(out_path_);
+    res.err = read_file(err_path_);
+    return res;
+}
+
+r1_result run_r1(r1_options opts) { return r1_process(std::move(opts)).wait(); }
+
+unsigned short refused_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+}  // namespace r1::test

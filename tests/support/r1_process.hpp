@@ -1,0 +1,52 @@
+#pragma once
+/// Runs the real r1 binary as a child, the way an operator or a CI job would, and collects the result.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace r1::test {
+
+struct r1_options {
+    std::vector<std::string> args;
+    std::vector<std::pair<std::string, std::string>> env;  // set (or override) in r1's environment
+    std::vector<std::string> unset_env;
+    std::string cwd;          // empty: the test's own
+    int timeout_ms = 60'000;  // r1 is killed past it and the test fails
+};
+
+struct r1_result {
+    int exit_code = -1;  // -1 when r1 was killed by a signal
+    int signal = 0;
+    std::string out;
+    std::string err;
+    long max_rss_kb = 0;
+    bool timed_out = false;
+};
+
+/// A started r1; wait() collects it. The destructor kills it if still running.
+class r1_process {
+public:
+    explicit r1_process(r1_options opts);
+    ~r1_process();
+    r1_process(const r1_process&) = delete;
+    r1_process& operator=(const r1_process&) = delete;
+
+    pid_t pid() const noexcept { return pid_; }
+    void signal(int sig) const;
+    r1_result wait();
+
+private:
+    r1_options opts_;
+    pid_t pid_ = -1;
+    std::string out_path_;
+    std::string err_path_;
+};
+
+r1_result run_r1(r1_options opts);
+
+/// A 127.0.0.1 port nothing listens on (bound, then closed).
+unsigned short refused_port();
+
+}  // namespace r1::test
