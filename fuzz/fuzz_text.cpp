@@ -1,0 +1,56 @@
+// Message helpers over untrusted bytes: tail_chars returns a suffix of its input, and on valid UTF-8
+// exactly the last n characters, never starting inside a sequence; printable lets no control byte
+// or escape through.
+#include "engine/text.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+
+namespace {
+
+void check(bool ok) {
+    if (!ok) std::abort();
+}
+
+/// Code points in `s`, or nullopt when it is not valid UTF-8 (overlongs and surrogates aside).
+std::optional<std::size_t> utf8_chars(std::string_view s) {
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < s.size(); ++chars) {
+        auto c = static_cast<unsigned char>(s[i]);
+        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || i + len > s.size()) return std::nullopt;
+        for (std::size_t k = 1; k < len; ++k)
+            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return std::nullopt;
+        if (len == 2 && c < 0xC2) return std::nullopt;
+        i += len;
+    }
+    return chars;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    std::size_t n = data[0] % 64;
+    std::string_view in{reinterpret_cast<const char*>(data + 1), size - 1};
+    auto tail = r1::engine::tail_chars(in, n);
+    auto trimmed = in;
+    while (!trimmed.empty() && std::string_view(" \t\r\n").find(trimmed.back()) != std::string_view::npos)
+        trimmed.remove_suffix(1);
+    bool cut = tail != trimmed;
+    std::string_view kept = tail;
+    if (cut) {
+        check(kept.starts_with("..."));
+        kept.remove_prefix(3);
+    }
+    check(trimmed.ends_with(kept));
+    if (cut && utf8_chars(trimmed)) {
+        auto chars = utf8_chars(kept);
+        check(chars.has_value());
+        check(*chars == n);
+    }
+    for (unsigned char c : r1::engine::printable(in)) check((c >= 0x20 && c != 0x7F) || c == '\n' || c == '\t');
+    return 0;
+}
