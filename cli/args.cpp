@@ -51,7 +51,7 @@ from the environment r1 passes on unchanged; r1 never reads, prints or stores th
 )";
 
 std::string shown(std::string_view v) {
-    std::string s = engine::printable(v.substr(0, 64));
+    std::string s = engine::printable(v.substr(0, 64), true);
     return v.size() > 64 ? s + "..." : s;
 }
 

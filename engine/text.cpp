@@ -41,7 +41,7 @@ std::string tail_chars(std::string_view text, std::size_t max_chars) {
     return "..." + std::string(text.substr(starts[starts.size() - max_chars]));
 }
 
-std::string printable(std::string_view text) {
+std::string printable(std::string_view text, bool one_line) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
@@ -59,7 +59,7 @@ std::string printable(std::string_view text) {
             ++i;
             continue;
         }
-        if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7F)) {
+        if ((c == '\n' && !one_line) || c == '\t' || (c >= 0x20 && c < 0x7F)) {
             out.push_back(static_cast<char>(c));
             ++i;
             continue;

@@ -11,7 +11,7 @@ namespace r1::engine {
 std::string tail_chars(std::string_view text, std::size_t max_chars);
 
 /// Makes text safe to print on a terminal: drops ANSI escape sequences and CR, shows other control
-/// bytes and invalid UTF-8 as U+FFFD, keeps newlines and tabs.
-std::string printable(std::string_view text);
+/// bytes and invalid UTF-8 as U+FFFD, keeps tabs, and keeps newlines unless `one_line` is set.
+std::string printable(std::string_view text, bool one_line = false);
 
 }  // namespace r1::engine

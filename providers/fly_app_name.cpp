@@ -6,7 +6,7 @@ namespace r1::providers {
 
 std::string fly_app_name_problem(std::string_view name) {
     auto quoted = [&] {
-        std::string shown = engine::printable(name.substr(0, 80));
+        std::string shown = engine::printable(name.substr(0, 80), true);
         if (name.size() > 80) shown += "...";
         return "\"" + shown + "\"";
     };

@@ -45,7 +45,7 @@ std::string provider_problem(std::string_view name) {
                "\" is not wired yet; see specs/deploy-phase2.md for what its adapter will do";
     case provider_status::unknown: break;
     }
-    return "unknown provider \"" + engine::printable(name.substr(0, 64)) + "\" (known: " + known_providers() + ")";
+    return "unknown provider \"" + engine::printable(name.substr(0, 64), true) + "\" (known: " + known_providers() + ")";
 }
 
 }  // namespace r1::providers
