@@ -28,7 +28,10 @@ std::string tail_chars(std::string_view text, std::size_t max_chars) {
         text.remove_suffix(1);
     // No character is longer than 4 bytes, so the answer lies in the last 4 * max_chars bytes.
     std::size_t begin = text.size() > 4 * max_chars + 4 ? text.size() - 4 * max_chars - 4 : 0;
-    while (begin > 0 && begin < text.size() && is_continuation(static_cast<unsigned char>(text[begin])))
+    // Step past the tail of a sequence cut by the window: at most 3 bytes, so the window still holds
+    // more than max_chars characters even when it is all stray continuation bytes.
+    for (int skipped = 0; begin > 0 && skipped < 3 && is_continuation(static_cast<unsigned char>(text[begin]));
+         ++skipped)
         ++begin;
     std::vector<std::size_t> starts;
     for (std::size_t i = begin; i < text.size();) {

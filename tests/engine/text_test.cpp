@@ -1,6 +1,7 @@
 #include "engine/duration.hpp"
 #include "engine/error.hpp"
 #include "engine/text.hpp"
+#include "tests/support/processes.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -25,6 +26,15 @@ TEST_CASE("tail_chars: never splits a UTF-8 sequence and counts characters, not 
     // Stray bytes count one each and never swallow their neighbours.
     CHECK(tail_chars("ab\xFF\xFE", 2) == "...\xFF\xFE");
     CHECK(tail_chars("a\x80\x80\x80\x80\x80", 3) == "...\x80\x80\x80");
+}
+
+TEST_CASE("tail_chars: a long run of stray continuation bytes still yields n characters", "[engine][text][fuzz]") {
+    // Found by fuzz_text (tests/data/fuzz/text/): the window used to skip the whole run and index
+    // before the start of its list.
+    auto input = r1::test::read_file(std::string(R1_SOURCE_DIR) + "/tests/data/fuzz/text/crash-da906f3e00e092a2986dc3d45bb28d2de9b4ef54");
+    REQUIRE(input.size() == 19);
+    std::string_view text = std::string_view(input).substr(1);  // byte 0 chose n = 3
+    CHECK(tail_chars(text, 3) == "...\x9f\xf8\x03");
 }
 
 TEST_CASE("printable: drops ANSI colour and CR, masks other control bytes and bad UTF-8", "[engine][text]") {
