@@ -75,14 +75,16 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
                            : "flyctl not found: " + cfg.flyctl + " is not an executable file");
     }
 
-    auto step = co_await providers::run_flyctl_deploy(
-        services.runner, {.flyctl = *flyctl,
-                          .app = cfg.app,
-                          .region = cfg.region,
-                          .image = cfg.image,
-                          .dir = cfg.dir,
-                          .deadline = sclock::now() + cfg.deploy_timeout,
-                          .on_output = services.log});
+    // A named spec, moved in: GCC 12 copies a braced temporary into a coroutine frame bytewise, so a
+    // short string's inline buffer pointer dangles and its destructor frees a bad pointer.
+    providers::fly_deploy_spec spec{.flyctl = *flyctl,
+                                    .app = cfg.app,
+                                    .region = cfg.region,
+                                    .image = cfg.image,
+                                    .dir = cfg.dir,
+                                    .deadline = sclock::now() + cfg.deploy_timeout,
+                                    .on_output = services.log};
+    auto step = co_await providers::run_flyctl_deploy(services.runner, std::move(spec));
     if (step.ec) co_return deploy_result{step.ec, {}, step.message};
 
     // A signal that arrived as flyctl finished still stops us before the health check.
