@@ -1,0 +1,205 @@
+#include "engine/health_check.hpp"
+
+#include "engine/text.hpp"
+#include "net/url.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <set>
+#include <string_view>
+#include <utility>
+
+namespace r1::engine {
+namespace {
+
+namespace asio = boost::asio;
+namespace sys = boost::system;
+
+constexpr std::size_t max_shown = 200;  // bytes of a URL or of server-sent text in the line
+
+/// Text from the operator or a server, made safe for one terminal line and kept short.
+std::string shown(std::string_view text) {
+    auto out = printable(text, true);
+    if (out.size() <= max_shown) return out;
+    std::size_t cut = max_shown;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not mid UTF-8
+    return out.substr(0, cut) + "...";
+}
+
+/// user:password@ is a secret even in a URL we refuse; it never reaches the line.
+std::string without_userinfo(std::string_view text) {
+    auto scheme_end = text.find("://");
+    std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    auto authority = text.substr(start, text.find_first_of("/?#", start) - start);
+    auto at = authority.rfind('@');
+    if (at == std::string_view::npos) return std::string(text);
+    return std::string(text.substr(0, start)) + "***@" + std::string(text.substr(start + at + 1));
+}
+
+std::string_view standard_reason(unsigned status) {
+    switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 103: return "Early Hints";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Content";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 507: return "Insufficient Storage";
+    case 508: return "Loop Detected";
+    case 511: return "Network Authentication Required";
+    default: return {};
+    }
+}
+
+bool is_followed_redirect(unsigned status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+struct failure {
+    error kind;
+    std::string cause;
+};
+
+/// The transport error as a short cause for the operator. Categories are matched by name and value,
+/// not through Asio's, OpenSSL's or Beast's compiled categories, so engine/ stays free of them.
+failure describe(const sys::error_code& ec) {
+    namespace ae = asio::error;
+    std::string_view category = ec.category().name();
+    auto is = [&](std::string_view cat, int value) { return category == cat && ec.value() == value; };
+
+    if (ec == ae::timed_out) return {error::timed_out, "timed out after deadline"};
+    if (ec == ae::operation_aborted) return {error::interrupted, "interrupted"};
+    if (ec == ae::connection_refused) return {error::unavailable, "connection refused"};
+    if (ec == ae::connection_reset) return {error::unavailable, "connection reset by peer"};
+    if (ec == ae::network_unreachable) return {error::unavailable, "network unreachable"};
+    if (ec == ae::host_unreachable) return {error::unavailable, "host unreachable"};
+    if (ec == ae::broken_pipe || is("asio.misc", ae::eof)) return {error::unavailable, "connection closed by the server"};
+    if (is("asio.netdb", ae::host_not_found)) return {error::unavailable, "host not found"};
+    if (is("asio.netdb", ae::host_not_found_try_again)) return {error::unavailable, "host not found (DNS temporary failure)"};
+    if (category == "asio.ssl" || category == "asio.ssl.stream") {
+        // OpenSSL messages end in the library name: "certificate verify failed (SSL routines)".
+        auto text = ec.message();
+        if (auto paren = text.find(" ("); paren != std::string::npos) text.erase(paren);
+        return {error::unavailable, "TLS: " + shown(text)};
+    }
+    if (category == "beast.http") {
+        auto text = ec.message();
+        if (text == "end of stream" || text == "partial message")
+            return {error::unavailable, "connection closed before a complete response"};
+        return {error::unavailable, "bad HTTP response: " + shown(text)};
+    }
+    return {error::unavailable, shown(ec.message())};
+}
+
+health_report verdict(const net::http_response& res, const std::string& expected) {
+    health_report report;
+    report.status = res.status;
+    auto unhealthy = [&](std::string line) {
+        report.ec = make_error_code(error::unhealthy);
+        report.line = "health check: " + std::move(line);
+        return report;
+    };
+    if (res.status != 200) {
+        std::string reason = res.reason.empty() ? std::string(standard_reason(res.status)) : shown(res.reason);
+        return unhealthy("got HTTP " + std::to_string(res.status) + (reason.empty() ? "" : " (" + reason + ")"));
+    }
+    if (res.body_bytes == 0) return unhealthy("200 but empty body");
+    if (!expected.empty() && !res.substring_found)
+        return unhealthy("body missing expected substring \"" + shown(expected) + "\"");
+    report.line = "health check: 200 OK (" + std::to_string(res.body_bytes) + " bytes)";
+    return report;
+}
+
+}  // namespace
+
+asio::awaitable<health_report> check_health(net::http_client& http, health_config cfg) {
+    health_report report;
+    auto fail = [&](error kind, std::string line) {
+        report.ec = make_error_code(kind);
+        report.line = "health check: " + std::move(line);
+        return report;
+    };
+
+    auto start = net::parse_url(cfg.url);
+    if (!start)
+        co_return fail(error::usage, "invalid URL " + shown(without_userinfo(cfg.url)) + ": " +
+                                         net::describe_url_error(cfg.url));
+
+    // Once we are cancelled a co_await would throw, so look before each GET instead.
+    auto cs = co_await asio::this_coro::cancellation_state;
+    net::url current = std::move(*start);
+    std::set<std::string> visited{current.text()};
+    for (int redirects = 0;; ++redirects) {
+        auto where = "GET " + shown(current.text()) + ": ";
+        if (cs.cancelled() != asio::cancellation_type::none) co_return fail(error::interrupted, where + "interrupted");
+
+        // A named request: GCC 12 mis-destroys a braced temporary inside a co_await expression.
+        net::http_request req{.target = current,
+                              .deadline = cfg.deadline,
+                              .user_agent = cfg.user_agent,
+                              .expected_substring = cfg.expected_body};
+        auto res = co_await http.get(std::move(req));
+        if (!res) {
+            auto f = describe(res.error());
+            co_return fail(f.kind, where + f.cause);
+        }
+        report.status = res->status;
+        if (!is_followed_redirect(res->status) || res->location.empty()) co_return verdict(*res, cfg.expected_body);
+
+        auto next = net::resolve_location(current, res->location);
+        if (!next)
+            co_return fail(error::unhealthy, where + "redirect to an unusable Location " +
+                                                 shown(without_userinfo(res->location)));
+        // A URL seen before can only lead round the same circle again: stop now, not after 10 hops.
+        if (!visited.insert(next->text()).second) co_return fail(error::unhealthy, where + "redirect loop");
+        if (redirects == max_redirects)
+            co_return fail(error::unhealthy, where + "stopped after " + std::to_string(max_redirects) + " redirects");
+        current = std::move(*next);
+    }
+}
+
+}  // namespace r1::engine

@@ -1,0 +1,226 @@
+#include "net/beast_client.hpp"
+
+#include "net/body_matcher.hpp"
+#include "net/lookup.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <vector>
+
+namespace r1::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+namespace sys = boost::system;
+using sclock = std::chrono::steady_clock;
+
+constexpr std::uint32_t header_limit = 16 * 1024;  // a health endpoint has no business sending more
+constexpr std::size_t chunk_size = 16 * 1024;      // body read buffer; the body itself is never kept
+constexpr int max_interim_responses = 5;           // 1xx (e.g. 103 Early Hints) skipped before the real one
+constexpr auto close_grace = std::chrono::seconds(1);
+constexpr auto as_result = asio::as_tuple(asio::use_awaitable);
+
+bool cancelled(const asio::cancellation_state& cs) { return cs.cancelled() != asio::cancellation_type::none; }
+
+// tcp_stream reports its own timer as beast::error::timeout; callers get the one deadline code Asio has.
+sys::error_code deadline_mapped(sys::error_code ec) {
+    return ec == beast::error::timeout ? sys::error_code(asio::error::timed_out) : ec;
+}
+
+/// host[:port] as in the URL: IPv6 bracketed, the port only when it is not the scheme's default.
+std::string host_header(const url& u) {
+    auto text = u.text();
+    auto authority = text.substr(u.scheme.size() + 3);  // after "scheme://"
+    return authority.substr(0, authority.size() - u.target.size());
+}
+
+/// Retry-After as delta-seconds ("120"); the HTTP-date form is left out.
+std::optional<std::uint64_t> delta_seconds(std::string_view v) {
+    if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    std::uint64_t n = 0;
+    for (char c : v) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    return n;
+}
+
+/// The host's addresses, with the lookup raced against the deadline so a slow DNS server cannot
+/// hold the check past it (see net/lookup.hpp for why Asio's resolver is not used).
+asio::awaitable<sys::result<endpoint_list>> resolve(const url& u, sclock::time_point deadline) {
+    if (u.host_is_ip()) {
+        sys::error_code ec;
+        auto addr = asio::ip::make_address(u.host, ec);
+        if (ec) co_return ec;
+        co_return endpoint_list{{addr, u.port}};
+    }
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer timer{ex, deadline};
+    auto [order, lookup_ec, endpoints, timer_ec] =
+        co_await asio::experimental::make_parallel_group(async_lookup(ex, u.host, u.port, asio::deferred),
+                                                         timer.async_wait(asio::deferred))
+            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    if (order[0] == 1 && !timer_ec) co_return sys::error_code(asio::error::timed_out);
+    if (lookup_ec) co_return lookup_ec;  // operation_aborted too, when the caller was cancelled
+    co_return std::move(endpoints);
+}
+
+/// Writes the GET and reads the response through `stream`, plain or TLS.
+template <class Stream>
+asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_request& req,
+                                                     const asio::cancellation_state& cs) {
+    const sys::error_code aborted = asio::error::operation_aborted;
+    auto& socket = beast::get_lowest_layer(stream);
+
+    http::request<http::empty_body> get{http::verb::get, req.target.target, 11};
+    get.set(http::field::host, host_header(req.target));
+    if (!req.user_agent.empty()) get.set(http::field::user_agent, req.user_agent);
+    get.set(http::field::accept, "*/*");
+    get.set(http::field::connection, "close");
+    if (cancelled(cs)) co_return aborted;
+    socket.expires_at(req.deadline);
+    if (auto [ec, n] = co_await http::async_write(stream, get, as_result); ec) co_return deadline_mapped(ec);
+
+    beast::flat_buffer buffer;
+    std::optional<http::response_parser<http::buffer_body>> parser;
+    for (int interim = 0;; ++interim) {
+        parser.emplace();
+        parser->header_limit(header_limit);
+        parser->body_limit(boost::none);  // we stop at max_body ourselves, and count what we read
+        if (cancelled(cs)) co_return aborted;
+        socket.expires_at(req.deadline);
+        if (auto [ec, n] = co_await http::async_read_header(stream, buffer, *parser, as_result); ec)
+            co_return deadline_mapped(ec);
+        auto status = parser->get().result_int();
+        if (status / 100 != 1 || status == 101 || interim == max_interim_responses) break;
+    }
+
+    const auto& head = parser->get();
+    http_response res;
+    res.status = head.result_int();
+    res.reason = std::string(head.reason());
+    if (auto it = head.find(http::field::location); it != head.end()) res.location = std::string(it->value());
+    if (auto it = head.find(http::field::retry_after); it != head.end())
+        res.retry_after_seconds = delta_seconds(it->value());
+
+    body_matcher matcher{req.expected_substring};
+    std::vector<char> chunk(chunk_size);
+    std::uint64_t seen = 0;
+    while (!parser->is_done()) {
+        // Room for one byte past max_body, so a body of exactly max_body is not called capped.
+        std::uint64_t left = req.max_body - seen;
+        std::size_t room = left < chunk.size() ? static_cast<std::size_t>(left) + 1 : chunk.size();
+        auto& body = parser->get().body();
+        body.data = chunk.data();
+        body.size = room;
+        if (cancelled(cs)) co_return aborted;
+        socket.expires_at(req.deadline);
+        auto [ec, n] = co_await http::async_read(stream, buffer, *parser, as_result);
+        std::size_t got = room - body.size;
+        std::size_t keep = static_cast<std::size_t>(std::min<std::uint64_t>(got, left));
+        matcher.feed(std::string_view(chunk.data(), keep));
+        seen += keep;
+        if (got > keep) {
+            res.body_capped = true;
+            break;
+        }
+        if (ec == http::error::need_buffer) continue;  // the chunk buffer is full; read on
+        // A body that ends when the connection does, from a server that closes without a TLS
+        // close_notify: the bytes we have are all the server sent, so take them as the body.
+        if (ec == ssl::error::stream_truncated && parser->need_eof()) break;
+        if (ec) co_return deadline_mapped(ec);
+    }
+    res.body_bytes = seen;
+    res.substring_found = matcher.found();
+    co_return res;
+}
+
+/// The whole GET, run as a coroutine of its own (see beast_client::get).
+asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, http_request req) {
+    // Beast's HTTP operations act on terminal cancellation only, since a half-read message cannot be
+    // resumed. We never resume one: the connection is dropped. So whatever cancellation the caller
+    // lets through (total, for r1's first Ctrl-C) reaches every operation below as terminal.
+    co_await asio::this_coro::reset_cancellation_state(
+        asio::enable_total_cancellation(), [](asio::cancellation_type) { return asio::cancellation_type::terminal; });
+    // Checked before every step: once we are cancelled, co_await itself would throw.
+    auto cs = co_await asio::this_coro::cancellation_state;
+    auto ex = co_await asio::this_coro::executor;
+    const sys::error_code aborted = asio::error::operation_aborted;
+
+    if (cancelled(cs)) co_return aborted;
+    auto endpoints = co_await resolve(req.target, req.deadline);
+    if (!endpoints) co_return endpoints.error();
+
+    if (!req.target.https()) {
+        beast::tcp_stream stream{ex};
+        if (cancelled(cs)) co_return aborted;
+        stream.expires_at(req.deadline);
+        if (auto [ec, ep] = co_await stream.async_connect(*endpoints, as_result); ec) co_return deadline_mapped(ec);
+        co_return co_await exchange(stream, req, cs);  // we sent Connection: close; the socket closes with stream
+    }
+
+    beast::ssl_stream<beast::tcp_stream> stream{ex, tls};
+    // SNI, so a server hosting many names picks the right certificate. RFC 6066 does not allow IP
+    // literals here; for those, verification matches the certificate's IP address entries.
+    if (!req.target.host_is_ip() && SSL_set_tlsext_host_name(stream.native_handle(), req.target.host.c_str()) != 1)
+        co_return sys::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+    stream.set_verify_callback(ssl::host_name_verification(req.target.host));
+
+    auto& socket = beast::get_lowest_layer(stream);
+    if (cancelled(cs)) co_return aborted;
+    socket.expires_at(req.deadline);
+    if (auto [ec, ep] = co_await socket.async_connect(*endpoints, as_result); ec) co_return deadline_mapped(ec);
+    if (cancelled(cs)) co_return aborted;
+    socket.expires_at(req.deadline);
+    if (auto [ec] = co_await stream.async_handshake(ssl::stream_base::client, as_result); ec)
+        co_return deadline_mapped(ec);
+
+    auto res = co_await exchange(stream, req, cs);
+    if (res && !res->body_capped && !cancelled(cs)) {
+        // A courtesy close_notify, bounded so a server that never answers it cannot hold us. Its
+        // outcome changes nothing: the response is complete by its own framing. Servers often drop
+        // the TCP connection without their close_notify, which OpenSSL reports as
+        // ssl::error::stream_truncated; that is benign here for the same reason.
+        socket.expires_at(std::min(req.deadline, sclock::now() + close_grace));
+        co_await stream.async_shutdown(as_result);
+    }
+    co_return res;
+}
+
+}  // namespace
+
+asio::awaitable<sys::result<http_response>> beast_client::get(http_request req) {
+    // A child coroutine has a cancellation state of its own, so fetch() can widen it to terminal
+    // without changing the caller's. The caller's cancellation slot reaches it through co_spawn.
+    auto ex = co_await asio::this_coro::executor;
+    co_return co_await asio::co_spawn(ex, fetch(tls_, std::move(req)), asio::use_awaitable);
+}
+
+}  // namespace r1::net

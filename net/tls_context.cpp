@@ -1,0 +1,47 @@
+#include "net/tls_context.hpp"
+
+#include <openssl/ssl.h>
+
+#include <filesystem>
+#include <system_error>
+
+namespace r1::net {
+namespace {
+
+namespace ssl = boost::asio::ssl;
+
+// "no certificate or crl found (x509 certificate routines)" reads better without the library name.
+std::string reason(const boost::system::error_code& ec) {
+    auto text = ec.message();
+    if (auto paren = text.find(" ("); paren != std::string::npos) text.erase(paren);
+    return text;
+}
+
+}  // namespace
+
+boost::system::result<ssl::context, std::string> make_tls_context(std::string_view ca_file) {
+    ssl::context ctx{ssl::context::tls_client};
+    // Older protocols are off: nothing we should trust as healthy still needs them.
+    if (SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION) != 1)
+        return std::string("cannot require TLS 1.2 or newer");
+    ctx.set_verify_mode(ssl::verify_peer);
+
+    // OpenSSL's default paths, which read SSL_CERT_FILE and SSL_CERT_DIR when they are set: the way
+    // operators and CI images point every OpenSSL program at a custom store.
+    boost::system::error_code ec;
+    ctx.set_default_verify_paths(ec);
+    if (ec) return "cannot load the system certificate store: " + reason(ec);
+
+    if (!ca_file.empty()) {
+        std::string path(ca_file);
+        std::error_code fs_ec;
+        auto status = std::filesystem::status(path, fs_ec);
+        if (fs_ec || !std::filesystem::exists(status)) return "cannot load --ca-file " + path + ": no such file";
+        if (std::filesystem::is_directory(status)) return "cannot load --ca-file " + path + ": is a directory";
+        ctx.load_verify_file(path, ec);
+        if (ec) return "cannot load --ca-file " + path + ": " + reason(ec);
+    }
+    return ctx;
+}
+
+}  // namespace r1::net
