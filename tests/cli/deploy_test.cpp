@@ -17,7 +17,8 @@ using r1::test::run_r1;
 namespace {
 
 #if defined(__SANITIZE_ADDRESS__)
-constexpr long rss_ceiling_kb = 256 * 1024;  // ASan's shadow memory and quarantine, not r1's buffers
+// ASan's shadow memory and its quarantine of freed blocks (capped below), not r1's buffers.
+constexpr long rss_ceiling_kb = 128 * 1024;
 #else
 constexpr long rss_ceiling_kb = 32 * 1024;
 #endif
@@ -97,6 +98,9 @@ TEST_CASE("r1 deploy: a failed flyctl deploy exits 3 with the end of its stderr"
 TEST_CASE("r1 deploy: a 50 MB output flood passes through in bounded memory", "[cli][deploy][memory]") {
     fake_flyctl fly;
     auto opts = deploy_opts(fly, {}, "flood");
+#if defined(__SANITIZE_ADDRESS__)
+    opts.env.emplace_back("ASAN_OPTIONS", "quarantine_size_mb=16");
+#endif
     auto r = run_r1(opts);
     CHECK(r.exit_code == 3);
     CHECK(r.err.size() > 100'000'000);  // every byte was streamed on
