@@ -7,20 +7,24 @@ namespace {
 
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
-/// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not valid.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > text.size()) return 0;
-    for (std::size_t k = 1; k < len; ++k)
-        if (!is_continuation(static_cast<unsigned char>(text[i + k]))) return 0;
-    if (len == 2 && c < 0xC2) return 0;  // overlong
-    return len;
-}
-
 constexpr std::string_view replacement = "\xEF\xBF\xBD";
 
 }  // namespace
+
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) return 1;
+    std::size_t len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > text.size()) return 0;
+    for (std::size_t k = 1; k < len; ++k)
+        if (!is_continuation(static_cast<unsigned char>(text[i + k]))) return 0;
+    auto c1 = static_cast<unsigned char>(text[i + 1]);
+    if (len == 2 && c < 0xC2) return 0;                // overlong
+    if (len == 3 && c == 0xE0 && c1 < 0xA0) return 0;  // overlong
+    if (len == 3 && c == 0xED && c1 >= 0xA0) return 0;  // UTF-16 surrogate
+    if (len == 4 && (c > 0xF4 || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90))) return 0;
+    return len;
+}
 
 std::string tail_chars(std::string_view text, std::size_t max_chars) {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' ||

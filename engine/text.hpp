@@ -6,6 +6,10 @@
 
 namespace r1::engine {
 
+/// Length (1-4) of the well-formed UTF-8 sequence starting at text[i], or 0 when it is not one:
+/// truncated, overlong, a surrogate or past U+10FFFF.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept;
+
 /// The last `max_chars` characters of `text`, with trailing white space dropped, prefixed with "..."
 /// when cut. A multi-byte UTF-8 sequence is never split; a stray byte counts as one character.
 std::string tail_chars(std::string_view text, std::size_t max_chars);

@@ -1,32 +1,17 @@
 #include "providers/toml.hpp"
 
+#include "engine/text.hpp"
+
 #include <cstdio>
 
 namespace r1::providers {
-namespace {
-
-std::size_t valid_utf8_length(std::string_view s, std::size_t i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return 0;
-    for (std::size_t k = 1; k < len; ++k)
-        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-    auto c1 = static_cast<unsigned char>(s[i + 1]);
-    if (len == 2 && c < 0xC2) return 0;                                   // overlong
-    if (len == 3 && c == 0xE0 && c1 < 0xA0) return 0;                     // overlong
-    if (len == 3 && c == 0xED && c1 >= 0xA0) return 0;                    // surrogate
-    if (len == 4 && (c > 0xF4 || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90))) return 0;
-    return len;
-}
-
-}  // namespace
 
 std::string toml_string(std::string_view value) {
     std::string out = "\"";
     for (std::size_t i = 0; i < value.size();) {
         auto c = static_cast<unsigned char>(value[i]);
         if (c >= 0x80) {
-            auto len = valid_utf8_length(value, i);
+            auto len = engine::utf8_sequence_length(value, i);
             out.append(len ? value.substr(i, len) : std::string_view("\xEF\xBF\xBD"));
             i += len ? len : 1;
             continue;
