@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -179,4 +180,17 @@ TEST_CASE("r1 deploy: SIGINT or SIGTERM stops flyctl's whole process group befor
     CHECK_FALSE(r1::test::process_alive(child));
     CHECK(r1::test::wait_until_gone(grandchild, 500));
     CHECK(r.err.find("interrupted") != std::string::npos);
+}
+
+TEST_CASE("r1 deploy: binary stderr from flyctl becomes a printable error line", "[cli][deploy][failure]") {
+    fake_flyctl fly;
+    auto r = run_r1(deploy_opts(fly, {}, "binary"));
+    CHECK(r.exit_code == 3);
+    auto at = r.err.find("r1: error: flyctl deploy (app demo-app) exited 1: ");
+    REQUIRE(at != std::string::npos);
+    auto message = r.err.substr(at);
+    CHECK(message.ends_with("Error: \xEF\xBF\xBD\xEF\xBF\xBD corrupt layer\n"));
+    CHECK(std::all_of(message.begin(), message.end(), [](unsigned char c) {
+        return (c >= 0x20 && c != 0x7F) || c == '\n' || c == '\t';
+    }));
 }

@@ -9,7 +9,9 @@ namespace r1::test {
 
 /// Writes `<dir>/bin/<name>` (executable). What it does is chosen by FAKE_FLY_MODE in its environment:
 ///   ok (default): prints a build log, exits 0      fail: prints to stderr, exits 1
-///   flood: 50 MB of output on stdout and stderr, then fails      sleep: sleeps 60 s
+///   binary: random bytes on stderr, then fails     sleep: sleeps 60 s
+///   flood: 50 MB of output on stdout and stderr, then fails
+///   long-error: 40 lines of UTF-8 on stderr, exits 2
 ///   family: starts a background grandchild (pid in <record>/grandchild.pid), then sleeps 60 s
 /// It records argv (one per line), cwd and its environment under FAKE_FLY_RECORD.
 class fake_flyctl {

@@ -1,0 +1,76 @@
+#include "providers/deploy.hpp"
+
+#include "tests/support/fake_http.hpp"
+#include "tests/support/fake_runner.hpp"
+#include "tests/support/run.hpp"
+
+#include <catch2/catch.hpp>
+
+using r1::test::fake_http;
+using r1::test::fake_runner;
+
+namespace {
+
+r1::deploy_result deploy(r1::deploy_config cfg, fake_runner& runner, fake_http& http) {
+    r1::deploy_services services{runner, http, {}, "/nonexistent"};
+    return r1::test::run(r1::deploy(std::move(cfg), std::move(services)));
+}
+
+}  // namespace
+
+TEST_CASE("deploy: --verify-only with --app alone checks https://<app>.fly.dev", "[providers][deploy][verify]") {
+    fake_runner runner;
+    fake_http http;
+    r1::deploy_config cfg;
+    cfg.app = "my-app";
+    cfg.verify_only = true;
+    cfg.expected_body = "OK";
+    auto r = deploy(cfg, runner, http);
+    CHECK_FALSE(r.ec);
+    CHECK(r.output == "health check: 200 OK (2 bytes)");
+    REQUIRE(http.requests().size() == 1);
+    CHECK(http.requests()[0].target.text() == "https://my-app.fly.dev/");
+    CHECK(http.requests()[0].expected_substring == "OK");
+    CHECK(http.requests()[0].user_agent == r1::health_user_agent());
+    CHECK(runner.calls().empty());
+}
+
+TEST_CASE("deploy: the library reports sentinel errors before running anything", "[providers][deploy][errors]") {
+    fake_runner runner;
+    fake_http http;
+    SECTION("app name missing on a real deploy") {
+        auto r = deploy({}, runner, http);
+        CHECK(r.ec == r1::error::app_name_missing);
+        CHECK(std::error_code(r.ec) == r1::error::app_name_missing);
+    }
+    SECTION("flyctl not found") {
+        r1::deploy_config cfg;
+        cfg.app = "demo";
+        auto r = deploy(cfg, runner, http);
+        CHECK(r.ec == r1::error::flyctl_not_found);
+    }
+    SECTION("provider not supported") {
+        r1::deploy_config cfg;
+        cfg.provider = "kamal";
+        cfg.dry_run = true;
+        auto r = deploy(cfg, runner, http);
+        CHECK(r.ec == r1::error::provider_unsupported);
+        CHECK(r.output.empty());
+    }
+    CHECK(runner.calls().empty());
+    CHECK(http.requests().empty());
+}
+
+TEST_CASE("deploy: dry-run renders the preview and touches neither runner nor network", "[providers][deploy][dry-run]") {
+    fake_runner runner;
+    fake_http http;
+    r1::deploy_config cfg;
+    cfg.app = "web";
+    cfg.region = "fra";
+    cfg.dry_run = true;
+    auto r = deploy(cfg, runner, http);
+    CHECK_FALSE(r.ec);
+    CHECK(r.output.find("app = \"web\"\nprimary_region = \"fra\"\n") != std::string::npos);
+    CHECK(runner.calls().empty());
+    CHECK(http.requests().empty());
+}
