@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <stdexcept>
 #include <thread>
@@ -73,12 +75,27 @@ r1_process::~r1_process() {
 
 void r1_process::signal(int sig) const { ::kill(pid_, sig); }
 
+namespace {
+
+/// The process's peak resident set (VmHWM), 0 once it is gone. Not wait4's ru_maxrss: a child
+/// started by posix_spawn (vfork) inherits the parent's high-water mark across exec, so a large
+/// test process would be charged to r1.
+long peak_rss_kb(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+    return 0;
+}
+
+}  // namespace
+
 r1_result r1_process::wait() {
     r1_result res;
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.timeout_ms);
     int status = 0;
     rusage usage{};
     for (;;) {
+        res.max_rss_kb = std::max(res.max_rss_kb, peak_rss_kb(pid_));
         pid_t got = ::wait4(pid_, &status, WNOHANG, &usage);
         if (got == pid_) break;
         if (std::chrono::steady_clock::now() >= until) {
@@ -92,7 +109,6 @@ r1_result r1_process::wait() {
     pid_ = -1;
     if (WIFEXITED(status)) res.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) res.signal = WTERMSIG(status);
-    res.max_rss_kb = usage.ru_maxrss;
     res.out = read_file(out_path_);
     res.err = read_file(err_path_);
     return res;

@@ -21,7 +21,7 @@ struct r1_result {
     int signal = 0;
     std::string out;
     std::string err;
-    long max_rss_kb = 0;
+    long max_rss_kb = 0;  // peak VmHWM seen while r1 ran (sampled every few ms)
     bool timed_out = false;
 };
 
