@@ -14,6 +14,7 @@ constexpr std::string_view main_help_text = R"(r1: deploy apps with their provid
 
 Usage:
   r1 deploy [flags]        deploy an app (see r1 deploy --help)
+  r1 classify [TEXT...]    is this failure worth retrying? (see r1 classify --help)
   r1 --help | --version
 
 Examples:
@@ -42,6 +43,10 @@ Flags:
   --deploy-timeout DURATION
                          deadline for flyctl deploy; flyctl is stopped past it (default 30m)
   --ca-file PATH         extra CA certificate(s) to trust for the health check (PEM)
+  --retries N            redeploys after the first deploy on a transient failure (default 2; 0: no retry)
+  --retry-budget DURATION
+                         all retry waits together stay under this (default 10m)
+  --output FORMAT        text (default) or json: NDJSON events on stdout (attempt, criterion, result)
   --dry-run              print the fly.toml preview only: no process, no network, no file
   --verify-only          skip the deploy: only the health check (needs --health-url or --app)
   -h, --help             this help
@@ -95,6 +100,20 @@ const std::map<std::string_view, flag_spec>& deploy_flags() {
         {"--deploy-timeout", {true, [](command& c, std::string_view v) {
                                   return set_duration(c.deploy.deploy_timeout, "--deploy-timeout", v);
                               }}},
+        {"--retries", {true, [](command& c, std::string_view v) -> std::optional<std::string> {
+                           if (v.empty() || v.size() > 2 || v.find_first_not_of("0123456789") != std::string_view::npos)
+                               return "invalid --retries \"" + shown(v) + "\": use a whole number from 0 to 99";
+                           c.deploy.retries = static_cast<unsigned>(std::stoul(std::string(v)));
+                           return std::nullopt;
+                       }}},
+        {"--retry-budget", {true, [](command& c, std::string_view v) {
+                                return set_duration(c.deploy.retry_budget, "--retry-budget", v);
+                            }}},
+        {"--output", {true, [](command& c, std::string_view v) -> std::optional<std::string> {
+                          if (v != "text" && v != "json") return "--output takes text or json";
+                          c.json_output = v == "json";
+                          return std::nullopt;
+                      }}},
         {"--dry-run", {false, [](command& c, std::string_view) -> std::optional<std::string> {
                            c.deploy.dry_run = true;
                            return std::nullopt;
@@ -153,6 +172,7 @@ std::variant<command, usage_problem> parse_args(const std::vector<std::string_vi
     if (first == "-h" || first == "--help" || first == "help") return command{.what = action::show_help};
     if (first == "--version" || first == "version") return command{.what = action::show_version};
     if (first == "deploy") return parse_deploy(args, 1);
+    if (first == "classify") return command{.what = action::classify};  // its own flags: classify_command.cpp
     return usage_problem{"unknown command \"" + shown(first) + "\" (try r1 --help)"};
 }
 

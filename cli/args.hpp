@@ -9,12 +9,13 @@
 
 namespace r1::cli {
 
-enum class action { show_help, show_deploy_help, show_version, deploy };
+enum class action { show_help, show_deploy_help, show_version, deploy, classify };
 
 struct command {
     action what = action::show_help;
     deploy_config deploy;
-    std::string ca_file;  // extra trust anchor for the health GET
+    std::string ca_file;       // extra trust anchor for the health GET
+    bool json_output = false;  // --output json: NDJSON events on stdout
 };
 
 struct usage_problem {

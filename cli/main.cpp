@@ -1,7 +1,9 @@
 // r1's entry point: parses flags, builds the real runner, HTTP client and TLS context, runs the one
 // root coroutine, turns Ctrl-C into cancellation, and maps the outcome to an exit code.
 #include "cli/args.hpp"
+#include "cli/classify_command.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/output.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
 #include "proc/real_runner.hpp"
@@ -20,6 +22,7 @@
 #include <exception>
 #include <iostream>
 #include <optional>
+#include <random>
 
 #include <unistd.h>
 
@@ -47,6 +50,7 @@ asio::awaitable<r1::deploy_result> root(r1::deploy_config cfg, r1::deploy_servic
     // Total cancellation (first SIGINT/SIGTERM) lets the runner stop flyctl politely and clean up;
     // terminal (the second signal) kills at once.
     co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
+    co_await asio::this_coro::throw_if_cancelled(false);  // each step checks and cleans up itself
     co_return co_await r1::deploy(std::move(cfg), std::move(services));
 }
 
@@ -60,6 +64,13 @@ int run_deploy(const r1::cli::command& cmd) {
     const char* path = std::getenv("PATH");
     r1::deploy_services services{runner, http, [](std::string_view chunk) { write_fd(2, chunk); },
                                  path ? path : ""};
+    services.on_attempt = [json = cmd.json_output](const r1::engine::attempt_record& a) {
+        if (json)
+            write_fd(1, r1::cli::attempt_json(a));
+        else
+            write_fd(2, r1::cli::attempt_text(a));
+    };
+    services.seed = std::random_device{}();
 
     asio::cancellation_signal cancel;
     asio::signal_set signals{ctx, SIGINT, SIGTERM};
@@ -86,13 +97,22 @@ int run_deploy(const r1::cli::command& cmd) {
                    }));
     ctx.run();
 
-    if (!result->output.empty()) write_fd(1, result->output.ends_with('\n') ? result->output : result->output + "\n");
-    if (first_signal != 0)
-        std::cerr << "r1: interrupted by " << (first_signal == SIGINT ? "SIGINT" : "SIGTERM")
-                  << "; child processes stopped\n";
-    else if (result->ec && !result->message.empty())
-        std::cerr << "r1: error: " << result->message << "\n";
-    return r1::cli::exit_code_for(result->ec, first_signal);
+    int code = r1::cli::exit_code_for(result->ec, first_signal);
+    if (first_signal != 0) {
+        result->message = std::string("interrupted by ") + (first_signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                          "; child processes stopped";
+    }
+    if (cmd.json_output) {
+        for (const auto& c : result->criteria) write_fd(1, r1::cli::criterion_json(c));
+        write_fd(1, r1::cli::result_json(*result, code, cmd.deploy.dry_run));
+    } else {
+        for (const auto& c : result->criteria) write_fd(2, r1::cli::criterion_text(c));
+        if (!result->output.empty())
+            write_fd(1, result->output.ends_with('\n') ? result->output : result->output + "\n");
+    }
+    if (first_signal != 0 || (result->ec && !result->message.empty()))
+        write_fd(2, std::string(first_signal != 0 ? "r1: " : "r1: error: ") + result->message + "\n");
+    return code;
 }
 
 }  // namespace
@@ -109,6 +129,8 @@ int main(int argc, char** argv) {
         case r1::cli::action::show_deploy_help: std::cout << r1::cli::deploy_help(); return 0;
         case r1::cli::action::show_version: std::cout << "r1 " << r1::version << "\n"; return 0;
         case r1::cli::action::deploy: return run_deploy(cmd);
+        case r1::cli::action::classify:
+            return r1::cli::run_classify({args.begin() + 1, args.end()}, std::cin, std::cout, std::cerr);
         }
     } catch (const std::exception& e) {  // a bug: say so plainly rather than abort with a core dump
         std::cerr << "r1: internal error: " << e.what() << "\n";

@@ -135,9 +135,10 @@ failure describe(const sys::error_code& ec) {
     return {error::unavailable, shown(ec.message())};
 }
 
-health_report verdict(const net::http_response& res, const std::string& expected) {
+health_report judge(const net::http_response& res, const std::string& expected) {
     health_report report;
     report.status = res.status;
+    report.retry_after_seconds = res.retry_after_seconds;
     auto unhealthy = [&](std::string line) {
         report.ec = make_error_code(error::unhealthy);
         report.line = "health check: " + std::move(line);
@@ -188,7 +189,7 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
             co_return fail(f.kind, where + f.cause);
         }
         report.status = res->status;
-        if (!is_followed_redirect(res->status) || res->location.empty()) co_return verdict(*res, cfg.expected_body);
+        if (!is_followed_redirect(res->status) || res->location.empty()) co_return judge(*res, cfg.expected_body);
 
         auto next = net::resolve_location(current, res->location);
         if (!next)

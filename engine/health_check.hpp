@@ -6,6 +6,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace r1::engine {
@@ -23,6 +25,7 @@ struct health_report {
     boost::system::error_code ec;  // empty when healthy; else r1::error::{unhealthy,unavailable,timed_out,usage}
     unsigned status = 0;           // last HTTP status seen, 0 if none
     std::string line;              // "health check: ..." one line for the operator
+    std::optional<std::uint64_t> retry_after_seconds;  // the last response's Retry-After, if any
     bool healthy() const noexcept { return !ec; }
 };
 

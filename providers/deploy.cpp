@@ -2,6 +2,10 @@
 
 #include "engine/health_check.hpp"
 #include "net/url.hpp"
+#include "engine/classify.hpp"
+#include "engine/repair_loop.hpp"
+#include "proc/find_executable.hpp"
+#include "providers/criteria.hpp"
 #include "providers/fly_app_name.hpp"
 #include "providers/fly_toml.hpp"
 #include "providers/flyctl.hpp"
@@ -34,13 +38,34 @@ std::optional<deploy_result> validate(const deploy_config& cfg) {
     return std::nullopt;
 }
 
+engine::health_config health_settings(const deploy_config& cfg, std::string url) {
+    return {.url = std::move(url), .expected_body = cfg.expected_body, .user_agent = health_user_agent()};
+}
+
 boost::asio::awaitable<deploy_result> check(net::http_client& http, const deploy_config& cfg, std::string url) {
-    engine::health_config hc{.url = std::move(url),
-                             .expected_body = cfg.expected_body,
-                             .deadline = sclock::now() + cfg.health_timeout,
-                             .user_agent = health_user_agent()};
+    auto hc = health_settings(cfg, std::move(url));
+    hc.deadline = sclock::now() + cfg.health_timeout;
     auto report = co_await engine::check_health(http, std::move(hc));
     co_return deploy_result{report.ec, report.line, {}};
+}
+
+/// Runs the task through the descent loop and turns its outcome into the caller's result.
+boost::asio::awaitable<deploy_result> run_loop(const deploy_config& cfg, const deploy_services& services,
+                                               engine::deploy_step step, std::vector<engine::criterion*> criteria,
+                                               const providers::health_criterion& health) {
+    engine::steady_clock_source steady;
+    engine::clock& clock = services.clock ? *services.clock : steady;
+    engine::loop_policy policy;
+    policy.retries = cfg.retries;
+    policy.retry_budget = cfg.retry_budget;
+    policy.dry_run = cfg.dry_run;
+    engine::backoff jitter{policy.redeploy_backoff, services.seed};
+    auto outcome = co_await engine::run_task(clock, std::move(policy), std::move(jitter), std::move(step),
+                                             std::move(criteria), services.on_attempt);
+    deploy_result result{outcome.last.ec, health.last_line(), {}, std::move(outcome.attempts),
+                         std::move(outcome.criteria)};
+    if (result.ec && outcome.last.detail != result.output) result.message = std::move(outcome.last.detail);
+    co_return result;
 }
 
 }  // namespace
@@ -52,9 +77,16 @@ std::string health_user_agent() { return std::string("r1-deploy/") + version + "
 boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services services) {
     if (auto invalid = validate(cfg)) co_return *invalid;
 
-    if (cfg.dry_run)
-        co_return deploy_result{
-            {}, providers::render_fly_toml_preview({.app = cfg.app, .region = cfg.region, .image = cfg.image}), {}};
+    if (cfg.dry_run) {
+        // The criteria still run, and soft-pass: a preview stays free of processes and network.
+        providers::commit_criterion commit{services.runner, "", cfg.dir, true};
+        providers::health_criterion health{services.http, health_settings(cfg, ""), cfg.health_timeout, true};
+        std::vector<engine::criterion*> criteria{&commit, &health};
+        engine::deploy_step no_deploy;
+        auto result = co_await run_loop(cfg, services, std::move(no_deploy), std::move(criteria), health);
+        result.output = providers::render_fly_toml_preview({.app = cfg.app, .region = cfg.region, .image = cfg.image});
+        co_return result;
+    }
 
     std::string url = !cfg.health_url.empty() ? cfg.health_url : cfg.app.empty() ? "" : fly_app_url(cfg.app);
     if (cfg.verify_only) {
@@ -75,23 +107,29 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
                            : "flyctl not found: " + cfg.flyctl + " is not an executable file");
     }
 
-    // A named spec, moved in: GCC 12 copies a braced temporary into a coroutine frame bytewise, so a
-    // short string's inline buffer pointer dangles and its destructor frees a bad pointer.
-    providers::fly_deploy_spec spec{.flyctl = *flyctl,
-                                    .app = cfg.app,
-                                    .region = cfg.region,
-                                    .image = cfg.image,
-                                    .dir = cfg.dir,
-                                    .deadline = sclock::now() + cfg.deploy_timeout,
-                                    .on_output = services.log};
-    auto step = co_await providers::run_flyctl_deploy(services.runner, std::move(spec));
-    if (step.ec) co_return deploy_result{step.ec, {}, step.message};
-
-    // A signal that arrived as flyctl finished still stops us before the health check.
-    auto cs = co_await boost::asio::this_coro::cancellation_state;
-    if (cs.cancelled() != boost::asio::cancellation_type::none)
-        co_return fail(error::interrupted, "interrupted after flyctl deploy finished");
-    co_return co_await check(services.http, cfg, std::move(url));
+    providers::commit_criterion commit{services.runner, proc::find_executable("git", services.path_env).value_or(""),
+                                       cfg.dir, false};
+    providers::health_criterion health{services.http, health_settings(cfg, url), cfg.health_timeout, false};
+    auto flyctl_deploy = [&]() -> boost::asio::awaitable<engine::failure> {
+        co_await commit.capture();  // each deploy, redeploys too, is judged against its own start
+        // A named spec, moved in: GCC 12 copies a braced temporary into a coroutine frame bytewise,
+        // so a short string's inline buffer pointer dangles and its destructor frees a bad pointer.
+        providers::fly_deploy_spec spec{.flyctl = *flyctl,
+                                        .app = cfg.app,
+                                        .region = cfg.region,
+                                        .image = cfg.image,
+                                        .dir = cfg.dir,
+                                        .deadline = sclock::now() + cfg.deploy_timeout,
+                                        .on_output = services.log};
+        auto step = co_await providers::run_flyctl_deploy(services.runner, std::move(spec));
+        if (!step.ec) co_return engine::failure{};
+        auto why = step.ec == error::interrupted ? engine::verdict{engine::failure_class::permanent, "interrupted"}
+                                                 : engine::classify(step.message);
+        co_return engine::failure{step.ec, step.message, why};
+    };
+    std::vector<engine::criterion*> criteria{&commit, &health};
+    engine::deploy_step step = flyctl_deploy;
+    co_return co_await run_loop(cfg, services, std::move(step), std::move(criteria), health);
 }
 
 }  // namespace r1

@@ -1,16 +1,20 @@
 #pragma once
 /// r1's deploy as a library call: validate, then dry-run preview, verify-only, or deploy + health check.
 /// The CLI is one caller; a program can be another, with its own runner and HTTP client.
+#include "engine/clock.hpp"
 #include "engine/error.hpp"
+#include "engine/repair_loop.hpp"
 #include "net/http_client.hpp"
 #include "proc/runner.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace r1 {
 
@@ -27,13 +31,18 @@ struct deploy_config {
     bool verify_only = false;
     std::chrono::milliseconds health_timeout = std::chrono::seconds(15);
     std::chrono::milliseconds deploy_timeout = std::chrono::minutes(30);
+    unsigned retries = 2;  // redeploys after the first; 0 disables every retry
+    std::chrono::milliseconds retry_budget = std::chrono::minutes(10);  // all retry waits together
 };
 
 struct deploy_services {
     proc::runner& runner;
     net::http_client& http;
     std::function<void(std::string_view)> log;  // the provider CLI's live output; may be empty
-    std::string path_env;                       // $PATH, where flyctl is looked up
+    std::string path_env;                       // $PATH, where flyctl and git are looked up
+    engine::clock* clock = nullptr;             // null: the steady clock
+    std::function<void(const engine::attempt_record&)> on_attempt;  // each retry, as decided
+    std::uint64_t seed = 0;                     // backoff jitter
 };
 
 struct deploy_result {
@@ -42,6 +51,8 @@ struct deploy_result {
     boost::system::error_code ec;
     std::string output;   // for stdout: the dry-run preview or the health-check line
     std::string message;  // for stderr when ec is set and output does not already say it
+    std::vector<engine::attempt_record> attempts;   // every retry, with tier, class and delay
+    std::vector<engine::criterion_result> criteria;  // the final evaluation (empty for verify-only)
 };
 
 /// The operator's `r1 deploy`. Dry-run starts no process and touches no network or file.

@@ -41,11 +41,17 @@ TEST_CASE("args: deploy flags fill the config, with defaults for the rest", "[cl
     CHECK(c.deploy.verify_only);
     CHECK_FALSE(c.deploy.dry_run);
 
+    auto retry = std::get<command>(parse({"deploy", "--retries", "0", "--retry-budget", "90s"}));
+    CHECK(retry.deploy.retries == 0);
+    CHECK(retry.deploy.retry_budget == 90s);
+
     auto d = std::get<command>(parse({"deploy"}));
     CHECK(d.deploy.region == "iad");
     CHECK(d.deploy.dir == ".");
     CHECK(d.deploy.health_timeout == 15s);
     CHECK(d.deploy.deploy_timeout == 30min);
+    CHECK(d.deploy.retries == 2);
+    CHECK(d.deploy.retry_budget == 10min);
 }
 
 TEST_CASE("args: help and version", "[cli][args]") {
@@ -63,6 +69,9 @@ TEST_CASE("args: bad input is a one-line usage problem", "[cli][args][usage]") {
     CHECK(problem({"deploy", "--dry-run=yes"}) == "--dry-run takes no value");
     CHECK(problem({"deploy", "stray"}).starts_with("unexpected argument \"stray\""));
     CHECK(problem({"deploy", "--timeout", "15"}).starts_with("invalid --timeout \"15\""));
+    CHECK(problem({"deploy", "--retries", "-1"}).starts_with("invalid --retries \"-1\""));
+    CHECK(problem({"deploy", "--retries", "100"}).starts_with("invalid --retries"));
+    CHECK(problem({"deploy", "--retry-budget", "forever"}).starts_with("invalid --retry-budget"));
     std::string huge(10'000, 'a');
     CHECK(problem({"deploy", "--app", huge}).find("longer than") != std::string::npos);
     CHECK(problem({"deploy", "--\x1b[2Jx"}).find('\x1b') == std::string::npos);

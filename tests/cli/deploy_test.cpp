@@ -30,7 +30,8 @@ std::string dead_health_url() { return "http://127.0.0.1:" + std::to_string(r1::
 
 r1_options deploy_opts(const fake_flyctl& fly, std::vector<std::string> extra, std::string mode = "ok") {
     r1_options o;
-    o.args = {"deploy", "--app", "demo-app", "--flyctl", fly.path()};
+    // No retries here: these tests are about one deploy; the retry tests set their own.
+    o.args = {"deploy", "--app", "demo-app", "--flyctl", fly.path(), "--retries", "0"};
     o.args.insert(o.args.end(), extra.begin(), extra.end());
     o.env = {{"FAKE_FLY_RECORD", fly.record_dir()}, {"FAKE_FLY_MODE", mode}, {"FLY_API_TOKEN", token}};
     return o;
@@ -45,7 +46,8 @@ TEST_CASE("r1 deploy: runs flyctl deploy with argv in order, in --dir, token onl
     SECTION("without --image") {
         auto r = run_r1(deploy_opts(fly, {"--region", "fra", "--dir", work.path().string(), "--health-url",
                                           dead_health_url()}));
-        CHECK(fly.recorded_argv() == std::vector<std::string>{fly.path(), "deploy", "--app", "demo-app", "--region", "fra"});
+        CHECK(fly.recorded_argv() ==
+              std::vector<std::string>{fly.path(), "deploy", "--app", "demo-app", "--region", "fra"});
         CHECK(r.exit_code == 1);  // deployed, but nothing answers the health URL
     }
     SECTION("with --image") {
@@ -145,7 +147,7 @@ TEST_CASE("r1 deploy: finds flyctl, then fly, on $PATH", "[cli][deploy][path]") 
     auto name = GENERATE(as<std::string>{}, "flyctl", "fly");
     fake_flyctl fly{name};
     auto o = deploy_opts(fly, {"--health-url", dead_health_url()});
-    o.args = {"deploy", "--app", "demo-app", "--health-url", dead_health_url()};
+    o.args = {"deploy", "--app", "demo-app", "--retries", "0", "--health-url", dead_health_url()};
     o.env.emplace_back("PATH", fly.bin_dir() + ":/usr/bin:/bin");
     auto r = run_r1(o);
     CHECK(r.exit_code == 1);

@@ -90,7 +90,7 @@ TEST_CASE("r1 deploy: a successful flyctl deploy with a healthy endpoint exits 0
     tls_server server;
     r1::test::fake_flyctl fly;
     auto run = [&](const std::string& path) {
-        return run_r1({.args = {"deploy", "--app", "demo-app", "--flyctl", fly.path(), "--health-url",
+        return run_r1({.args = {"deploy", "--app", "demo-app", "--retries", "0", "--flyctl", fly.path(), "--health-url",
                                 server.https_url(path), "--ca-file", r1::test::pki().ca_file.string()},
                        .env = {{"FAKE_FLY_RECORD", fly.record_dir()}}});
     };

@@ -32,6 +32,9 @@ case "${FAKE_FLY_MODE:-ok}" in
     i=0
     while [ $i -lt 40 ]; do printf 'line %02d: \342\234\223 build step failed \360\237\232\200 details follow\n' $i >&2; i=$((i+1)); done
     exit 2 ;;
+  commit)
+    git -c user.email=t@example.com -c user.name=t commit -q --allow-empty -m "moved during deploy"
+    exit 0 ;;
   binary)
     head -c 4096 /dev/urandom >&2
     printf '\033[31mError:\033[0m \001\377 corrupt layer\n' >&2

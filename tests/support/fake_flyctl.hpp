@@ -12,6 +12,7 @@ namespace r1::test {
 ///   binary: random bytes on stderr, then fails     sleep: sleeps 60 s
 ///   flood: 50 MB of output on stdout and stderr, then fails
 ///   long-error: 40 lines of UTF-8 on stderr, exits 2
+///   commit: makes a new commit in its working directory (HEAD moves mid-deploy), exits 0
 ///   family: starts a background grandchild (pid in <record>/grandchild.pid), then sleeps 60 s
 /// It records argv (one per line), cwd and its environment under FAKE_FLY_RECORD.
 class fake_flyctl {

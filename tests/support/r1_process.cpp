@@ -32,6 +32,11 @@ r1_process::r1_process(r1_options opts) : opts_(std::move(opts)) {
                 ("r1-run-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
     out_path_ = base.string() + ".out";
     err_path_ = base.string() + ".err";
+    in_path_ = "/dev/null";
+    if (!opts_.stdin_data.empty()) {
+        in_path_ = base.string() + ".in";
+        write_file(in_path_, opts_.stdin_data);
+    }
 
     std::map<std::string, std::string> env;
     for (char** e = environ; *e; ++e) {
@@ -55,7 +60,7 @@ r1_process::r1_process(r1_options opts) : opts_(std::move(opts)) {
 
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 0, in_path_.c_str(), O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addopen(&fa, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (!opts_.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, opts_.cwd.c_str());
@@ -71,6 +76,7 @@ r1_process::~r1_process() {
     }
     std::filesystem::remove(out_path_);
     std::filesystem::remove(err_path_);
+    if (in_path_ != "/dev/null") std::filesystem::remove(in_path_);
 }
 
 void r1_process::signal(int sig) const { ::kill(pid_, sig); }

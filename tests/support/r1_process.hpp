@@ -13,6 +13,7 @@ struct r1_options {
     std::vector<std::pair<std::string, std::string>> env;  // set (or override) in r1's environment
     std::vector<std::string> unset_env;
     std::string cwd;          // empty: the test's own
+    std::string stdin_data;   // what r1 reads on stdin (empty: /dev/null)
     int timeout_ms = 60'000;  // r1 is killed past it and the test fails
 };
 
@@ -42,6 +43,7 @@ private:
     pid_t pid_ = -1;
     std::string out_path_;
     std::string err_path_;
+    std::string in_path_;
 };
 
 r1_result run_r1(r1_options opts);

@@ -1,0 +1,21 @@
+#pragma once
+/// How `r1 deploy` reports what happened: text lines for people, NDJSON events for programs.
+#include "engine/repair_loop.hpp"
+#include "providers/deploy.hpp"
+
+#include <string>
+
+namespace r1::cli {
+
+/// "r1: attempt 2 (env-fix) re-checks DEPLOY-HEALTH-200 in 1s: transient [http-503] <detail>\n"
+std::string attempt_text(const engine::attempt_record& a);
+/// "r1: DEPLOY-HEALTH-200 pass: <detail>\n"
+std::string criterion_text(const engine::criterion_result& c);
+
+/// One NDJSON line each, with stable names: {"event":"attempt",...}, {"event":"criterion",...},
+/// {"event":"result",...}. Field names are documented in the README.
+std::string attempt_json(const engine::attempt_record& a);
+std::string criterion_json(const engine::criterion_result& c);
+std::string result_json(const deploy_result& r, int exit_code, bool dry_run);
+
+}  // namespace r1::cli

@@ -1,0 +1,393 @@
+#include "engine/classify.hpp"
+
+#include "engine/classify_rules.hpp"
+
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
+namespace r1::engine {
+namespace {
+
+using namespace classify_rules;
+
+static_assert(std::endian::native == std::endian::little, "word keys are built little-endian");
+
+// Separator bytes seen between two words, as flags.
+enum sep_flag : std::uint16_t {
+    sep_space = 1,     // blank, tab, CR, LF, or the start of the text
+    sep_newline = 2,   // LF
+    sep_status = 4,    // ':' '=' '"' '\'' '(' '[' '#': may sit between "status" and its number
+    sep_open = 8,      // '(' '[' '"' '\'' '>': may open a "503 Service Unavailable" phrase
+    sep_other = 16,    // anything else: '.', '/', ',', '-', bytes >= 0x80...
+};
+
+enum char_kind : std::uint8_t { k_other, k_word, k_upper, k_digit };
+
+constexpr std::array<std::uint8_t, 256> make_kinds() {
+    std::array<std::uint8_t, 256> k{};
+    for (int c = 'a'; c <= 'z'; ++c) k[c] = k_word;
+    for (int c = 'A'; c <= 'Z'; ++c) k[c] = k_upper;
+    for (int c = '0'; c <= '9'; ++c) k[c] = k_digit;
+    k['_'] = k_word;
+    return k;
+}
+constexpr auto kinds = make_kinds();
+
+constexpr std::array<std::uint16_t, 256> make_seps() {
+    std::array<std::uint16_t, 256> s{};
+    for (auto& v : s) v = sep_other;
+    for (unsigned char c : {' ', '\t', '\r', '\v', '\f'}) s[c] = sep_space;
+    s['\n'] = sep_space | sep_newline;
+    for (unsigned char c : {':', '=', '#'}) s[c] = sep_status;
+    for (unsigned char c : {'(', '[', '"', '\''}) s[c] = sep_status | sep_open;
+    s['>'] = sep_open;
+    return s;
+}
+constexpr auto seps = make_seps();
+
+/// Index just past the escape sequence starting at text[i] (an ESC). CSI (`ESC [ ... final`) and
+/// OSC (`ESC ] ... BEL` or `ESC \`) are what terminals and CLIs emit for colour and links. A
+/// sequence cut short by a byte that cannot continue it ends there, so that byte is read as text:
+/// output truncated mid-sequence (or followed by another ESC) loses nothing visible.
+std::size_t skip_escape(const unsigned char* s, std::size_t n, std::size_t i) noexcept {
+    std::size_t j = i + 1;
+    if (j >= n) return j;
+    unsigned char c = s[j];
+    if (c == '[') {
+        for (++j; j < n && s[j] >= 0x20 && s[j] <= 0x3F; ++j) {}
+        return j < n && s[j] >= 0x40 && s[j] <= 0x7E ? j + 1 : j;
+    }
+    if (c == ']') {
+        for (++j; j < n; ++j) {
+            if (s[j] == 0x07) return j + 1;
+            if (s[j] == 0x1b) return j + 1 < n && s[j + 1] == '\\' ? j + 2 : j;
+        }
+        return j;
+    }
+    if (c >= 0x20 && c <= 0x2F) {  // nF: intermediates, then one final byte
+        for (; j < n && s[j] >= 0x20 && s[j] <= 0x2F; ++j) {}
+        return j < n && s[j] >= 0x30 && s[j] <= 0x7E ? j + 1 : j;
+    }
+    return c >= 0x40 && c <= 0x7E ? j + 1 : j;  // two-byte sequences; anything else ends it
+}
+
+struct status_rule {
+    tier level = tier::none;
+    std::string_view signal;
+};
+
+constexpr status_rule status_of(unsigned code) noexcept {
+    switch (code) {
+    case 401: return {tier::decisive_permanent, "http-401"};
+    case 402: return {tier::decisive_permanent, "http-402"};
+    case 403: return {tier::decisive_permanent, "http-403"};
+    case 407: return {tier::decisive_permanent, "http-407"};
+    case 408: return {tier::decisive_transient, "http-408"};
+    case 425: return {tier::decisive_transient, "http-425"};
+    case 429: return {tier::decisive_transient, "http-429"};
+    case 502: return {tier::decisive_transient, "http-502"};
+    case 503: return {tier::decisive_transient, "http-503"};
+    case 504: return {tier::decisive_transient, "http-504"};
+    case 500: return {tier::weak_transient, "http-500"};
+    default: break;
+    }
+    if (code >= 400 && code < 500) return {tier::permanent, "http-4xx"};
+    if (code >= 500 && code < 600) return {tier::weak_transient, "http-5xx"};
+    return {};
+}
+
+/// Whether `word` can open the reason phrase of `code` (RFC 9110 section 15 and common servers).
+bool opens_reason(unsigned code, std::string_view word) noexcept {
+    switch (code) {
+    case 400: case 502: return word == "bad";
+    case 401: return word == "unauthorized";
+    case 402: return word == "payment";
+    case 403: return word == "forbidden";
+    case 404: case 406: case 501: return word == "not";
+    case 405: return word == "method";
+    case 407: return word == "proxy";
+    case 408: case 431: return word == "request";
+    case 409: return word == "conflict";
+    case 410: return word == "gone";
+    case 411: return word == "length";
+    case 412: case 428: return word == "precondition";
+    case 413: return word == "payload" || word == "request";
+    case 414: return word == "uri" || word == "request";
+    case 415: return word == "unsupported";
+    case 421: return word == "misdirected";
+    case 422: return word == "unprocessable";
+    case 423: return word == "locked";
+    case 425: case 429: return word == "too";
+    case 426: return word == "upgrade";
+    case 500: return word == "internal";
+    case 503: return word == "service";
+    case 504: return word == "gateway";
+    case 505: return word == "http";
+    case 507: return word == "insufficient";
+    default: return false;
+    }
+}
+
+struct token {
+    std::int16_t slot = -1;  // vocabulary slot, -1 for a word in no rule
+    std::uint16_t number = 0;
+    std::uint8_t digits = 0;  // length when the word is all digits (capped), else 0
+    std::uint16_t sep = 0;    // separators before this word
+    unsigned char last_sep = ' ';  // the separator byte right before it
+    std::size_t at = 0;
+};
+
+struct no_count {
+    void operator+=(std::size_t) noexcept {}
+};
+struct counter {
+    std::size_t& n;
+    void operator+=(std::size_t k) noexcept { n += k; }
+};
+
+template <class Steps>
+class scanner {
+public:
+    explicit scanner(Steps steps) noexcept : steps_(steps) {}
+
+    /// Takes the next word: its token, lowercase text and the byte right after it (-1 at the end).
+    void word(const token& w, std::string_view text, int next) noexcept {
+        if (w.slot < 0 && w.digits == 0 && pending_code_ == 0) {  // most words of a log
+            lookup_on_line_ = lookup_on_line_ && !(w.sep & sep_newline);
+            ring_[++head_ & ring_mask] = w;
+            return;
+        }
+        if (w.sep & sep_newline) lookup_on_line_ = false;
+        if (pending_code_ != 0) {
+            // A bare number waits for the next word: "503 Service Unavailable" is a status,
+            // "503 bytes" is not.
+            bool blank_between = (w.sep & sep_space) && !(w.sep & sep_other);
+            if (blank_between && opens_reason(pending_code_, text)) fire_status(pending_code_, pending_at_);
+            pending_code_ = 0;
+        }
+        if (w.digits == 3 && w.number >= 100 && w.number < 600) number(w, next);
+        else if (w.slot >= 0) phrases_ending(w);
+        if (w.slot >= 0 && (table.flags[w.slot] & flag_lookup)) lookup_on_line_ = true;
+        ring_[++head_ & ring_mask] = w;
+    }
+
+    verdict result() const noexcept {
+        if (best_ == tier::none) return {};
+        return {class_of(best_), signal_, where_};
+    }
+
+private:
+    static constexpr std::size_t ring_mask = 7;
+
+    const token& back(std::size_t k) const noexcept { return ring_[(head_ - k) & ring_mask]; }
+
+    /// Matches arrive in the order they end. A match that starts no later than the current best
+    /// of its tier contains it ("temporary failure" inside "temporary failure in name
+    /// resolution"), so the longer, more specific one takes its place.
+    void fire(tier level, std::string_view signal, std::size_t at) noexcept {
+        if (level < best_ || (level == best_ && at <= where_)) {
+            best_ = level;
+            signal_ = signal;
+            where_ = at;
+        }
+    }
+
+    void fire_status(unsigned code, std::size_t at) noexcept {
+        auto rule = status_of(code);
+        if (rule.level != tier::none) fire(rule.level, rule.signal, at);
+    }
+
+    void number(const token& w, int next) noexcept {
+        const token& prev = back(0);
+        bool only_status_seps = !(w.sep & sep_other);
+        bool after_context = prev.slot >= 0 && (table.flags[prev.slot] & flag_context);
+        bool status_of_n = prev.slot >= 0 && (table.flags[prev.slot] & flag_of) && back(1).slot >= 0 &&
+                           (table.flags[back(1).slot] & flag_status) && (w.sep & sep_space);
+        // "HTTP/1.1 503", "HTTP/2 502": version digits, then a blank.
+        bool after_version = (w.sep & sep_space) && prev.digits == 1 &&
+                             ((back(1).slot >= 0 && (table.flags[back(1).slot] & flag_http)) ||
+                              (back(1).digits == 1 && back(2).slot >= 0 && (table.flags[back(2).slot] & flag_http)));
+        bool parenthesised = w.last_sep == '(' && next == ')';
+        if ((after_context && only_status_seps) || status_of_n || after_version || parenthesised) {
+            fire_status(w.number, w.at);
+            return;
+        }
+        // Otherwise the next word decides; never after '.', '/', ':' glued to a word (versions,
+        // paths, ports) or after '-' (names).
+        if ((w.sep & sep_space) || ((w.sep & sep_open) && !(w.sep & sep_other))) {
+            pending_code_ = w.number;
+            pending_at_ = w.at;
+        }
+    }
+
+    /// Fires the longest phrase ending at `w`: the most specific reading of those words wins
+    /// ("pull access denied" over "access denied", "gateway timeout" over "timeout").
+    void phrases_ending(const token& w) noexcept {
+        auto slot = static_cast<std::size_t>(w.slot);
+        std::size_t first = table.first[slot], count = table.count[slot];
+        const phrase* found = nullptr;
+        for (std::size_t k = first; k < first + count && !found; ++k) {  // longest first
+            const phrase& ph = phrases[table.by_last[k]];
+            const auto& want = table.slots[table.by_last[k]];
+            std::size_t n = ph.count;
+            steps_ += n;
+            bool match = true;
+            for (std::size_t j = 1; j < n && match; ++j) match = back(j - 1).slot == want[n - 1 - j];
+            if (match) found = &ph;
+        }
+        if (!found) return;
+        std::size_t at = found->count == 1 ? w.at : back(found->count - 2).at;
+        if (found->dns_after_lookup && lookup_on_line_) fire(found->level, "dns-temporary", at);
+        else fire(found->level, found->signal, at);
+    }
+
+    Steps steps_;
+    std::array<token, ring_mask + 1> ring_{};
+    std::size_t head_ = 0;
+    unsigned pending_code_ = 0;
+    std::size_t pending_at_ = 0;
+    bool lookup_on_line_ = false;
+    tier best_ = tier::none;
+    std::string_view signal_;
+    std::size_t where_ = std::string_view::npos;
+};
+
+/// Lowercase form of each word byte (letters, digits, '_'), 0 for every other byte.
+constexpr std::array<unsigned char, 256> make_lower() {
+    std::array<unsigned char, 256> l{};
+    for (int c = 0; c < 256; ++c)
+        if (kinds[c] == k_word || kinds[c] == k_digit) l[c] = static_cast<unsigned char>(c);
+        else if (kinds[c] == k_upper) l[c] = static_cast<unsigned char>(c | 0x20);
+    return l;
+}
+constexpr auto lower_of = make_lower();
+
+std::uint64_t load8(const char* p) noexcept {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;  // little-endian hosts only, as key_of assumes; see the static_assert below
+}
+
+/// Vocabulary slot of the lowercase word buf[0, len), 1 <= len <= max_word, or -1. `buf` holds
+/// at least 64 readable bytes.
+template <class Steps>
+std::int16_t lookup(const char* buf, std::size_t len, Steps& steps) noexcept {
+    word_key k;
+    if (len >= 8) {
+        k.lo = load8(buf);
+        k.hi = load8(buf + len - 8);
+    } else {
+        std::uint64_t mask = (std::uint64_t{1} << (8 * len)) - 1;
+        k.lo = k.hi = load8(buf) & mask;
+    }
+    for (std::size_t i = hash_of(k, len) & (table_size - 1);; i = (i + 1) & (table_size - 1)) {
+        steps += 1;
+        if (table.length[i] == 0) return -1;
+        if (table.length[i] == len && table.key[i].lo == k.lo && table.key[i].hi == k.hi &&
+            (len <= 16 || table.word[i] == std::string_view(buf, len)))
+            return static_cast<std::int16_t>(i);
+    }
+}
+
+/// Builds the token of the lowercase word buf[0, len) that began at `at` and hands it to `sc`
+/// with the byte after it (-1 at the end).
+template <class Steps>
+void emit(scanner<Steps>& sc, Steps& steps, const std::array<char, 64>& buf, std::size_t len, token w,
+          int next) noexcept {
+    steps += len;
+    std::size_t kept = len <= max_word ? len : 0;
+    if ((len == 1 || len == 3) && buf[0] <= '9') {
+        bool all_digits = true;
+        unsigned value = 0;
+        for (std::size_t k = 0; k < len; ++k) {
+            unsigned d = static_cast<unsigned char>(buf[k]) - unsigned{'0'};
+            all_digits = all_digits && d < 10;
+            value = value * 10 + d;
+        }
+        if (all_digits) {
+            w.digits = static_cast<std::uint8_t>(len);
+            w.number = static_cast<std::uint16_t>(value);
+        }
+    }
+    if (kept != 0 && (table.first_bytes[len] >> char_index(static_cast<unsigned char>(buf[0])) & 1) &&
+        (table.last_bytes[len] >> char_index(static_cast<unsigned char>(buf[len - 1])) & 1))
+        w.slot = lookup(buf.data(), len, steps);
+    sc.word(w, std::string_view(buf.data(), kept), next);
+}
+
+/// One pass over the bytes: separators are folded into flags, escape sequences skipped, words
+/// lowercased into a small buffer and handed on. Locals, not members, so they stay in registers.
+template <class Steps>
+verdict scan(std::string_view text, Steps steps) noexcept {
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t n = text.size();
+    scanner<Steps> sc(steps);
+    std::uint16_t sep = sep_space;  // the start of the text reads like a blank
+    unsigned char last_sep = ' ';
+    std::array<char, 64> buf{};  // the word, lowercase; only the first max_word bytes matter
+    std::size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (lower_of[c] == 0) {
+            if (c == 0x1b) {
+                i = skip_escape(s, n, i);
+            } else {
+                sep = static_cast<std::uint16_t>(sep | seps[c]);
+                last_sep = c;
+                ++i;
+            }
+            continue;
+        }
+        token w;
+        w.at = i;
+        w.sep = sep;
+        w.last_sep = last_sep;
+        std::size_t len = 0;
+        for (;;) {
+            while (i < n && lower_of[s[i]] != 0) {
+                buf[len & 63] = static_cast<char>(lower_of[s[i]]);
+                ++len;
+                ++i;
+            }
+            if (i >= n) break;
+            if (s[i] == 0x1b) {  // colour inside a word does not split it
+                i = skip_escape(s, n, i);
+                continue;
+            }
+            // '-' joins two word characters: "api-503", "time-out", "self-signed".
+            if (s[i] != '-' || i + 1 >= n || lower_of[s[i + 1]] == 0 || s[i + 1] == '_') break;
+            buf[len & 63] = '-';
+            ++len;
+            ++i;
+        }
+        emit(sc, steps, buf, len, w, i < n ? s[i] : -1);
+        sep = 0;
+        last_sep = 0;
+    }
+    steps += n;
+    return sc.result();
+}
+
+}  // namespace
+
+verdict classify(std::string_view text) noexcept { return scan(text, no_count{}); }
+
+std::string_view to_string(failure_class cls) noexcept {
+    switch (cls) {
+    case failure_class::transient: return "transient";
+    case failure_class::permanent: return "permanent";
+    case failure_class::unknown: break;
+    }
+    return "unknown";
+}
+
+namespace detail {
+verdict classify_counted(std::string_view text, std::size_t& steps) noexcept {
+    steps = 0;
+    return scan(text, counter{steps});
+}
+}  // namespace detail
+
+}  // namespace r1::engine

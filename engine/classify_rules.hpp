@@ -1,0 +1,278 @@
+#pragma once
+/// The classifier's vocabulary, built at compile time: phrases with their tier and signal, and a
+/// hash table from each word to the phrases it ends. Internal to engine/classify.cpp.
+#include "engine/classify.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace r1::engine::classify_rules {
+
+/// Lower wins; engine/classify.hpp documents why each rule sits where it does.
+enum class tier : std::uint8_t { decisive_permanent, decisive_transient, permanent, weak_transient, none };
+
+constexpr failure_class class_of(tier t) noexcept {
+    switch (t) {
+    case tier::decisive_permanent:
+    case tier::permanent: return failure_class::permanent;
+    case tier::decisive_transient:
+    case tier::weak_transient: return failure_class::transient;
+    case tier::none: break;
+    }
+    return failure_class::unknown;
+}
+
+constexpr std::size_t max_words = 6;
+
+struct phrase {
+    std::array<std::string_view, max_words> words{};
+    std::uint8_t count = 0;
+    tier level = tier::none;
+    std::string_view signal;
+    bool dns_after_lookup = false;  // "i/o timeout" on a line that did a "lookup" is a resolver failure
+};
+
+/// Splits `words` on spaces at compile time, so the table below reads like the messages it matches.
+constexpr phrase p(std::string_view words, tier t, std::string_view signal, bool dns_after_lookup = false) {
+    phrase r;
+    r.level = t;
+    r.signal = signal;
+    r.dns_after_lookup = dns_after_lookup;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= words.size(); ++i) {
+        if (i < words.size() && words[i] != ' ') continue;
+        if (i > start) r.words[r.count++] = words.substr(start, i - start);
+        start = i + 1;
+    }
+    return r;
+}
+
+constexpr auto P0 = tier::decisive_permanent;
+constexpr auto T1 = tier::decisive_transient;
+constexpr auto P2 = tier::permanent;
+constexpr auto T3 = tier::weak_transient;
+
+// Words are lowercase; "i/o" is the two words "i" and "o"; hyphenated words stay whole.
+inline constexpr phrase phrases[] = {
+    // auth: flyctl, Fly API, vercel, wrangler, docker registries, ssh, curl
+    p("unauthorized", P0, "auth"), p("unauthorised", P0, "auth"), p("not authorized", P0, "auth"),
+    p("not authorised", P0, "auth"), p("authentication required", P0, "auth"),
+    p("authentication failed", P0, "auth"), p("authentication error", P0, "auth"),
+    p("authorization failed", P0, "auth"), p("must be authenticated", P0, "auth"),
+    p("must be logged in", P0, "auth"), p("not logged in", P0, "auth"), p("no access token", P0, "auth"),
+    p("invalid token", P0, "auth"), p("invalid api token", P0, "auth"), p("invalid access token", P0, "auth"),
+    p("invalid auth token", P0, "auth"), p("invalid or expired token", P0, "auth"),
+    p("token is not valid", P0, "auth"), p("token is invalid", P0, "auth"), p("token has expired", P0, "auth"),
+    p("token expired", P0, "auth"), p("expired token", P0, "auth"), p("invalid credentials", P0, "auth"),
+    p("bad credentials", P0, "auth"), p("incorrect username or password", P0, "auth"),
+    p("access denied", P0, "auth"), p("permission denied", P0, "auth"), p("forbidden", P0, "auth"),
+    p("access to the resource is denied", P0, "auth"),
+    p("please login", P0, "auth"), p("please log in", P0, "auth"), p("invalid api key", P0, "auth"),
+    p("incorrect permissions", P0, "auth"), p("authorization header", P0, "auth"),
+    p("authorization headers", P0, "auth"),
+    // TLS verification: OpenSSL, curl, Go crypto/x509, Node
+    p("certificate verify failed", P0, "tls-verify"), p("certificate verification failed", P0, "tls-verify"),
+    p("failed to verify certificate", P0, "tls-verify"),
+    p("unable to get local issuer certificate", P0, "tls-verify"),
+    p("unable to verify the first certificate", P0, "tls-verify"),
+    p("self-signed certificate", P0, "tls-verify"), p("self signed certificate", P0, "tls-verify"),
+    p("certificate has expired", P0, "tls-verify"), p("certificate signed by unknown authority", P0, "tls-verify"),
+    p("certificate is valid for", P0, "tls-verify"), p("certificate is not valid for", P0, "tls-verify"),
+    p("hostname mismatch", P0, "tls-verify"), p("host name mismatch", P0, "tls-verify"),
+    p("no alternative certificate subject name", P0, "tls-verify"),
+    p("ssl certificate problem", P0, "tls-verify"), p("certificate is not trusted", P0, "tls-verify"),
+    p("cert_has_expired", P0, "tls-verify"), p("unable_to_verify_leaf_signature", P0, "tls-verify"),
+    p("self_signed_cert_in_chain", P0, "tls-verify"), p("depth_zero_self_signed_cert", P0, "tls-verify"),
+    p("err_tls_cert_altname_invalid", P0, "tls-verify"),
+    p("unable_to_get_issuer_cert_locally", P0, "tls-verify"),
+    // billing and quota
+    p("payment method", P0, "billing"), p("payment information", P0, "billing"),
+    p("payment required", P0, "billing"), p("add a credit card", P0, "billing"),
+    p("quota exceeded", P0, "billing"), p("exceeded your quota", P0, "billing"),
+    p("over quota", P0, "billing"), p("insufficient funds", P0, "billing"), p("spending limit", P0, "billing"),
+
+    // rate limits
+    p("rate limit", T1, "rate-limit"), p("rate limited", T1, "rate-limit"), p("rate-limited", T1, "rate-limit"),
+    p("rate limiting", T1, "rate-limit"), p("rate-limit", T1, "rate-limit"), p("ratelimited", T1, "rate-limit"),
+    p("too many requests", T1, "rate-limit"), p("toomanyrequests", T1, "rate-limit"),
+    p("throttled", T1, "rate-limit"), p("throttling", T1, "rate-limit"),
+    // timeouts
+    p("timed out", T1, "timeout"), p("timeout exceeded", T1, "timeout"),
+    p("i o timeout", T1, "timeout", true), p("handshake timeout", T1, "timeout"),
+    p("timeout awaiting", T1, "timeout"), p("timeout waiting", T1, "timeout"),
+    p("timeout reached", T1, "timeout"), p("timeout expired", T1, "timeout"),
+    p("connect timeout", T1, "timeout"), p("connection timeout", T1, "timeout"), p("read timeout", T1, "timeout"),
+    p("request timeout", T1, "timeout"), p("etimedout", T1, "timeout"), p("connecttimeouterror", T1, "timeout"),
+    p("und_err_connect_timeout", T1, "timeout"), p("und_err_headers_timeout", T1, "timeout"),
+    p("connectiontimeout", T1, "timeout"), p("timeouterror", T1, "timeout"),
+    p("request canceled", T1, "timeout"), p("awaiting headers", T1, "timeout"),
+    p("deadline exceeded", T1, "deadline-exceeded"), p("deadline_exceeded", T1, "deadline-exceeded"),
+    // connections
+    p("connection reset", T1, "connection-reset"), p("reset by peer", T1, "connection-reset"),
+    p("econnreset", T1, "connection-reset"), p("socket hang up", T1, "connection-reset"),
+    p("connection refused", T1, "connection-refused"), p("econnrefused", T1, "connection-refused"),
+    p("connection aborted", T1, "connection-aborted"), p("econnaborted", T1, "connection-aborted"),
+    p("software caused connection abort", T1, "connection-aborted"),
+    p("broken pipe", T1, "broken-pipe"), p("epipe", T1, "broken-pipe"),
+    p("unexpected eof", T1, "eof"), p("eof", T1, "eof"),
+    p("closed idle connection", T1, "connection-closed"), p("connection closed", T1, "connection-closed"),
+    p("empty reply from server", T1, "connection-closed"), p("transfer closed", T1, "connection-closed"),
+    p("use of closed network connection", T1, "connection-closed"),
+    p("couldn t connect to server", T1, "connect-failed"), p("no response", T1, "no-response"),
+    p("network is unreachable", T1, "network-unreachable"), p("no route to host", T1, "network-unreachable"),
+    p("host is unreachable", T1, "network-unreachable"), p("enetunreach", T1, "network-unreachable"),
+    p("ehostunreach", T1, "network-unreachable"),
+    // resolver could not answer (not "the name does not exist")
+    p("temporary failure in name resolution", T1, "dns-temporary"), p("eai_again", T1, "dns-temporary"),
+    p("server misbehaving", T1, "dns-temporary"),
+    p("try again", T1, "try-again"), p("please retry", T1, "try-again"), p("retry later", T1, "try-again"),
+    p("temporarily unavailable", T1, "try-again"), p("temporarily disabled", T1, "try-again"),
+    p("temporary failure", T1, "try-again"),
+    // Fly Machines placement and leases: another deploy holds the machine, or the host is full
+    p("could not reserve resource", T1, "capacity"), p("insufficient resources", T1, "capacity"),
+    p("insufficient memory", T1, "capacity"), p("insufficient capacity", T1, "capacity"),
+    p("at capacity", T1, "capacity"), p("out of capacity", T1, "capacity"),
+    // "failed to obtain lease: machine not found" is not contention: only a held lease is.
+    p("lease currently held", T1, "lease-contention"), p("currently held by", T1, "lease-contention"),
+    // reason phrases standing alone
+    p("service unavailable", T1, "http-503"), p("service temporarily unavailable", T1, "http-503"),
+    p("bad gateway", T1, "http-502"), p("gateway timeout", T1, "http-504"), p("gateway time-out", T1, "http-504"),
+
+    // names that do not exist, things that are not there
+    p("no such host", P2, "dns-nxdomain"), p("nxdomain", P2, "dns-nxdomain"),
+    p("name or service not known", P2, "dns-nxdomain"), p("nodename nor servname", P2, "dns-nxdomain"),
+    p("enotfound", P2, "dns-nxdomain"), p("host not found", P2, "dns-nxdomain"),
+    p("not found", P2, "not-found"), p("not_found", P2, "not-found"), p("could not find", P2, "not-found"),
+    p("does not exist", P2, "not-found"), p("name unknown", P2, "not-found"),
+    p("manifest unknown", P2, "not-found"),
+    // Docker's wrapper "pull access denied for X, repository does not exist or may require 'docker
+    // login'" says nothing itself; the registry's reason after it decides.
+    p("pull access denied", P2, "not-found"),
+    p("already in use", P2, "conflict"), p("cannot query field", P2, "unsupported"),
+    // configuration and validation
+    p("invalid", P2, "config-invalid"), p("not valid", P2, "config-invalid"),
+    p("failed to parse", P2, "config-invalid"), p("parse error", P2, "config-invalid"),
+    p("parsing error", P2, "config-invalid"), p("unknown field", P2, "config-invalid"),
+    p("unknown flag", P2, "config-invalid"), p("unknown shorthand flag", P2, "config-invalid"),
+    p("unknown key", P2, "config-invalid"), p("unrecognized", P2, "config-invalid"),
+    p("illegal", P2, "config-invalid"),
+    p("validation failed", P2, "config-invalid"), p("validation error", P2, "config-invalid"),
+    p("must be one of", P2, "config-invalid"), p("incompatible types", P2, "config-invalid"),
+    p("cannot unmarshal", P2, "config-invalid"), p("syntax error", P2, "config-invalid"),
+    p("configurationerror", P2, "config-invalid"), p("missing required", P2, "config-invalid"),
+    p("does not have a dockerfile", P2, "config-invalid"),
+    p("not supported", P2, "unsupported"), p("unsupported", P2, "unsupported"),
+    // the build or the app itself failed
+    p("did not complete successfully", P2, "build-failed"), p("executor failed running", P2, "build-failed"),
+    p("build failed", P2, "build-failed"), p("failed to compile", P2, "build-failed"),
+    p("non-zero exit", P2, "exit-status"), p("non-zero status", P2, "exit-status"),
+    p("nonzero exit", P2, "exit-status"), p("appears to be crashing", P2, "app-crashing"),
+    p("no space left on device", P2, "disk-full"), p("too large", P2, "too-large"),
+    p("exceeds maximum", P2, "too-large"), p("exceeds the maximum", P2, "too-large"),
+
+    // weak: words that lean transient but yield to anything clearer
+    p("timeout", T3, "timeout"), p("time-out", T3, "timeout"), p("timeouts", T3, "timeout"),
+    p("unavailable", T3, "unavailable"), p("internal server error", T3, "http-500"),
+    p("fetch failed", T3, "network"), p("network error", T3, "network"),
+};
+
+inline constexpr std::size_t phrase_count = sizeof(phrases) / sizeof(phrases[0]);
+
+/// Words that make a following three-digit number an HTTP status ("status 503", "HTTP 502").
+inline constexpr std::string_view context_words[] = {
+    "http", "https", "status", "statuscode", "status_code", "code", "returned", "return", "error",
+    "err", "response", "responded", "httperror"};
+
+/// First words of reason phrases, which confirm a bare number ("503 Service Unavailable").
+inline constexpr std::string_view reason_words[] = {
+    "bad", "unauthorized", "payment", "forbidden", "not", "method", "proxy", "request", "conflict",
+    "gone", "length", "precondition", "payload", "uri", "unsupported", "unprocessable", "too",
+    "internal", "service", "gateway", "insufficient", "misdirected", "locked", "upgrade"};
+
+enum word_flag : std::uint8_t { flag_context = 1, flag_http = 2, flag_status = 4, flag_of = 8, flag_lookup = 16 };
+
+constexpr std::size_t table_size = 1024;  // power of two, load well under one half
+constexpr std::size_t max_word = 40;      // longer words are in no phrase
+
+/// A word's first and last (up to) eight bytes, little-endian: for words of up to 16 bytes the
+/// pair and the length identify the word, so a lookup compares three integers instead of bytes.
+struct word_key {
+    std::uint64_t lo = 0, hi = 0;
+};
+
+constexpr word_key key_of(std::string_view w) noexcept {
+    word_key k;
+    std::size_t n = w.size() < 8 ? w.size() : 8;
+    for (std::size_t i = 0; i < n; ++i) k.lo |= std::uint64_t{static_cast<unsigned char>(w[i])} << (8 * i);
+    for (std::size_t i = 0; i < n; ++i)
+        k.hi |= std::uint64_t{static_cast<unsigned char>(w[w.size() - n + i])} << (8 * i);
+    return k;
+}
+
+constexpr std::uint32_t hash_of(word_key k, std::size_t len) noexcept {
+    return static_cast<std::uint32_t>((k.lo * 0x9E3779B97F4A7C15ull ^ k.hi * 0xC2B2AE3D27D4EB4Full ^ len) >> 40);
+}
+
+/// Index 0-36 of a lowercase word byte ('-' shares '_''s index; it never starts or ends a word).
+constexpr unsigned char_index(unsigned char c) noexcept {
+    return c >= 'a' && c <= 'z' ? c - 'a' : c >= '0' && c <= '9' ? 26u + (c - '0') : 36u;
+}
+
+struct tables {
+    std::array<std::string_view, table_size> word{};
+    std::array<word_key, table_size> key{};
+    std::array<std::uint8_t, table_size> length{};  // 0: free slot
+    std::array<std::uint16_t, table_size> first{};  // into by_last
+    std::array<std::uint8_t, table_size> count{};
+    std::array<std::uint8_t, table_size> flags{};
+    std::array<std::array<std::int16_t, max_words>, phrase_count> slots{};  // slot of each phrase word
+    std::array<std::uint16_t, phrase_count> by_last{};  // phrase ids grouped by last word, longest first
+    // For each word length, the first and last bytes some vocabulary word has, as bit sets of
+    // char_index: most words of a log fail this test and are never hashed.
+    std::array<std::uint64_t, max_word + 1> first_bytes{}, last_bytes{};
+};
+
+constexpr std::int16_t insert(tables& t, std::string_view w) {
+    for (std::size_t i = hash_of(key_of(w), w.size()) & (table_size - 1);; i = (i + 1) & (table_size - 1)) {
+        if (t.word[i].empty()) {
+            t.word[i] = w;
+            t.key[i] = key_of(w);
+            t.length[i] = static_cast<std::uint8_t>(w.size());
+        }
+        if (t.word[i] == w) return static_cast<std::int16_t>(i);
+    }
+}
+
+constexpr tables build() {
+    tables t;
+    for (std::size_t k = 0; k < phrase_count; ++k)
+        for (std::size_t j = 0; j < phrases[k].count; ++j) t.slots[k][j] = insert(t, phrases[k].words[j]);
+    for (auto w : context_words) t.flags[insert(t, w)] |= flag_context;
+    for (auto w : reason_words) insert(t, w);
+    t.flags[insert(t, "http")] |= flag_http;
+    t.flags[insert(t, "status")] |= flag_status;
+    t.flags[insert(t, "of")] |= flag_of;
+    t.flags[insert(t, "lookup")] |= flag_lookup;
+    for (std::size_t k = 0; k < phrase_count; ++k) ++t.count[t.slots[k][phrases[k].count - 1]];
+    std::uint16_t next = 0;
+    for (std::size_t i = 0; i < table_size; ++i) {
+        t.first[i] = next;
+        next = static_cast<std::uint16_t>(next + t.count[i]);
+    }
+    for (std::size_t i = 0; i < table_size; ++i) {
+        std::size_t len = t.word[i].size();
+        if (len == 0 || len > max_word) continue;
+        t.first_bytes[len] |= std::uint64_t{1} << char_index(static_cast<unsigned char>(t.word[i][0]));
+        t.last_bytes[len] |= std::uint64_t{1} << char_index(static_cast<unsigned char>(t.word[i][len - 1]));
+    }
+    std::array<std::uint16_t, table_size> fill = t.first;
+    for (std::size_t words = max_words; words > 0; --words)  // longest first: the first match wins
+        for (std::size_t k = 0; k < phrase_count; ++k)
+            if (phrases[k].count == words) t.by_last[fill[t.slots[k][words - 1]]++] = static_cast<std::uint16_t>(k);
+    return t;
+}
+
+inline constexpr tables table = build();
+
+}  // namespace r1::engine::classify_rules

@@ -1,0 +1,148 @@
+#include "engine/repair_loop.hpp"
+
+#include <boost/asio/this_coro.hpp>
+
+#include <algorithm>
+
+namespace r1::engine {
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+bool is_rate_limit(const verdict& v) { return v.signal == "http-429" || v.signal == "rate-limit"; }
+
+/// The wait before retrying after `f`: the tier's own delay, stretched for a rate limit.
+milliseconds wait_for(const failure& f, milliseconds planned, const loop_policy& policy) {
+    if (!is_rate_limit(f.why)) return planned;
+    milliseconds floor = f.retry_after ? std::chrono::duration_cast<milliseconds>(*f.retry_after) : policy.rate_limit_floor;
+    return std::max(planned, floor);
+}
+
+class task_run {
+public:
+    task_run(clock& clk, loop_policy policy, backoff jitter, std::function<void(const attempt_record&)> on_attempt)
+        : clk_(clk), policy_(std::move(policy)), jitter_(std::move(jitter)), on_attempt_(std::move(on_attempt)),
+          budget_end_(clk.now() + policy_.retry_budget) {}
+
+    /// Records the attempt and waits. False when the budget cannot cover the wait or r1 was
+    /// interrupted: the caller stops with the failure it has.
+    asio::awaitable<bool> retry(std::string_view step, tier level, const failure& f, milliseconds delay) {
+        if (clk_.now() + delay > budget_end_) {
+            budget_exhausted_ = true;
+            co_return false;
+        }
+        attempt_record rec{.number = static_cast<unsigned>(outcome_.attempts.size()) + 2,
+                           .step = std::string(step),
+                           .level = level,
+                           .cls = f.why.cls,
+                           .signal = std::string(f.why.signal),
+                           .delay = delay,
+                           .detail = f.detail};
+        if (on_attempt_) on_attempt_(rec);
+        outcome_.attempts.push_back(std::move(rec));
+        co_await clk_.sleep_until(clk_.now() + delay);
+        co_return !(co_await interrupted());
+    }
+
+    static asio::awaitable<bool> interrupted() {
+        auto cs = co_await asio::this_coro::cancellation_state;
+        co_return cs.cancelled() != asio::cancellation_type::none;
+    }
+
+    /// Evaluates every criterion; returns the first failure (ec empty when all passed).
+    asio::awaitable<failure> evaluate(const std::vector<criterion*>& criteria) {
+        outcome_.criteria.clear();
+        failure first;
+        for (auto* c : criteria) {
+            auto r = co_await c->evaluate();
+            if (!r.passed && !first.ec) first = r.fault;
+            outcome_.criteria.push_back(std::move(r));
+        }
+        co_return first;
+    }
+
+    task_outcome finish(failure last) {
+        if (last.ec && budget_exhausted_) last.detail += " (retry budget exhausted)";
+        outcome_.last = std::move(last);
+        return std::move(outcome_);
+    }
+
+    clock& clk_;
+    loop_policy policy_;
+    backoff jitter_;
+    std::function<void(const attempt_record&)> on_attempt_;
+    clock::time_point budget_end_;
+    bool budget_exhausted_ = false;
+    task_outcome outcome_;
+};
+
+failure interruption() { return {make_error_code(error::interrupted), "interrupted", {failure_class::permanent, "interrupted"}}; }
+
+}  // namespace
+
+std::string_view to_string(tier t) noexcept {
+    switch (t) {
+    case tier::first: return "first";
+    case tier::env_fix: return "env-fix";
+    case tier::repair: return "repair";
+    }
+    return "first";
+}
+
+asio::awaitable<task_outcome> run_task(clock& clk, loop_policy policy, backoff jitter, deploy_step deploy,
+                                       std::vector<criterion*> criteria,
+                                       std::function<void(const attempt_record&)> on_attempt) {
+    task_run run{clk, std::move(policy), std::move(jitter), std::move(on_attempt)};
+    const auto& p = run.policy_;
+    unsigned redeploys = 0;
+    for (;;) {
+        if (!p.dry_run) {
+            auto deployed = co_await deploy();
+            if (deployed.ec == error::interrupted) co_return run.finish(std::move(deployed));
+            if (deployed.ec) {
+                // env-fix: a transient deploy failure (the API's 503, a reset) is the same step again.
+                if (deployed.why.cls != failure_class::transient || redeploys >= p.retries)
+                    co_return run.finish(std::move(deployed));
+                auto delay = wait_for(deployed, run.jitter_.next(redeploys), p);
+                ++redeploys;
+                if (!co_await run.retry("deploy", tier::env_fix, deployed, delay)) {
+                    if (co_await task_run::interrupted()) deployed = interruption();
+                    co_return run.finish(std::move(deployed));
+                }
+                continue;
+            }
+        }
+
+        // A signal that arrived as the deploy finished stops us before the criteria.
+        if (co_await task_run::interrupted()) co_return run.finish(interruption());
+        // After a good deploy, a failing criterion is first re-checked through the warm-up.
+        failure failed;
+        for (std::size_t warm = 0;; ++warm) {
+            failed = co_await run.evaluate(criteria);
+            if (!failed.ec || p.dry_run) co_return run.finish({});
+            if (co_await task_run::interrupted()) co_return run.finish(interruption());
+            if (failed.why.cls != failure_class::transient || !failed.recheck_may_help || p.retries == 0 ||
+                warm >= p.warmup.size())
+                break;
+            auto which = std::find_if(run.outcome_.criteria.begin(), run.outcome_.criteria.end(),
+                                      [](const criterion_result& r) { return !r.passed; });
+            auto delay = wait_for(failed, p.warmup[warm], p);
+            if (!co_await run.retry(which->id, tier::env_fix, failed, delay)) {
+                if (co_await task_run::interrupted()) failed = interruption();
+                co_return run.finish(std::move(failed));
+            }
+        }
+
+        // repair: the criterion still fails for a reason a fresh deploy can change.
+        if (failed.why.cls != failure_class::transient || redeploys >= p.retries) co_return run.finish(std::move(failed));
+        auto delay = wait_for(failed, run.jitter_.next(redeploys), p);
+        ++redeploys;
+        if (!co_await run.retry("deploy", tier::repair, failed, delay)) {
+            if (co_await task_run::interrupted()) failed = interruption();
+            co_return run.finish(std::move(failed));
+        }
+    }
+}
+
+}  // namespace r1::engine

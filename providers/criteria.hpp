@@ -1,0 +1,60 @@
+#pragma once
+/// The acceptance criteria r1 evaluates after a deploy: DEPLOY-COMMIT-MATCH and DEPLOY-HEALTH-200.
+#include "engine/clock.hpp"
+#include "engine/health_check.hpp"
+#include "engine/repair_loop.hpp"
+#include "net/http_client.hpp"
+#include "proc/runner.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace r1::providers {
+
+/// The health GET of `r1 deploy`: 200, a non-empty body, the expected substring. Soft-passes in a
+/// dry run, so a preview stays free of network traffic.
+class health_criterion final : public engine::criterion {
+public:
+    health_criterion(net::http_client& http, engine::health_config cfg, std::chrono::milliseconds timeout, bool dry_run)
+        : http_(http), cfg_(std::move(cfg)), timeout_(timeout), dry_run_(dry_run) {}
+
+    std::string_view id() const override { return "DEPLOY-HEALTH-200"; }
+    boost::asio::awaitable<engine::criterion_result> evaluate() override;
+    /// The last check's line ("health check: ..."), for stdout.
+    const std::string& last_line() const noexcept { return last_line_; }
+
+private:
+    net::http_client& http_;
+    engine::health_config cfg_;
+    std::chrono::milliseconds timeout_;
+    bool dry_run_;
+    std::string last_line_;
+};
+
+/// The commit in --dir when the deploy started must still be HEAD after it (a prefix of either
+/// matches): a branch switched mid-deploy means the app runs code nobody asked for. Outside a git
+/// work tree, or without git, it passes with a note rather than triggering redeploys.
+class commit_criterion final : public engine::criterion {
+public:
+    commit_criterion(proc::runner& runner, std::string git, std::string dir, bool dry_run)
+        : runner_(runner), git_(std::move(git)), dir_(std::move(dir)), dry_run_(dry_run) {}
+
+    /// Records HEAD before the deploy starts.
+    boost::asio::awaitable<void> capture();
+    std::string_view id() const override { return "DEPLOY-COMMIT-MATCH"; }
+    boost::asio::awaitable<engine::criterion_result> evaluate() override;
+
+private:
+    /// HEAD, or nullopt with `note_` saying why there is none.
+    boost::asio::awaitable<std::optional<std::string>> head();
+
+    proc::runner& runner_;
+    std::string git_;  // resolved path; empty when git is not installed
+    std::string dir_;
+    bool dry_run_;
+    std::optional<std::string> captured_;
+    std::string note_;
+};
+
+}  // namespace r1::providers

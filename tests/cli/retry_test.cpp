@@ -1,0 +1,110 @@
+#include "tests/support/fake_flyctl.hpp"
+#include "tests/support/processes.hpp"
+#include "tests/support/r1_process.hpp"
+#include "tests/support/test_pki.hpp"
+#include "tests/support/tls_server.hpp"
+
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+using r1::test::fake_flyctl;
+using r1::test::run_r1;
+using r1::test::tls_server;
+
+namespace {
+
+r1::test::r1_result deploy(const fake_flyctl& fly, const tls_server& server, const std::string& path,
+                           std::vector<std::string> extra, const std::string& dir = ".",
+                           const std::string& mode = "ok") {
+    std::vector<std::string> args{"deploy", "--app", "demo-app", "--flyctl", fly.path(), "--dir", dir,
+                                  "--health-url", server.https_url(path), "--ca-file",
+                                  r1::test::pki().ca_file.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_r1({.args = args, .env = {{"FAKE_FLY_RECORD", fly.record_dir()}, {"FAKE_FLY_MODE", mode}}});
+}
+
+}  // namespace
+
+TEST_CASE("r1 deploy: a 503 after deploying is re-checked (env-fix) within the retry budget", "[cli][retry]") {
+    tls_server server;
+    fake_flyctl fly;
+    auto r = deploy(fly, server, "/status/503", {"--retries", "1", "--retry-budget", "2s"});
+    CHECK(r.exit_code == 1);
+    CHECK(r.out == "health check: got HTTP 503 (Service Unavailable)\n");
+    CHECK(r.err.find("r1: attempt 2 (env-fix) re-checks DEPLOY-HEALTH-200 in 1s: transient [http-503] "
+                     "health check: got HTTP 503 (Service Unavailable)\n") != std::string::npos);
+    CHECK(r.err.find("(retry budget exhausted)") != std::string::npos);
+    CHECK(r.err.find("r1: DEPLOY-HEALTH-200 fail: health check: got HTTP 503") != std::string::npos);
+    CHECK(server.requests().size() == 2);  // the check and one re-check; the 2 s one did not fit
+}
+
+TEST_CASE("r1 deploy: a permanent health failure is not retried", "[cli][retry]") {
+    tls_server server;
+    fake_flyctl fly;
+    auto r = deploy(fly, server, "/status/404", {"--retries", "3"});
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("r1: attempt") == std::string::npos);
+    CHECK(server.requests().size() == 1);
+}
+
+TEST_CASE("r1 deploy: DEPLOY-COMMIT-MATCH compares HEAD before and after the deploy", "[cli][criteria]") {
+    tls_server server;
+    fake_flyctl fly;
+    SECTION("outside a git work tree it passes with a note") {
+        r1::test::temp_dir plain;
+        auto r = deploy(fly, server, "/ok", {}, plain.path().string());
+        CHECK(r.exit_code == 0);
+        CHECK(r.err.find("r1: DEPLOY-COMMIT-MATCH pass: not a git repository\n") != std::string::npos);
+        CHECK(r.err.find("r1: DEPLOY-HEALTH-200 pass: health check: 200 OK (10 bytes)\n") != std::string::npos);
+    }
+    SECTION("in a git work tree it names the deployed commit") {
+        r1::test::temp_dir repo;
+        std::string git = "git -C " + repo.path().string() + " ";
+        REQUIRE(std::system((git + "init -q && " + git + "-c user.email=t@example.com -c user.name=t commit -q "
+                                   "--allow-empty -m init").c_str()) == 0);
+        auto r = deploy(fly, server, "/ok", {}, repo.path().string());
+        CHECK(r.exit_code == 0);
+        CHECK(r.err.find("r1: DEPLOY-COMMIT-MATCH pass: HEAD ") != std::string::npos);
+        CHECK(r.err.find(" as deployed\n") != std::string::npos);
+    }
+    SECTION("HEAD moving during the deploy fails the criterion and is repaired by redeploying") {
+        r1::test::temp_dir repo;
+        std::string git = "git -C " + repo.path().string() + " ";
+        REQUIRE(std::system((git + "init -q && " + git + "-c user.email=t@example.com -c user.name=t commit -q "
+                                   "--allow-empty -m init").c_str()) == 0);
+        auto r = deploy(fly, server, "/ok", {"--retries", "1"}, repo.path().string(), "commit");
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("r1: attempt 2 (repair) redeploys in ") != std::string::npos);
+        CHECK(r.err.find("transient [commit-mismatch] HEAD moved during the deploy") != std::string::npos);
+        CHECK(r.err.find("r1: DEPLOY-COMMIT-MATCH fail: HEAD moved during the deploy") != std::string::npos);
+    }
+}
+
+TEST_CASE("r1 deploy --output json: attempts, criteria and the result as NDJSON events", "[cli][retry][json]") {
+    tls_server server;
+    fake_flyctl fly;
+    auto r = deploy(fly, server, "/status/503", {"--retries", "1", "--retry-budget", "2s", "--output", "json"});
+    CHECK(r.exit_code == 1);
+    std::vector<boost::json::object> events;
+    std::string_view rest = r.out;
+    while (!rest.empty()) {
+        auto nl = rest.find('\n');
+        REQUIRE(nl != std::string_view::npos);
+        events.push_back(boost::json::parse(rest.substr(0, nl)).as_object());
+        rest.remove_prefix(nl + 1);
+    }
+    REQUIRE(events.size() == 4);
+    CHECK(events[0].at("event").as_string() == "attempt");
+    CHECK(events[0].at("tier").as_string() == "env-fix");
+    CHECK(events[0].at("signal").as_string() == "http-503");
+    CHECK(events[0].at("delay_ms").as_int64() == 1000);
+    CHECK(events[1].at("event").as_string() == "criterion");
+    CHECK(events[1].at("id").as_string() == "DEPLOY-COMMIT-MATCH");
+    CHECK(events[2].at("id").as_string() == "DEPLOY-HEALTH-200");
+    CHECK_FALSE(events[2].at("passed").as_bool());
+    CHECK(events[3].at("event").as_string() == "result");
+    CHECK(events[3].at("exit_code").as_int64() == 1);
+    CHECK(events[3].at("health").as_string() == "health check: got HTTP 503 (Service Unavailable)");
+}

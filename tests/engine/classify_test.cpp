@@ -1,0 +1,200 @@
+#include "engine/classify.hpp"
+#include "engine/classify_error.hpp"
+#include "engine/error.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <string>
+
+using r1::engine::classify;
+using r1::engine::failure_class;
+
+namespace {
+
+/// "class/signal", so a failing CHECK shows both.
+std::string decide(std::string_view text) {
+    auto v = classify(text);
+    return std::string(r1::engine::to_string(v.cls)) + "/" + std::string(v.signal);
+}
+
+}  // namespace
+
+TEST_CASE("classify: timeouts and deadlines are transient", "[engine][classify]") {
+    CHECK(decide("Error: context deadline exceeded") == "transient/deadline-exceeded");
+    CHECK(decide("read tcp 10.0.0.2:50312->77.83.140.164:443: i/o timeout") == "transient/timeout");
+    CHECK(decide("curl: (28) Operation timed out after 30001 milliseconds") == "transient/timeout");
+    CHECK(decide("connect ETIMEDOUT 104.18.32.47:443") == "transient/timeout");
+    CHECK(decide("net/http: TLS handshake timeout") == "transient/timeout");
+    CHECK(decide("<title>504 Gateway Time-out</title>") == "transient/http-504");
+}
+
+TEST_CASE("classify: 502, 503, 504 and 429 count only where they stand as a status", "[engine][classify][status]") {
+    CHECK(decide("HTTP 503") == "transient/http-503");
+    CHECK(decide("HTTP/1.1 503 Service Unavailable") == "transient/http-503");
+    CHECK(decide("HTTP/2 502") == "transient/http-502");
+    CHECK(decide("unexpected status code: 502") == "transient/http-502");
+    CHECK(decide("server returned status 504") == "transient/http-504");
+    CHECK(decide("returned 504") == "transient/http-504");
+    CHECK(decide("{\"status\":503}") == "transient/http-503");
+    CHECK(decide("the server responded with a status of 503") == "transient/http-503");
+    CHECK(decide("curl: (22) The requested URL returned error: 503") == "transient/http-503");
+    CHECK(decide("Rate limit exceeded (429)") == "transient/rate-limit");
+    CHECK(decide("request failed (429)") == "transient/http-429");
+    CHECK(decide("<html><title>502 Bad Gateway</title>") == "transient/http-502");
+    SECTION("not ports, names, ids, versions, SHAs or sizes") {
+        for (auto text : {"listening on 0.0.0.0:5021", "proxy to host:503", "app api-503 deployed",
+                          "image deployment-01H503XYZ", "flyctl v0.1.503", "version 1.503.2",
+                          "sha256:503907ce0eeaa0417a5f7a8014cbee1e76a1e97bf1fa647f57013e1dbfa0170f",
+                          "wrote 503 bytes", "transferring context: 502B", "took 503.2s", "[502/900] compiling",
+                          "line 502, column 3"})
+            CHECK(decide(text) == "unknown/");
+    }
+    SECTION("other codes") {
+        CHECK(decide("HTTP 404") == "permanent/http-4xx");
+        CHECK(decide("status 408") == "transient/http-408");
+        CHECK(decide("HTTP 500") == "transient/http-500");
+        CHECK(decide("HTTP/1.1 200 OK") == "unknown/");
+        CHECK(decide("HTTP 301") == "unknown/");
+    }
+}
+
+TEST_CASE("classify: words match whole and case-insensitively", "[engine][classify][words]") {
+    CHECK(decide("release_command_timeout is invalid") == "permanent/config-invalid");
+    CHECK(decide("release_command_timeout") == "unknown/");
+    CHECK(decide("--wait-timeout 5m") == "unknown/");
+    CHECK(decide("TIMEOUT") == "transient/timeout");
+    CHECK(decide("Connection Reset By Peer") == "transient/connection-reset");
+    CHECK(decide("ECONNREFUSED") == "transient/connection-refused");
+    CHECK(decide("noeof") == "unknown/");
+    CHECK(decide("unauthorizedness") == "unknown/");
+}
+
+TEST_CASE("classify: rate limits, connections, DNS and Fly placement", "[engine][classify][rules]") {
+    CHECK(decide("toomanyrequests: You have reached your pull rate limit") == "transient/rate-limit");
+    CHECK(decide("Error: Too many requests") == "transient/rate-limit");
+    CHECK(decide("write: broken pipe") == "transient/broken-pipe");
+    CHECK(decide("failed to launch VM: EOF") == "transient/eof");
+    CHECK(decide("lookup api.fly.io: Temporary failure in name resolution") == "transient/dns-temporary");
+    CHECK(decide("getaddrinfo EAI_AGAIN registry.npmjs.org") == "transient/dns-temporary");
+    CHECK(decide("dial tcp: lookup api.fly.io on 10.0.0.1:53: server misbehaving") == "transient/dns-temporary");
+    CHECK(decide("dial tcp: lookup x on 1.1.1.1:53: read udp 1.2.3.4:5->1.1.1.1:53: i/o timeout") ==
+          "transient/dns-temporary");
+    CHECK(decide("dial tcp: lookup my-app.fly.dev on 10.0.0.1:53: no such host") == "permanent/dns-nxdomain");
+    CHECK(decide("aborted: machine ID 1 lease currently held by x@tokens.fly.io") == "transient/lease-contention");
+    CHECK(decide("could not reserve resource for machine: insufficient memory") == "transient/capacity");
+    CHECK(decide("deploys to this host are temporarily disabled, please try again later") == "transient/try-again");
+}
+
+TEST_CASE("classify: auth, TLS, billing and configuration are permanent", "[engine][classify][rules]") {
+    CHECK(decide("No access token available. Please login with 'flyctl auth login'") == "permanent/auth");
+    CHECK(decide("Error: The specified token is not valid.") == "permanent/auth");
+    CHECK(decide("unauthorized: authentication required") == "permanent/auth");
+    CHECK(decide("HTTP 401") == "permanent/http-401");
+    CHECK(decide("x509: certificate signed by unknown authority") == "permanent/tls-verify");
+    CHECK(decide("SSL certificate problem: unable to get local issuer certificate") == "permanent/tls-verify");
+    CHECK(decide("please add a payment method") == "permanent/billing");
+    CHECK(decide("Error: Could not find App \"demo\"") == "permanent/not-found");
+    CHECK(decide("unknown field 'servces'") == "permanent/config-invalid");
+    CHECK(decide("process \"/bin/sh -c npm ci\" did not complete successfully: exit code: 1") == "permanent/build-failed");
+    CHECK(decide("Error An unknown error occured.") == "unknown/");
+    CHECK(decide("") == "unknown/");
+}
+
+TEST_CASE("classify: precedence is by tier, then leftmost", "[engine][classify][precedence]") {
+    // An auth failure reported inside a 502 page: retrying cannot fix the token.
+    auto v = classify("<title>502 Bad Gateway</title> upstream: 401 Unauthorized");
+    CHECK(v.cls == failure_class::permanent);
+    CHECK(v.signal == "http-401");
+    CHECK(decide("502 Bad Gateway: invalid token") == "permanent/auth");
+    // Decisive transient beats ordinary permanent.
+    CHECK(decide("failed to obtain lease: lease currently held by x, machine not found") ==
+          "transient/lease-contention");
+    CHECK(decide("error parsing HTTP 429 response body: invalid character 'T'") == "transient/http-429");
+    // Ordinary permanent beats weak transient.
+    CHECK(decide("invalid config: timeout must be positive") == "permanent/config-invalid");
+    CHECK(decide("HTTP 500: unknown field 'x'") == "permanent/config-invalid");
+    // Within a tier the leftmost match names the signal, and `where` points at it.
+    auto w = classify("connection refused, then connection reset");
+    CHECK(w.signal == "connection-refused");
+    CHECK(w.where == 0);
+    CHECK(classify("Error: i/o timeout").where == 7);
+    CHECK(classify("x HTTP 503").where == 7);
+    // The most specific phrase at a word wins over its suffix.
+    CHECK(decide("Error response from daemon: pull access denied for x, repository does not exist") ==
+          "permanent/not-found");
+}
+
+TEST_CASE("classify: ANSI colour, CRLF and invalid UTF-8 do not change the answer", "[engine][classify][bytes]") {
+    CHECK(decide("\x1b[1;31mError:\x1b[0m context \x1b[33mdeadline\x1b[0m exceeded\r\n") ==
+          "transient/deadline-exceeded");
+    CHECK(decide("time\x1b[0mout") == "transient/timeout");
+    CHECK(decide("\x1b]8;;https://fly.io\x07link\x1b]8;;\x07 HTTP 503") == "transient/http-503");
+    CHECK(decide("HTTP\r\n503\r\n") == "transient/http-503");
+    CHECK(decide("\xff\xfe time\xc3\x28out") == "unknown/");
+    CHECK(decide("\xff\xfe timed out \xc3\x28") == "transient/timeout");
+    CHECK(decide("caf\xc3\xa9 connection refused") == "transient/connection-refused");
+    CHECK(decide(std::string("nul\0 broken pipe", 16)) == "transient/broken-pipe");
+    CHECK(decide("\x1b") == "unknown/");
+    CHECK(decide("\x1b[") == "unknown/");
+    CHECK(classify("\x1b[31mHTTP 503").where == 10);
+}
+
+TEST_CASE("classify: work is linear in the input size", "[engine][classify][linear]") {
+    std::string unit = "HTTP/1.1 503 Service Unavailable connection reset by peer i/o timeout 502 Bad ";
+    std::size_t one = 0, many = 0;
+    r1::engine::detail::classify_counted(unit, one);
+    std::string big;
+    for (int i = 0; i < 1000; ++i) big += unit;
+    auto v = r1::engine::detail::classify_counted(big, many);
+    CHECK(v.signal == "http-503");
+    CHECK(many <= 1000 * one + 64);
+    std::string words(1 << 20, 'a');
+    for (std::size_t i = 7; i < words.size(); i += 8) words[i] = ' ';
+    r1::engine::detail::classify_counted(words, many);
+    CHECK(many <= 4 * words.size());
+}
+
+TEST_CASE("classify: to_string names each class", "[engine][classify]") {
+    CHECK(r1::engine::to_string(failure_class::transient) == "transient");
+    CHECK(r1::engine::to_string(failure_class::permanent) == "permanent");
+    CHECK(r1::engine::to_string(failure_class::unknown) == "unknown");
+}
+
+TEST_CASE("classify_error: structured causes decide without text", "[engine][classify][error_code]") {
+    namespace aerr = boost::asio::error;
+    auto check = [](boost::system::error_code ec, failure_class cls, std::string_view signal) {
+        auto v = r1::engine::classify(ec);
+        INFO(ec.message());
+        CHECK(v.cls == cls);
+        CHECK(v.signal == signal);
+        CHECK(v.where == std::string_view::npos);
+    };
+    check(aerr::timed_out, failure_class::transient, "timeout");
+    check(aerr::connection_reset, failure_class::transient, "connection-reset");
+    check(aerr::connection_refused, failure_class::transient, "connection-refused");
+    check(aerr::connection_aborted, failure_class::transient, "connection-aborted");
+    check(aerr::broken_pipe, failure_class::transient, "broken-pipe");
+    check(aerr::eof, failure_class::transient, "eof");
+    check(aerr::host_not_found_try_again, failure_class::transient, "dns-temporary");
+    check(aerr::host_not_found, failure_class::permanent, "dns-nxdomain");
+    check(boost::asio::ssl::error::stream_truncated, failure_class::transient, "connection-reset");
+    check(boost::system::error_code(static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_CERTIFICATE_VERIFY_FAILED)),
+                                    boost::asio::error::get_ssl_category()),
+          failure_class::permanent, "tls-verify");
+    check(r1::error::unavailable, failure_class::transient, "unavailable");
+    check(r1::error::timed_out, failure_class::transient, "timeout");
+    check(r1::error::unhealthy, failure_class::unknown, "unhealthy");
+    check(r1::error::usage, failure_class::permanent, "usage");
+    check(r1::error::flyctl_not_found, failure_class::permanent, "flyctl-not-found");
+    check(r1::error::app_name_missing, failure_class::permanent, "app-name-missing");
+    check(r1::error::provider_unsupported, failure_class::permanent, "provider-unsupported");
+    check(r1::error::interrupted, failure_class::permanent, "interrupted");
+    check({}, failure_class::unknown, "");
+    check(boost::system::error_code(EINVAL, boost::system::generic_category()), failure_class::unknown, "");
+}
