@@ -14,7 +14,7 @@ void check(bool ok) {
     if (!ok) std::abort();
 }
 
-/// Code points in `s`, or nullopt when it is not valid UTF-8 (overlongs and surrogates aside).
+/// Code points in `s`, or nullopt when it is not well-formed UTF-8.
 std::optional<std::size_t> utf8_chars(std::string_view s) {
     std::size_t chars = 0;
     for (std::size_t i = 0; i < s.size(); ++chars) {
@@ -23,7 +23,11 @@ std::optional<std::size_t> utf8_chars(std::string_view s) {
         if (len == 0 || i + len > s.size()) return std::nullopt;
         for (std::size_t k = 1; k < len; ++k)
             if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return std::nullopt;
+        auto c1 = static_cast<unsigned char>(s[i + (len > 1)]);
+        // Well-formed per Unicode Table 3-7: no overlongs, no surrogates, nothing past U+10FFFF.
         if (len == 2 && c < 0xC2) return std::nullopt;
+        if (len == 3 && ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F))) return std::nullopt;
+        if (len == 4 && ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F) || c > 0xF4)) return std::nullopt;
         i += len;
     }
     return chars;
