@@ -186,6 +186,7 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
         auto res = co_await http.get(std::move(req));
         if (!res) {
             auto f = describe(res.error());
+            report.cause = res.error();
             co_return fail(f.kind, where + f.cause);
         }
         report.status = res->status;

@@ -23,6 +23,7 @@ struct health_config {
 
 struct health_report {
     boost::system::error_code ec;  // empty when healthy; else r1::error::{unhealthy,unavailable,timed_out,usage}
+    boost::system::error_code cause;  // the transport failure behind ec (Asio, SSL, Beast), if any
     unsigned status = 0;           // last HTTP status seen, 0 if none
     std::string line;              // "health check: ..." one line for the operator
     std::optional<std::uint64_t> retry_after_seconds;  // the last response's Retry-After, if any

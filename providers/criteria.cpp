@@ -30,8 +30,10 @@ asio::awaitable<criterion_result> health_criterion::evaluate() {
     last_line_ = report.line;
     if (report.healthy()) co_return pass(id(), report.line);
 
-    // The line names the status or the cause; the error code decides when the text does not.
-    auto why = engine::classify(report.line);
+    // Structured causes first: a transport error code (reset, refused, DNS, TLS verification) says
+    // exactly what happened; the line decides for an HTTP status, then r1's own code.
+    auto why = report.cause ? engine::classify(report.cause) : engine::verdict{};
+    if (why.cls == failure_class::unknown) why = engine::classify(report.line);
     if (why.cls == failure_class::unknown) why = engine::classify(report.ec);
     engine::failure fault{report.ec, report.line, why};
     if (report.retry_after_seconds) fault.retry_after = std::chrono::seconds(*report.retry_after_seconds);
