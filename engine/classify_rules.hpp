@@ -215,9 +215,16 @@ constexpr std::uint32_t hash_of(word_key k, std::size_t len) noexcept {
 }
 
 /// Index 0-36 of a lowercase word byte ('-' shares '_''s index; it never starts or ends a word).
-constexpr unsigned char_index(unsigned char c) noexcept {
+constexpr unsigned char_index_of(unsigned c) noexcept {
     return c >= 'a' && c <= 'z' ? c - 'a' : c >= '0' && c <= '9' ? 26u + (c - '0') : 36u;
 }
+constexpr std::array<std::uint8_t, 256> make_char_indexes() {
+    std::array<std::uint8_t, 256> t{};
+    for (unsigned c = 0; c < 256; ++c) t[c] = static_cast<std::uint8_t>(char_index_of(c));
+    return t;
+}
+inline constexpr auto char_indexes = make_char_indexes();
+constexpr unsigned char_index(unsigned char c) noexcept { return char_indexes[c]; }
 
 struct tables {
     std::array<std::string_view, table_size> word{};

@@ -1,0 +1,50 @@
+// The failure classifier over untrusted bytes: besides never crashing, its class and signal do not
+// change with ASCII case, surrounding white space or ANSI colour around the text, and its work
+// (counted by detail::classify_counted) stays within a constant factor of the input size.
+#include "engine/classify.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace {
+
+void check(bool ok) {
+    if (!ok) std::abort();
+}
+
+bool same(const r1::engine::verdict& a, const r1::engine::verdict& b) {
+    return a.cls == b.cls && a.signal == b.signal;
+}
+
+std::string flip_case(std::string_view in) {
+    std::string out(in);
+    for (auto& c : out)
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) c = static_cast<char>(c ^ 0x20);
+    return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    std::string_view in{reinterpret_cast<const char*>(data), size};
+    std::size_t steps = 0;
+    auto v = r1::engine::detail::classify_counted(in, steps);
+    check(steps <= 64 * size + 64);  // linear: a bounded amount of work per byte
+    check(same(v, r1::engine::classify(in)));
+    check((v.cls == r1::engine::failure_class::unknown) == v.signal.empty());
+    check(v.signal.empty() ? v.where == std::string_view::npos : v.where < size);
+
+    check(same(v, r1::engine::classify(flip_case(in))));
+    check(same(v, r1::engine::classify(" \t\r\n" + std::string(in) + "\r\n \t")));
+    check(same(v, r1::engine::classify("\x1b[31m" + std::string(in) + "\x1b[0m")));
+    check(same(v, r1::engine::classify("\x1b[1;33m" + std::string(in) + "\x1b[0m\r\n")));
+
+    // Doubling the input at most doubles the work, give or take a constant.
+    std::string twice = std::string(in) + "\n" + std::string(in);
+    std::size_t steps_twice = 0;
+    (void)r1::engine::detail::classify_counted(twice, steps_twice);
+    check(steps_twice <= 2 * steps + 2 * 64 + 64);
+    return 0;
+}
