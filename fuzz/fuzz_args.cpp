@@ -1,5 +1,6 @@
 // Command-line and duration parsing: any argv either parses or yields a one-line problem without
 // control bytes; any accepted duration prints back to text that parses to the same value.
+#include "fuzz/check.hpp"
 #include "cli/args.hpp"
 #include "engine/duration.hpp"
 
@@ -9,13 +10,7 @@
 #include <variant>
 #include <vector>
 
-namespace {
-
-void check(bool ok) {
-    if (!ok) std::abort();
-}
-
-}  // namespace
+using r1::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view in{reinterpret_cast<const char*>(data), size};

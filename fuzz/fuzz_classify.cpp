@@ -1,6 +1,7 @@
 // The failure classifier over untrusted bytes: besides never crashing, its class and signal do not
 // change with ASCII case, surrounding white space or ANSI colour around the text, and its work
 // (counted by detail::classify_counted) stays within a constant factor of the input size.
+#include "fuzz/check.hpp"
 #include "engine/classify.hpp"
 
 #include <cstdint>
@@ -8,11 +9,9 @@
 #include <string>
 #include <string_view>
 
-namespace {
+using r1::fuzz::check;
 
-void check(bool ok) {
-    if (!ok) std::abort();
-}
+namespace {
 
 bool same(const r1::engine::verdict& a, const r1::engine::verdict& b) {
     return a.cls == b.cls && a.signal == b.signal;

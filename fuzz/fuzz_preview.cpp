@@ -1,5 +1,6 @@
 // The dry-run renderer and TOML escaping: whatever the app, region and image hold, the preview has
 // exactly the expected lines and every value is one well-formed TOML basic string.
+#include "fuzz/check.hpp"
 #include "providers/fly_app_name.hpp"
 #include "providers/fly_toml.hpp"
 #include "providers/toml.hpp"
@@ -9,11 +10,9 @@
 #include <string>
 #include <string_view>
 
-namespace {
+using r1::fuzz::check;
 
-void check(bool ok) {
-    if (!ok) std::abort();
-}
+namespace {
 
 /// A TOML basic string: opening quote, no raw control char or bare quote/backslash misuse, closing quote.
 void check_basic_string(std::string_view s) {

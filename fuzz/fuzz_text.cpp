@@ -1,6 +1,7 @@
 // Message helpers over untrusted bytes: tail_chars returns a suffix of its input, and on valid UTF-8
 // exactly the last n characters, never starting inside a sequence; printable lets no control byte
 // or escape through.
+#include "fuzz/check.hpp"
 #include "engine/text.hpp"
 
 #include <cstdint>
@@ -8,11 +9,9 @@
 #include <optional>
 #include <string_view>
 
-namespace {
+using r1::fuzz::check;
 
-void check(bool ok) {
-    if (!ok) std::abort();
-}
+namespace {
 
 /// Code points in `s`, or nullopt when it is not well-formed UTF-8.
 std::optional<std::size_t> utf8_chars(std::string_view s) {

@@ -1,18 +1,13 @@
 // The health URL parser: never crashes, accepts only http(s) with a host, and what it accepts
 // round-trips through text() to the same parts; redirects resolve to parseable URLs.
+#include "fuzz/check.hpp"
 #include "net/url.hpp"
 
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
-namespace {
-
-void check(bool ok) {
-    if (!ok) std::abort();
-}
-
-}  // namespace
+using r1::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view in{reinterpret_cast<const char*>(data), size};

@@ -25,6 +25,14 @@ r1::test::r1_result deploy(const fake_flyctl& fly, const tls_server& server, con
     return run_r1({.args = args, .env = {{"FAKE_FLY_RECORD", fly.record_dir()}, {"FAKE_FLY_MODE", mode}}});
 }
 
+/// A git work tree with one commit, as a project checkout would be.
+void init_repo(const r1::test::temp_dir& repo) {
+    std::string git = "git -C " + repo.path().string() + " ";
+    REQUIRE(std::system((git + "init -q && " + git +
+                         "-c user.email=t@example.com -c user.name=t commit -q --allow-empty -m init")
+                            .c_str()) == 0);
+}
+
 }  // namespace
 
 TEST_CASE("r1 deploy: a 503 after deploying is re-checked (env-fix) within the retry budget", "[cli][retry]") {
@@ -61,9 +69,7 @@ TEST_CASE("r1 deploy: DEPLOY-COMMIT-MATCH compares HEAD before and after the dep
     }
     SECTION("in a git work tree it names the deployed commit") {
         r1::test::temp_dir repo;
-        std::string git = "git -C " + repo.path().string() + " ";
-        REQUIRE(std::system((git + "init -q && " + git + "-c user.email=t@example.com -c user.name=t commit -q "
-                                   "--allow-empty -m init").c_str()) == 0);
+        init_repo(repo);
         auto r = deploy(fly, server, "/ok", {}, repo.path().string());
         CHECK(r.exit_code == 0);
         CHECK(r.err.find("r1: DEPLOY-COMMIT-MATCH pass: HEAD ") != std::string::npos);
@@ -71,9 +77,7 @@ TEST_CASE("r1 deploy: DEPLOY-COMMIT-MATCH compares HEAD before and after the dep
     }
     SECTION("HEAD moving during the deploy fails the criterion and is repaired by redeploying") {
         r1::test::temp_dir repo;
-        std::string git = "git -C " + repo.path().string() + " ";
-        REQUIRE(std::system((git + "init -q && " + git + "-c user.email=t@example.com -c user.name=t commit -q "
-                                   "--allow-empty -m init").c_str()) == 0);
+        init_repo(repo);
         auto r = deploy(fly, server, "/ok", {"--retries", "1"}, repo.path().string(), "commit");
         CHECK(r.exit_code == 1);
         CHECK(r.err.find("r1: attempt 2 (repair) redeploys in ") != std::string::npos);
