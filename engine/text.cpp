@@ -66,6 +66,11 @@ std::string printable(std::string_view text, bool one_line) {
             ++i;
             continue;
         }
+        if (c == '\t' && one_line) {  // a tab would still break a one-line message's columns
+            out.push_back(' ');
+            ++i;
+            continue;
+        }
         if ((c == '\n' && !one_line) || c == '\t' || (c >= 0x20 && c < 0x7F)) {
             out.push_back(static_cast<char>(c));
             ++i;

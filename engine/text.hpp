@@ -15,7 +15,8 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept;
 std::string tail_chars(std::string_view text, std::size_t max_chars);
 
 /// Makes text safe to print on a terminal: drops ANSI escape sequences and CR, shows other control
-/// bytes and invalid UTF-8 as U+FFFD, keeps tabs, and keeps newlines unless `one_line` is set.
+/// bytes and invalid UTF-8 as U+FFFD. Keeps tabs and newlines, unless `one_line` is set: then a tab
+/// becomes a space and a newline U+FFFD.
 std::string printable(std::string_view text, bool one_line = false);
 
 }  // namespace r1::engine

@@ -43,6 +43,7 @@ TEST_CASE("printable: drops ANSI colour and CR, masks other control bytes and ba
     CHECK(printable(std::string("nul\0x", 5)) == "nul\xEF\xBF\xBDx");
     CHECK(printable("\xC3\xA9\xFF") == "\xC3\xA9\xEF\xBF\xBD");
     CHECK(printable("\x1b") == "");
+    CHECK(printable("a\tb\nc", true) == "a b\xEF\xBF\xBD" "c");
 }
 
 TEST_CASE("parse_duration: reads Go-style durations and rejects the rest", "[engine][duration]") {
