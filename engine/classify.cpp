@@ -267,23 +267,33 @@ constexpr std::array<unsigned char, 256> make_lower() {
 }
 constexpr auto lower_of = make_lower();
 
+/// lower_of, plus '-' for the hyphen that joins a word ("api-503"): the bytes a word is copied as.
+constexpr std::array<unsigned char, 256> make_word_bytes() {
+    auto t = make_lower();
+    t['-'] = '-';
+    return t;
+}
+constexpr auto word_byte_of = make_word_bytes();
+
 std::uint64_t load8(const char* p) noexcept {
     std::uint64_t v;
     std::memcpy(&v, p, 8);
     return v;  // little-endian hosts only, as key_of assumes; see the static_assert below
 }
 
-/// Vocabulary slot of the lowercase word buf[0, len), 1 <= len <= max_word, or -1. `buf` holds
-/// at least 64 readable bytes.
+/// Vocabulary slot of the word buf[0, len), 1 <= len <= max_word, or -1. `buf` holds at least 8
+/// readable bytes from its start, and either the word is lowercase or len <= 16 (then only the
+/// folded keys are compared, and those ignore case).
 template <class Steps>
 std::int16_t lookup(const char* buf, std::size_t len, Steps& steps) noexcept {
+    constexpr std::uint64_t fold = 0x2020202020202020ull;  // see key_of: lowercases in place
     word_key k;
     if (len >= 8) {
-        k.lo = load8(buf);
-        k.hi = load8(buf + len - 8);
+        k.lo = load8(buf) | fold;
+        k.hi = load8(buf + len - 8) | fold;
     } else {
         std::uint64_t mask = (std::uint64_t{1} << (8 * len)) - 1;
-        k.lo = k.hi = load8(buf) & mask;
+        k.lo = k.hi = (load8(buf) | fold) & mask;
     }
     for (std::size_t i = hash_of(k, len) & (table_size - 1);; i = (i + 1) & (table_size - 1)) {
         steps += 1;
@@ -377,16 +387,43 @@ verdict scan(std::string_view text, Steps steps) noexcept {
             last_sep = 0;
             continue;
         }
-        // Copy the word, lowercased and without escapes, for the lookup.
-        len = 0;
-        for (std::size_t j = w.at; j < i;) {
-            if (s[j] == 0x1b) {
-                j = skip_escape(s, n, j);
-                continue;
+        // A short word with 8 readable bytes is looked up where it stands: the key folds case.
+        if (!escaped && len <= 16 && w.at + 8 <= n && !sc.wants_text()) {
+            const char* src = text.data() + w.at;
+            steps += len;
+            if (maybe_number) {
+                bool all_digits = true;
+                unsigned value = 0;
+                for (std::size_t k = 0; k < len; ++k) {
+                    unsigned d = static_cast<unsigned char>(src[k]) - unsigned{'0'};
+                    all_digits = all_digits && d < 10;
+                    value = value * 10 + d;
+                }
+                if (all_digits) {
+                    w.digits = static_cast<std::uint8_t>(len);
+                    w.number = static_cast<std::uint16_t>(value);
+                }
             }
-            buf[len & 63] = s[j] == '-' ? '-' : static_cast<char>(lower_of[s[j]]);
-            ++len;
-            ++j;
+            if (maybe_rule) w.slot = lookup(src, len, steps);
+            sc.word(w, {}, i < n ? s[i] : -1);
+            sep = 0;
+            last_sep = 0;
+            continue;
+        }
+        // Copy the word, lowercased and without escapes, for the lookup.
+        if (!escaped) {
+            for (std::size_t j = 0; j < len; ++j) buf[j & 63] = static_cast<char>(word_byte_of[s[w.at + j]]);
+        } else {
+            len = 0;
+            for (std::size_t j = w.at; j < i;) {
+                if (s[j] == 0x1b) {
+                    j = skip_escape(s, n, j);
+                    continue;
+                }
+                buf[len & 63] = static_cast<char>(word_byte_of[s[j]]);
+                ++len;
+                ++j;
+            }
         }
         emit(sc, steps, buf, len, w, i < n ? s[i] : -1);
         sep = 0;

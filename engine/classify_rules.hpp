@@ -204,9 +204,11 @@ struct word_key {
 constexpr word_key key_of(std::string_view w) noexcept {
     word_key k;
     std::size_t n = w.size() < 8 ? w.size() : 8;
-    for (std::size_t i = 0; i < n; ++i) k.lo |= std::uint64_t{static_cast<unsigned char>(w[i])} << (8 * i);
+    // Every byte ORed with 0x20, as the scanner does to raw text: that lowercases letters, leaves
+    // digits and '-' alone and maps '_' to 0x7F, which no word holds, so keys stay distinct.
+    for (std::size_t i = 0; i < n; ++i) k.lo |= std::uint64_t{static_cast<unsigned char>(w[i]) | 0x20u} << (8 * i);
     for (std::size_t i = 0; i < n; ++i)
-        k.hi |= std::uint64_t{static_cast<unsigned char>(w[w.size() - n + i])} << (8 * i);
+        k.hi |= std::uint64_t{static_cast<unsigned char>(w[w.size() - n + i]) | 0x20u} << (8 * i);
     return k;
 }
 
