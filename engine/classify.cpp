@@ -304,6 +304,22 @@ std::int16_t lookup(const char* buf, std::size_t len, Steps& steps) noexcept {
     }
 }
 
+/// Marks `w` as a number when the word p[0, len) is all digits (len is 1 or 3: HTTP version
+/// digits and status codes are all the scanner asks about).
+void read_number(const char* p, std::size_t len, token& w) noexcept {
+    bool all_digits = true;
+    unsigned value = 0;
+    for (std::size_t k = 0; k < len; ++k) {
+        unsigned d = static_cast<unsigned char>(p[k]) - unsigned{'0'};
+        all_digits = all_digits && d < 10;
+        value = value * 10 + d;
+    }
+    if (all_digits) {
+        w.digits = static_cast<std::uint8_t>(len);
+        w.number = static_cast<std::uint16_t>(value);
+    }
+}
+
 /// Builds the token of the lowercase word buf[0, len) that began at `at` and hands it to `sc`
 /// with the byte after it (-1 at the end).
 template <class Steps>
@@ -311,19 +327,7 @@ void emit(scanner<Steps>& sc, Steps& steps, const std::array<char, 64>& buf, std
           int next) noexcept {
     steps += len;
     std::size_t kept = len <= max_word ? len : 0;
-    if ((len == 1 || len == 3) && buf[0] <= '9') {
-        bool all_digits = true;
-        unsigned value = 0;
-        for (std::size_t k = 0; k < len; ++k) {
-            unsigned d = static_cast<unsigned char>(buf[k]) - unsigned{'0'};
-            all_digits = all_digits && d < 10;
-            value = value * 10 + d;
-        }
-        if (all_digits) {
-            w.digits = static_cast<std::uint8_t>(len);
-            w.number = static_cast<std::uint16_t>(value);
-        }
-    }
+    if ((len == 1 || len == 3) && buf[0] <= '9') read_number(buf.data(), len, w);
     if (kept != 0 && (table.first_bytes[len] >> char_index(static_cast<unsigned char>(buf[0])) & 1) &&
         (table.last_bytes[len] >> char_index(static_cast<unsigned char>(buf[len - 1])) & 1))
         w.slot = lookup(buf.data(), len, steps);
@@ -391,19 +395,7 @@ verdict scan(std::string_view text, Steps steps) noexcept {
         if (!escaped && len <= 16 && w.at + 8 <= n && !sc.wants_text()) {
             const char* src = text.data() + w.at;
             steps += len;
-            if (maybe_number) {
-                bool all_digits = true;
-                unsigned value = 0;
-                for (std::size_t k = 0; k < len; ++k) {
-                    unsigned d = static_cast<unsigned char>(src[k]) - unsigned{'0'};
-                    all_digits = all_digits && d < 10;
-                    value = value * 10 + d;
-                }
-                if (all_digits) {
-                    w.digits = static_cast<std::uint8_t>(len);
-                    w.number = static_cast<std::uint16_t>(value);
-                }
-            }
+            if (maybe_number) read_number(src, len, w);
             if (maybe_rule) w.slot = lookup(src, len, steps);
             sc.word(w, {}, i < n ? s[i] : -1);
             sep = 0;
