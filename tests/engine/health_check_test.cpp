@@ -3,6 +3,7 @@
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/trusting_tls.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/tls_server.hpp"
 
@@ -24,16 +25,10 @@ using r1::engine::health_config;
 using r1::engine::health_report;
 using r1::test::server_cert;
 using r1::test::tls_server;
+using r1::test::trusting_tls;
 using sclock = std::chrono::steady_clock;
 
 namespace {
-
-/// What `r1 --ca-file <test CA>` builds: the system store plus the test CA.
-asio::ssl::context trusting_tls() {
-    auto tls = r1::net::make_tls_context(r1::test::pki().ca_file.string());
-    REQUIRE(tls.has_value());
-    return std::move(*tls);
-}
 
 /// The real client, trusting the test CA as `r1 --ca-file` would.
 struct checker {

@@ -2,6 +2,7 @@
 
 #include "net/tls_context.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/trusting_tls.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/tls_server.hpp"
 
@@ -27,6 +28,7 @@ using r1::net::http_request;
 using r1::net::http_response;
 using r1::test::server_cert;
 using r1::test::tls_server;
+using r1::test::trusting_tls;
 using sclock = std::chrono::steady_clock;
 using get_result = boost::system::result<http_response>;
 
@@ -39,13 +41,6 @@ http_request request(const std::string& url, std::string expected = "", std::chr
             .deadline = sclock::now() + budget,
             .user_agent = "r1-test/1.0",
             .expected_substring = std::move(expected)};
-}
-
-/// What `r1 --ca-file <test CA>` builds: the system store plus the test CA.
-asio::ssl::context trusting_tls() {
-    auto tls = r1::net::make_tls_context(r1::test::pki().ca_file.string());
-    REQUIRE(tls.has_value());
-    return std::move(*tls);
 }
 
 /// A client that trusts the test CA (and the system store), as r1 --ca-file does.

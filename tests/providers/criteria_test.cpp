@@ -1,11 +1,11 @@
 #include "providers/criteria.hpp"
 
 #include "net/beast_client.hpp"
-#include "net/tls_context.hpp"
 #include "tests/support/r1_process.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/tls_server.hpp"
+#include "tests/support/trusting_tls.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -17,9 +17,8 @@ namespace {
 
 /// DEPLOY-HEALTH-200 against the real client and loopback server, trusting the test CA.
 r1::engine::criterion_result evaluate(const std::string& url) {
-    auto tls = r1::net::make_tls_context(r1::test::pki().ca_file.string());
-    REQUIRE(tls.has_value());
-    r1::net::beast_client http{*tls};
+    auto tls = r1::test::trusting_tls();
+    r1::net::beast_client http{tls};
     r1::providers::health_criterion health{http, {.url = url, .user_agent = "r1-test"}, 5s, false};
     return r1::test::run(health.evaluate());
 }
