@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Verify benchmark for the fleet features (issue 5): see bench/README.md.
+#
+#   bench/verify_bench.sh [--build-r1] [fleet.py verify options...]
+#
+# Scratch files, binaries and raw JSON results go to $R1_BENCH_WORK (default /tmp/r1-bench).
+# All traffic stays on 127.0.0.1.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
+work="${R1_BENCH_WORK:-/tmp/r1-bench}"
+build_r1=0
+if [ "${1:-}" = --build-r1 ]; then build_r1=1; shift; fi
+case " $* " in *" -h "*|*" --help "*) exec python3 "$here/fleet/fleet.py" verify --bindir x --work x --help;; esac
+. "$here/fleet/setup.sh"
+exec python3 "$here/fleet/fleet.py" verify --bindir "$work/bin" --work "$work" "$@"
