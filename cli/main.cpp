@@ -1,8 +1,10 @@
 // r1's entry point: parses flags, builds the real runner, HTTP client and TLS context, runs the one
 // root coroutine, turns Ctrl-C into cancellation, and maps the outcome to an exit code.
 #include "cli/args.hpp"
+#include "cli/batch_command.hpp"
 #include "cli/classify_command.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/fd_write.hpp"
 #include "cli/output.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
@@ -30,16 +32,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-void write_fd(int fd, std::string_view text) {
-    while (!text.empty()) {
-        auto n = ::write(fd, text.data(), text.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return;  // stderr closed: keep deploying, there is no one to tell
-        }
-        text.remove_prefix(static_cast<std::size_t>(n));
-    }
-}
+using r1::cli::write_fd;
 
 int usage_error(std::string_view message) {
     std::cerr << "r1: error: " << message << "\n";
@@ -127,8 +120,10 @@ int main(int argc, char** argv) {
         switch (cmd.what) {
         case r1::cli::action::show_help: std::cout << r1::cli::main_help(); return 0;
         case r1::cli::action::show_deploy_help: std::cout << r1::cli::deploy_help(); return 0;
+        case r1::cli::action::show_verify_help: std::cout << r1::cli::verify_help(); return 0;
         case r1::cli::action::show_version: std::cout << "r1 " << r1::version << "\n"; return 0;
         case r1::cli::action::deploy: return run_deploy(cmd);
+        case r1::cli::action::batch: return r1::cli::run_batch(cmd);
         case r1::cli::action::classify:
             return r1::cli::run_classify({args.begin() + 1, args.end()}, std::cin, std::cout, std::cerr);
         }

@@ -6,6 +6,7 @@
 #include "engine/repair_loop.hpp"
 #include "net/http_client.hpp"
 #include "proc/runner.hpp"
+#include "providers/deploy_config.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -17,23 +18,6 @@
 #include <vector>
 
 namespace r1 {
-
-struct deploy_config {
-    std::string provider = "fly";
-    std::string app;
-    std::string region = "iad";
-    std::string image;
-    std::string dir = ".";
-    std::string flyctl;         // explicit flyctl path; empty: $PATH
-    std::string health_url;     // empty: https://<app>.fly.dev
-    std::string expected_body;  // substring the health body must contain
-    bool dry_run = false;
-    bool verify_only = false;
-    std::chrono::milliseconds health_timeout = std::chrono::seconds(15);
-    std::chrono::milliseconds deploy_timeout = std::chrono::minutes(30);
-    unsigned retries = 2;  // redeploys after the first; 0 disables every retry
-    std::chrono::milliseconds retry_budget = std::chrono::minutes(10);  // all retry waits together
-};
 
 struct deploy_services {
     proc::runner& runner;

@@ -1,0 +1,367 @@
+#include "cli/batch_command.hpp"
+
+#include "cli/batch_output.hpp"
+#include "cli/batch_record.hpp"
+#include "cli/batch_report.hpp"
+#include "cli/exit_code.hpp"
+#include "cli/fd_write.hpp"
+#include "engine/fleet.hpp"
+#include "engine/text.hpp"
+#include "net/beast_client.hpp"
+#include "net/tls_context.hpp"
+#include "proc/output_tail.hpp"
+#include "proc/real_runner.hpp"
+#include "providers/deploy.hpp"
+#include "providers/manifest.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace r1::cli {
+namespace {
+
+namespace asio = boost::asio;
+using sclock = std::chrono::steady_clock;
+
+constexpr std::size_t detail_chars = 300;
+constexpr std::size_t kept_output_bytes = 8 * 1024;  // a failed task's output shown and reported
+constexpr rlim_t reserved_fds = 32;                  // stdio, the event loops, reports, logs
+
+int setup_error(std::string_view message) {
+    write_fd(2, "r1: error: " + std::string(message) + "\n");
+    return exit_usage;
+}
+
+struct file_text {
+    std::string text;
+    std::string error;  // one line; empty when text is the whole file
+};
+
+/// Reads the manifest or URL list whole, refusing anything past the size limit.
+file_text read_input(const std::string& file) {
+    int fd = file == "-" ? 0 : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {{}, "cannot read " + file + ": " + std::strerror(errno)};
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        auto n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            std::string why = std::strerror(errno);
+            if (fd != 0) ::close(fd);
+            return {{}, "cannot read " + file + ": " + why};
+        }
+        if (n == 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+        if (text.size() > providers::max_manifest_bytes) {
+            if (fd != 0) ::close(fd);
+            return {{}, file + " is larger than " + std::to_string(providers::max_manifest_bytes / (1024 * 1024)) + " MiB"};
+        }
+    }
+    if (fd != 0) ::close(fd);
+    return {std::move(text), {}};
+}
+
+/// Soft open-file limit raised to the hard one, so a large batch is not refused sockets and pipes.
+rlim_t raise_fd_limit() {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+    if (lim.rlim_cur < lim.rlim_max) {
+        rlimit raised = lim;
+        raised.rlim_cur = lim.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+    }
+    return lim.rlim_cur;
+}
+
+/// A log file name for a task: the app name, or a safe form of the URL with its position.
+std::string log_name(const providers::fleet_task& t, std::size_t index) {
+    if (t.name == t.cfg.app && !t.name.empty()) return t.name + ".log";
+    std::string safe;
+    for (char c : t.name.substr(0, 80))
+        safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
+    return "task-" + std::to_string(index + 1) + "-" + safe + ".log";
+}
+
+/// One task's output: a bounded tail in memory, and the whole of it in --log-dir when given.
+class task_output {
+public:
+    task_output(const std::string& log_path) : tail_(kept_output_bytes) {
+        if (!log_path.empty()) fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    }
+    ~task_output() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    task_output(const task_output&) = delete;
+    task_output& operator=(const task_output&) = delete;
+
+    void append(std::string_view chunk) {
+        bytes_ += chunk.size();
+        tail_.append(chunk);
+        if (fd_ >= 0 && !write_fd(fd_, chunk)) {  // a full disk loses the log, not the deploy
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+    std::string tail() const { return tail_.str(); }
+    std::uint64_t bytes() const noexcept { return bytes_; }
+
+private:
+    std::uint64_t bytes_ = 0;
+    proc::output_tail tail_;
+    int fd_ = -1;
+};
+
+std::string one_line(std::string_view text) { return engine::printable(engine::tail_chars(text, detail_chars), true); }
+
+std::size_t terminal_width() {
+    winsize ws{};
+    if (::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
+    return 120;
+}
+
+class batch_run {
+public:
+    batch_run(const command& cmd, std::vector<providers::fleet_task> tasks, net::http_client& http)
+        : cmd_(cmd), tasks_(std::move(tasks)), http_(http) {
+        const char* path = std::getenv("PATH");
+        path_env_ = path ? path : "";
+        seed_ = std::random_device{}();
+        tty_ = !cmd.json_output && ::isatty(1) == 1;
+        outcome_.command = cmd.batch.verify ? "verify" : "deploy";
+        outcome_.dry_run = cmd.deploy.dry_run;
+        outcome_.tasks.resize(tasks_.size());
+        for (std::size_t i = 0; i < tasks_.size(); ++i) {
+            auto& r = outcome_.tasks[i];
+            r.name = tasks_[i].name;
+            bool from_url_list = tasks_[i].cfg.app.empty();
+            r.provider = from_url_list ? "url" : tasks_[i].cfg.provider;
+            if (!tasks_[i].cfg.dry_run)
+                r.url = !tasks_[i].cfg.health_url.empty() ? tasks_[i].cfg.health_url : fly_app_url(tasks_[i].cfg.app);
+        }
+    }
+
+    int run(unsigned concurrency) {
+        outcome_.concurrency = concurrency;
+        outcome_.started_at = std::chrono::system_clock::now();
+        start_ = sclock::now();
+        engine::fleet_options opts{.tasks = tasks_.size(), .concurrency = concurrency, .loops = 0,
+                                   .fail_fast = cmd_.batch.fail_fast,
+                                   .tick_every = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0)};
+        unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+        if (cmd_.json_output)
+            write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, tasks_.size()})));
+
+        engine::fleet_hooks hooks;
+        hooks.run = [this](std::size_t i) { return run_task(i); };
+        hooks.started = [this](std::size_t i) { started(i); };
+        hooks.finished = [this](std::size_t i, bool) { finished(i); };
+        hooks.tick = [this] { draw_progress(); };
+        auto fleet = engine::run_fleet(opts, hooks);
+
+        outcome_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
+        outcome_.signal = fleet.signal;
+        outcome_.stopped_early = fleet.stopped_early;
+        for (auto& r : outcome_.tasks) {
+            if (r.state == task_state::pending) r.state = task_state::skipped;
+            if (r.state == task_state::interrupted) r.exit_code = 128 + fleet.signal;
+        }
+        outcome_.exit_code = batch_exit_code(outcome_.tasks, fleet.signal);
+        return finish();
+    }
+
+private:
+    asio::awaitable<bool> run_task(std::size_t i) {
+        const auto& task = tasks_[i];
+        auto& rec = outcome_.tasks[i];
+        std::string log_path;
+        if (!cmd_.batch.log_dir.empty()) log_path = cmd_.batch.log_dir + "/" + log_name(task, i);
+        task_output output{log_path};
+        deploy_services services{runner_, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
+        services.seed = seed_ ^ (0x9e3779b97f4a7c15ULL * (i + 1));
+        auto began = sclock::now();
+        deploy_config cfg = task.cfg;
+        auto result = co_await r1::deploy(std::move(cfg), std::move(services));
+        rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
+        rec.exit_code = exit_code_for(result.ec, 0);
+        rec.attempts = std::move(result.attempts);
+        rec.criteria = std::move(result.criteria);
+        if (result.ec == error::interrupted) rec.state = task_state::interrupted;
+        else rec.state = result.ec ? task_state::failed : task_state::ok;
+
+        bool provider_spoke = output.bytes() > 0;
+        if (task.cfg.dry_run && !result.ec) {
+            rec.preview = std::move(result.output);
+            rec.detail = "fly.toml preview rendered";
+            output.append(rec.preview);
+        } else {
+            std::string_view why = result.ec && !result.message.empty() ? result.message : result.output;
+            rec.detail = one_line(why);
+            output.append("r1: " + std::string(to_string(rec.state)) + ": " + std::string(why) + "\n");
+        }
+        if (rec.state != task_state::ok && provider_spoke) rec.output_tail = engine::printable(output.tail(), false);
+        co_return rec.state == task_state::ok;
+    }
+
+    void started(std::size_t i) {
+        outcome_.tasks[i].state = task_state::running;
+        ++running_;
+        if (cmd_.json_output) write_fd(1, task_start_json(outcome_.tasks[i], i));
+    }
+
+    void finished(std::size_t i) {
+        --running_;
+        ++done_;
+        const auto& r = outcome_.tasks[i];
+        if (cmd_.json_output) {
+            write_fd(1, task_end_json(r, i));
+            return;
+        }
+        bool show_output = r.state == task_state::failed;
+        if (tty_) {
+            if (r.state == task_state::ok && !outcome_.dry_run) {
+                draw_progress();
+                return;
+            }
+            write_fd(1, "\r\x1b[K");
+        }
+        std::string text = task_line(r, done_, outcome_.tasks.size());
+        if (show_output) text += output_block(r);
+        if (!r.preview.empty()) text += output_block(r, 100) ;
+        write_fd(1, text);
+        if (tty_) draw_progress();
+    }
+
+    void draw_progress() {
+        if (!tty_) return;
+        auto c = count(outcome_.tasks);
+        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
+        write_fd(1, "\r\x1b[K" + progress_line(c, elapsed));
+    }
+
+    int finish() {
+        if (cmd_.json_output) {
+            write_fd(1, batch_end_json(outcome_));
+        } else {
+            if (tty_) write_fd(1, "\r\x1b[K");
+            write_fd(1, "\n" + summary_table(outcome_, tty_ ? terminal_width() : 160));
+        }
+        if (outcome_.signal != 0)
+            write_fd(2, std::string("r1: interrupted by ") + (outcome_.signal == 2 ? "SIGINT" : "SIGTERM") +
+                            "; running tasks stopped, the rest not started\n");
+        int code = outcome_.exit_code;
+        auto write = [&](const std::string& path, const std::string& content) {
+            if (path.empty()) return;
+            if (auto why = write_file_atomically(path, content); !why.empty()) {
+                write_fd(2, "r1: error: " + why + "\n");
+                if (outcome_.signal == 0) code = exit_usage;
+            }
+        };
+        if (!cmd_.batch.report_file.empty()) write(cmd_.batch.report_file, report_json(outcome_));
+        if (!cmd_.batch.junit_file.empty()) write(cmd_.batch.junit_file, junit_xml(outcome_));
+        return code;
+    }
+
+    const command& cmd_;
+    std::vector<providers::fleet_task> tasks_;
+    net::http_client& http_;
+    proc::real_runner runner_;
+    std::string path_env_;
+    std::uint64_t seed_ = 0;
+    bool tty_ = false;
+    sclock::time_point start_;
+    std::size_t running_ = 0, done_ = 0;
+    batch_outcome outcome_;
+};
+
+/// The tasks of the batch, or every problem with its line.
+std::variant<std::vector<providers::fleet_task>, int> load_tasks(const command& cmd) {
+    providers::manifest_base base;
+    base.cli = cmd.deploy;
+    base.cli_keys = cmd.given_keys;
+    base.verify = cmd.batch.verify;
+
+    std::string source = cmd.batch.file;
+    std::string text;
+    bool url_list = cmd.batch.file.empty();
+    if (url_list) {
+        source = "command line";
+        for (const auto& u : cmd.batch.urls) text += u + "\n";
+    } else {
+        auto read = read_input(cmd.batch.file);
+        if (!read.error.empty()) return setup_error(read.error);
+        text = std::move(read.text);
+        if (source == "-") source = "stdin";
+        else base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
+        url_list = cmd.batch.verify && providers::looks_like_url_list(text);
+    }
+    auto manifest = url_list ? providers::read_url_list(text, base) : providers::read_fleet_manifest(text, base);
+    if (manifest.problems.empty()) return std::move(manifest.tasks);
+    std::string out;
+    for (const auto& p : manifest.problems) {
+        std::string where = source + (p.line ? ":" + std::to_string(p.line) : "");
+        if (cmd.batch.file.empty() && p.line) where = "URL " + std::to_string(p.line);
+        out += "r1: error: " + where + ": " + p.message + "\n";
+    }
+    auto n = manifest.problems.size();
+    out += "r1: error: " + std::to_string(n) + (n == 1 ? " problem" : " problems") + " in " + source +
+           "; nothing was started\n";
+    write_fd(2, out);
+    return exit_usage;
+}
+
+}  // namespace
+
+int run_batch(const command& cmd) {
+    if (cmd.deploy.dry_run && cmd.deploy.verify_only && !cmd.batch.verify)
+        return setup_error("--dry-run and --verify-only cannot be combined");
+    auto loaded = load_tasks(cmd);
+    if (auto* code = std::get_if<int>(&loaded)) return *code;
+    auto tasks = std::move(std::get<0>(loaded));
+
+    for (const auto* path : {&cmd.batch.report_file, &cmd.batch.junit_file})
+        if (!path->empty())
+            if (auto why = check_writable(*path); !why.empty()) return setup_error(why);
+    if (!cmd.batch.log_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(cmd.batch.log_dir, ec);
+        if (ec || !std::filesystem::is_directory(cmd.batch.log_dir, ec))
+            return setup_error("cannot use --log-dir " + cmd.batch.log_dir + ": " +
+                               (ec ? ec.message() : std::string("not a directory")));
+        if (auto why = check_writable(cmd.batch.log_dir + "/.r1-probe"); !why.empty()) return setup_error(why);
+    }
+    auto tls = net::make_tls_context(cmd.ca_file);
+    if (!tls) return setup_error(tls.error());
+
+    unsigned concurrency = cmd.batch.concurrency
+                               ? cmd.batch.concurrency
+                               : (cmd.batch.verify || cmd.deploy.verify_only ? default_verify_concurrency
+                                                                            : default_deploy_concurrency);
+    // Each task holds a socket, or pipes and a pidfd for its child: stay inside the open-file limit
+    // rather than fail tasks for want of descriptors.
+    rlim_t limit = raise_fd_limit();
+    rlim_t per_task = cmd.batch.verify || cmd.deploy.verify_only || cmd.deploy.dry_run ? 2 : 8;
+    rlim_t room = limit > reserved_fds + per_task ? (limit - reserved_fds) / per_task : 1;
+    if (concurrency > room) {
+        write_fd(2, "r1: note: concurrency lowered from " + std::to_string(concurrency) + " to " + std::to_string(room) +
+                        ": the open-file limit is " + std::to_string(limit) + " (ulimit -n)\n");
+        concurrency = static_cast<unsigned>(room);
+    }
+
+    net::beast_client http{*tls};
+    batch_run run{cmd, std::move(tasks), http};
+    return run.run(concurrency);
+}
+
+}  // namespace r1::cli

@@ -1,0 +1,190 @@
+#include "cli/batch_output.hpp"
+
+#include "engine/duration.hpp"
+#include "engine/text.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace r1::cli {
+namespace {
+
+namespace json = boost::json;
+
+std::string seconds(std::chrono::milliseconds d) {
+    char buf[32];
+    if (d < std::chrono::seconds(10)) std::snprintf(buf, sizeof buf, "%.2fs", static_cast<double>(d.count()) / 1000.0);
+    else if (d < std::chrono::minutes(10)) std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(d.count()) / 1000.0);
+    else return engine::format_duration(std::chrono::duration_cast<std::chrono::seconds>(d));
+    return buf;
+}
+
+std::string status_word(const task_record& t) {
+    switch (t.state) {
+    case task_state::ok: return "ok";
+    case task_state::failed: return "FAILED";
+    case task_state::interrupted: return "INTERRUPTED";
+    case task_state::skipped: return "skipped";
+    default: return std::string(to_string(t.state));
+    }
+}
+
+std::string code_text(const task_record& t) { return t.exit_code >= 0 ? std::to_string(t.exit_code) : "-"; }
+
+std::string cut(std::string_view s, std::size_t n) {
+    if (n < 4) n = 4;
+    // Cut on a UTF-8 boundary: tail_chars keeps the end; here we want the start.
+    if (s.size() <= n) return std::string(s);
+    std::size_t end = n - 3;
+    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+    return std::string(s.substr(0, end)) + "...";
+}
+
+std::string pad(std::string s, std::size_t n) {
+    if (s.size() < n) s.append(n - s.size(), ' ');
+    return s;
+}
+
+json::object task_fields(const task_record& t, std::size_t index, std::string_view event) {
+    json::object o;
+    o["event"] = event;
+    o["index"] = index;
+    o["app"] = t.name;
+    o["provider"] = t.provider;
+    if (!t.url.empty()) o["url"] = t.url;
+    return o;
+}
+
+std::string line(const json::object& o) { return json::serialize(o) + "\n"; }
+
+}  // namespace
+
+std::string task_line(const task_record& t, std::size_t done, std::size_t total) {
+    std::string width = std::to_string(total);
+    std::string n = std::to_string(done);
+    if (n.size() < width.size()) n.insert(0, width.size() - n.size(), ' ');
+    return "[" + n + "/" + width + "] " + pad(status_word(t), 6) + " " + t.name + " (" + t.provider + ", exit " +
+           code_text(t) + ", " + seconds(t.duration) + "): " + t.detail + "\n";
+}
+
+std::string output_block(const task_record& t, std::size_t max_lines) {
+    std::vector<std::string_view> lines;
+    std::string_view rest = t.output_tail;
+    while (!rest.empty()) {
+        auto nl = rest.find('\n');
+        auto l = rest.substr(0, nl);
+        if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+        lines.push_back(l);
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    }
+    while (!lines.empty() && lines.back().find_first_not_of(" \t") == std::string_view::npos) lines.pop_back();
+    std::size_t first = lines.size() > max_lines ? lines.size() - max_lines : 0;
+    std::string out;
+    for (std::size_t i = first; i < lines.size(); ++i) out += "  | " + std::string(lines[i]) + "\n";
+    return out;
+}
+
+std::string progress_line(const batch_counts& c, std::chrono::milliseconds elapsed) {
+    std::size_t done = c.ok + c.failed + c.interrupted;
+    double secs = std::max(0.001, static_cast<double>(elapsed.count()) / 1000.0);
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.1f/s", static_cast<double>(done) / secs);
+    return "r1: " + std::to_string(done) + "/" + std::to_string(c.total) + " done  " + std::to_string(c.ok) + " ok  " +
+           std::to_string(c.failed) + " failed  " + std::to_string(c.running) + " running  " + seconds(elapsed) + "  " +
+           rate;
+}
+
+std::string summary_table(const batch_outcome& batch, std::size_t width) {
+    constexpr std::size_t max_failed_rows = 200, max_ok_rows = 20;
+    std::vector<const task_record*> failed, rest;
+    for (const auto& t : batch.tasks) (t.state == task_state::ok ? rest : failed).push_back(&t);
+    auto rank = [](const task_record* t) { return t->state == task_state::failed ? 0 : t->state == task_state::interrupted ? 1 : 2; };
+    std::stable_sort(failed.begin(), failed.end(), [&](auto* a, auto* b) { return rank(a) < rank(b); });
+
+    std::size_t shown_failed = std::min(failed.size(), max_failed_rows);
+    std::size_t shown_ok = batch.tasks.size() <= 50 ? rest.size() : std::min(rest.size(), max_ok_rows);
+    std::size_t name_w = 3, provider_w = 8;
+    auto widen = [&](const task_record* t) {
+        name_w = std::max(name_w, std::min<std::size_t>(t->name.size(), 48));
+        provider_w = std::max(provider_w, t->provider.size());
+    };
+    for (std::size_t i = 0; i < shown_failed; ++i) widen(failed[i]);
+    for (std::size_t i = 0; i < shown_ok; ++i) widen(rest[i]);
+
+    auto row = [&](std::string status, std::string name, std::string provider, std::string code, std::string dur,
+                   std::string detail) {
+        std::string r = pad(std::move(status), 11) + " " + pad(cut(name, name_w), name_w) + "  " +
+                        pad(std::move(provider), provider_w) + "  " + pad(std::move(code), 4) + "  " + pad(std::move(dur), 8) + "  ";
+        std::size_t room = width > r.size() + 10 ? width - r.size() : 10;
+        return r + cut(detail, room) + "\n";
+    };
+    std::string out = row("STATUS", "APP", "PROVIDER", "CODE", "DURATION", "DETAIL");
+    auto add = [&](const task_record* t) {
+        out += row(status_word(*t), t->name, t->provider, code_text(*t), t->state == task_state::skipped ? "-" : seconds(t->duration),
+                   t->state == task_state::skipped ? "not started" : t->detail);
+    };
+    for (std::size_t i = 0; i < shown_failed; ++i) add(failed[i]);
+    if (failed.size() > shown_failed)
+        out += "... and " + std::to_string(failed.size() - shown_failed) + " more not ok (see --report)\n";
+    for (std::size_t i = 0; i < shown_ok; ++i) add(rest[i]);
+    if (rest.size() > shown_ok) out += "... and " + std::to_string(rest.size() - shown_ok) + " more ok\n";
+
+    auto c = count(batch.tasks);
+    double secs = std::max(0.001, static_cast<double>(batch.duration.count()) / 1000.0);
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.1f/s", static_cast<double>(c.ok + c.failed + c.interrupted) / secs);
+    out += "r1: " + std::to_string(c.total) + " tasks in " + seconds(batch.duration) + " (" + rate + "): " +
+           std::to_string(c.ok) + " ok, " + std::to_string(c.failed) + " failed";
+    if (c.interrupted) out += ", " + std::to_string(c.interrupted) + " interrupted";
+    if (c.skipped) out += ", " + std::to_string(c.skipped) + " not started";
+    if (batch.stopped_early) out += " (--fail-fast)";
+    out += "; exit " + std::to_string(batch.exit_code) + "\n";
+    return out;
+}
+
+std::string batch_start_json(const batch_outcome& batch, std::size_t loops) {
+    json::object o;
+    o["event"] = "batch.start";
+    o["command"] = batch.command;
+    o["dry_run"] = batch.dry_run;
+    o["total"] = batch.tasks.size();
+    o["concurrency"] = batch.concurrency;
+    o["loops"] = loops;
+    return line(o);
+}
+
+std::string task_start_json(const task_record& t, std::size_t index) { return line(task_fields(t, index, "task.start")); }
+
+std::string task_end_json(const task_record& t, std::size_t index) {
+    auto o = task_fields(t, index, "task.end");
+    o["status"] = to_string(t.state);
+    o["code"] = t.exit_code;
+    o["ok"] = t.state == task_state::ok;
+    o["duration_ms"] = t.duration.count();
+    o["detail"] = t.detail;
+    o["attempts"] = t.attempts.size() + 1;
+    if (!t.preview.empty()) o["preview"] = t.preview;
+    if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
+    return line(o);
+}
+
+std::string batch_end_json(const batch_outcome& batch) {
+    auto c = count(batch.tasks);
+    json::object o;
+    o["event"] = "batch.end";
+    o["total"] = c.total;
+    o["ok"] = c.ok;
+    o["failed"] = c.failed;
+    o["interrupted"] = c.interrupted;
+    o["skipped"] = c.skipped;
+    o["exit_code"] = batch.exit_code;
+    o["duration_ms"] = batch.duration.count();
+    o["stopped_early"] = batch.stopped_early;
+    if (batch.signal != 0) o["signal"] = batch.signal == 2 ? "SIGINT" : "SIGTERM";
+    return line(o);
+}
+
+}  // namespace r1::cli

@@ -1,0 +1,31 @@
+#pragma once
+/// How a batch reports as it runs: a line per finished task or a live progress line for people,
+/// NDJSON events for programs, and the summary table at the end.
+#include "cli/batch_record.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace r1::cli {
+
+/// "ok      api  fly  0  1.2s  health check: 200 OK ..." (one line, newline included).
+std::string task_line(const task_record& t, std::size_t done, std::size_t total);
+
+/// The failed task's output, indented: "  | <line>", at most `max_lines` lines.
+std::string output_block(const task_record& t, std::size_t max_lines = 20);
+
+/// "r1: 12/100 done  10 ok  2 failed  4 running  3.2s  3.7/s" without a newline.
+std::string progress_line(const batch_counts& c, std::chrono::milliseconds elapsed);
+
+/// The table of every failed task then the others (ok rows cut when there are many), and a last
+/// line with the counts, rate and exit code.
+std::string summary_table(const batch_outcome& batch, std::size_t width);
+
+/// NDJSON events: batch.start, task.start, task.end, batch.end. Names are stable (README).
+std::string batch_start_json(const batch_outcome& batch, std::size_t loops);
+std::string task_start_json(const task_record& t, std::size_t index);
+std::string task_end_json(const task_record& t, std::size_t index);
+std::string batch_end_json(const batch_outcome& batch);
+
+}  // namespace r1::cli

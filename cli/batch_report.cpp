@@ -1,0 +1,188 @@
+#include "cli/batch_report.hpp"
+
+#include "engine/classify.hpp"
+#include "engine/text.hpp"
+#include "r1/version.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace r1::cli {
+namespace {
+
+namespace json = boost::json;
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+    std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm utc{};
+    ::gmtime_r(&secs, &utc);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return buf;
+}
+
+std::string signal_name(int sig) { return sig == 2 ? "SIGINT" : sig == 15 ? "SIGTERM" : "signal " + std::to_string(sig); }
+
+json::object task_json(const task_record& t) {
+    json::object o;
+    o["name"] = t.name;
+    o["provider"] = t.provider;
+    o["url"] = t.url;
+    o["status"] = to_string(t.state);
+    if (t.exit_code >= 0) o["exit_code"] = t.exit_code;
+    else o["exit_code"] = nullptr;
+    o["duration_ms"] = t.duration.count();
+    o["detail"] = t.detail;
+    json::array attempts;
+    for (const auto& a : t.attempts) {
+        attempts.push_back(json::object{{"number", a.number},
+                                        {"step", a.step},
+                                        {"tier", engine::to_string(a.level)},
+                                        {"class", engine::to_string(a.cls)},
+                                        {"signal", a.signal},
+                                        {"delay_ms", a.delay.count()},
+                                        {"detail", engine::printable(a.detail, true)}});
+    }
+    o["attempts"] = std::move(attempts);
+    json::array criteria;
+    for (const auto& c : t.criteria)
+        criteria.push_back(json::object{{"id", c.id}, {"passed", c.passed}, {"detail", engine::printable(c.detail, true)}});
+    o["criteria"] = std::move(criteria);
+    if (!t.preview.empty()) o["preview"] = t.preview;
+    if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
+    return o;
+}
+
+/// Text fit for XML 1.0: printable, with markup characters escaped.
+std::string xml(std::string_view text) {
+    std::string clean = engine::printable(text, false);
+    std::string out;
+    out.reserve(clean.size());
+    for (char c : clean) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&apos;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+std::string seconds(std::chrono::milliseconds d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(d.count()) / 1000.0);
+    return buf;
+}
+
+}  // namespace
+
+std::string report_json(const batch_outcome& batch) {
+    auto counts = count(batch.tasks);
+    json::object o;
+    o["r1_version"] = version;
+    o["command"] = batch.command;
+    o["dry_run"] = batch.dry_run;
+    o["started_at"] = rfc3339(batch.started_at);
+    o["duration_ms"] = batch.duration.count();
+    o["concurrency"] = batch.concurrency;
+    o["exit_code"] = batch.exit_code;
+    if (batch.signal != 0) o["interrupted_by"] = signal_name(batch.signal);
+    else o["interrupted_by"] = nullptr;
+    o["stopped_early"] = batch.stopped_early;
+    o["counts"] = json::object{{"total", counts.total},
+                               {"ok", counts.ok},
+                               {"failed", counts.failed},
+                               {"interrupted", counts.interrupted},
+                               {"skipped", counts.skipped}};
+    json::array tasks;
+    tasks.reserve(batch.tasks.size());
+    for (const auto& t : batch.tasks) tasks.push_back(task_json(t));
+    o["tasks"] = std::move(tasks);
+    return json::serialize(o) + "\n";
+}
+
+std::string junit_xml(const batch_outcome& batch) {
+    std::size_t failures = 0, errors = 0, skipped = 0;
+    for (const auto& t : batch.tasks) {
+        if (t.state == task_state::failed) (t.exit_code == 2 ? errors : failures) += 1;
+        else if (t.state != task_state::ok) ++skipped;
+    }
+    std::string suite = "r1 " + batch.command + (batch.dry_run ? " (dry-run)" : "");
+    std::string counts = " tests=\"" + std::to_string(batch.tasks.size()) + "\" failures=\"" + std::to_string(failures) +
+                         "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" + std::to_string(skipped) +
+                         "\" time=\"" + seconds(batch.duration) + "\"";
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    out += "<testsuites name=\"r1\"" + counts + ">\n";
+    out += "  <testsuite name=\"" + xml(suite) + "\"" + counts + " timestamp=\"" + rfc3339(batch.started_at) + "\">\n";
+    for (const auto& t : batch.tasks) {
+        out += "    <testcase classname=\"r1." + xml(batch.command) + "." + xml(t.provider) + "\" name=\"" + xml(t.name) +
+               "\" time=\"" + seconds(t.duration) + "\"";
+        if (t.state == task_state::ok) {
+            out += "/>\n";
+            continue;
+        }
+        out += ">\n";
+        std::string message = xml(engine::printable(t.detail, true));
+        if (t.state == task_state::failed) {
+            std::string tag = t.exit_code == 2 ? "error" : "failure";
+            out += "      <" + tag + " type=\"exit " + std::to_string(t.exit_code) + "\" message=\"" + message + "\">" +
+                   xml(t.output_tail.empty() ? t.detail : t.output_tail) + "</" + tag + ">\n";
+        } else {
+            out += "      <skipped message=\"" +
+                   (t.state == task_state::interrupted ? message : std::string(to_string(t.state)) + ": not started") +
+                   "\"/>\n";
+        }
+        out += "    </testcase>\n";
+    }
+    out += "  </testsuite>\n</testsuites>\n";
+    return out;
+}
+
+std::string write_file_atomically(const std::string& path, std::string_view text) {
+    std::string tmp = path + ".r1-tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return "cannot write " + path + ": " + std::strerror(errno);
+    while (!text.empty()) {
+        auto n = ::write(fd, text.data(), text.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            std::string why = std::strerror(errno);
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return "cannot write " + path + ": " + why;
+        }
+        text.remove_prefix(static_cast<std::size_t>(n));
+    }
+    if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::string why = std::strerror(errno);
+        ::unlink(tmp.c_str());
+        return "cannot write " + path + ": " + why;
+    }
+    return "";
+}
+
+std::string check_writable(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return "cannot write " + path + ": it is a directory";
+    std::string tmp = path + ".r1-tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return "cannot write " + path + ": " + std::strerror(errno);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return "";
+}
+
+}  // namespace r1::cli

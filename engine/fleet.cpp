@@ -1,0 +1,163 @@
+#include "engine/fleet.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace r1::engine {
+namespace {
+
+namespace asio = boost::asio;
+
+/// One event loop and the workers that live on it. Its workers' signals and done flags are only
+/// touched from its own thread.
+struct loop {
+    asio::io_context ctx{1};
+    std::vector<std::unique_ptr<asio::cancellation_signal>> cancel;
+    std::vector<char> done;
+};
+
+class fleet {
+public:
+    fleet(const fleet_options& opts, const fleet_hooks& hooks) : opts_(opts), hooks_(hooks) {}
+
+    fleet_summary run() {
+        unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+        unsigned workers = static_cast<unsigned>(std::min<std::size_t>(std::max(1u, opts_.concurrency), opts_.tasks));
+        unsigned loop_count = std::max(1u, std::min(opts_.loops ? opts_.loops : cores, std::max(1u, workers)));
+        for (unsigned i = 0; i < loop_count; ++i) loops_.push_back(std::make_unique<loop>());
+        workers_left_ = workers;
+
+        auto& home = loops_.front()->ctx;
+        asio::signal_set signals{home, SIGINT, SIGTERM};
+        asio::steady_timer ticker{home};
+        signals_ = &signals;
+        ticker_ = &ticker;
+        if (workers == 0) {
+            return summary_;
+        }
+        wait_for_signal();
+        if (opts_.tick_every.count() > 0) schedule_tick();
+
+        for (unsigned w = 0; w < workers; ++w) {
+            auto& l = *loops_[w % loop_count];
+            l.cancel.push_back(std::make_unique<asio::cancellation_signal>());
+            l.done.push_back(0);
+            std::size_t slot = l.cancel.size() - 1;
+            asio::co_spawn(l.ctx, worker(), asio::bind_cancellation_slot(l.cancel[slot]->slot(), [this, &l, slot](std::exception_ptr e) {
+                l.done[slot] = 1;
+                if (e) {
+                    std::lock_guard lock{mutex_};
+                    if (!failure_) failure_ = e;
+                }
+                if (--workers_left_ == 0) asio::post(loops_.front()->ctx, [this] { shut_down(); });
+            }));
+        }
+        std::vector<std::thread> threads;
+        for (unsigned i = 1; i < loop_count; ++i) threads.emplace_back([&l = *loops_[i]] { l.ctx.run(); });
+        home.run();
+        for (auto& t : threads) t.join();
+        if (failure_) std::rethrow_exception(failure_);
+        return summary_;
+    }
+
+private:
+    asio::awaitable<void> worker() {
+        // Total cancellation (the first signal) lets each task stop its children politely.
+        co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
+        co_await asio::this_coro::throw_if_cancelled(false);  // each task checks and cleans up itself
+        while (!stop_.load()) {
+            std::size_t index = next_.fetch_add(1);
+            if (index >= opts_.tasks) break;
+            {
+                std::lock_guard lock{mutex_};
+                ++summary_.launched;
+                if (hooks_.started) hooks_.started(index);
+            }
+            bool ok = co_await hooks_.run(index);
+            {
+                std::lock_guard lock{mutex_};
+                if (hooks_.finished) hooks_.finished(index, ok);
+                if (!ok && opts_.fail_fast && !stop_.load()) {
+                    summary_.stopped_early = summary_.signal == 0;
+                    stop_ = true;
+                }
+            }
+        }
+    }
+
+    void wait_for_signal() {
+        signals_->async_wait([this](const boost::system::error_code& ec, int sig) {
+            if (ec) return;  // every worker finished and the set was cancelled
+            asio::cancellation_type type = asio::cancellation_type::terminal;
+            {
+                std::lock_guard lock{mutex_};
+                if (summary_.signal == 0) {
+                    summary_.signal = sig;
+                    type = asio::cancellation_type::total;
+                }
+            }
+            stop_ = true;
+            for (auto& l : loops_) {
+                asio::post(l->ctx, [&lp = *l, type] {
+                    for (std::size_t i = 0; i < lp.cancel.size(); ++i)
+                        if (!lp.done[i]) lp.cancel[i]->emit(type);
+                });
+            }
+            wait_for_signal();
+        });
+    }
+
+    void schedule_tick() {
+        ticker_->expires_after(opts_.tick_every);
+        ticker_->async_wait([this](const boost::system::error_code& ec) {
+            if (ec) return;
+            {
+                std::lock_guard lock{mutex_};
+                if (hooks_.tick) hooks_.tick();
+            }
+            schedule_tick();
+        });
+    }
+
+    void shut_down() {
+        signals_->cancel();
+        ticker_->cancel();
+    }
+
+    const fleet_options& opts_;
+    const fleet_hooks& hooks_;
+    std::vector<std::unique_ptr<loop>> loops_;
+    asio::signal_set* signals_ = nullptr;
+    asio::steady_timer* ticker_ = nullptr;
+    std::atomic<std::size_t> next_{0};
+    std::atomic<bool> stop_{false};
+    std::atomic<unsigned> workers_left_{0};
+    std::mutex mutex_;  // guards summary_, failure_ and every hook call but run
+    fleet_summary summary_;
+    std::exception_ptr failure_;
+};
+
+}  // namespace
+
+fleet_summary run_fleet(const fleet_options& opts, const fleet_hooks& hooks) {
+    fleet f{opts, hooks};
+    return f.run();
+}
+
+}  // namespace r1::engine

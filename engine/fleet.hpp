@@ -1,0 +1,41 @@
+#pragma once
+/// Runs many tasks at once, on one event loop per core: at most `concurrency` in flight, tasks handed
+/// out in order, and no new task once interrupted (SIGINT / SIGTERM) or, with fail_fast, after the
+/// first failure.
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+
+namespace r1::engine {
+
+struct fleet_options {
+    std::size_t tasks = 0;
+    unsigned concurrency = 4;  // tasks in flight at once, over all loops
+    unsigned loops = 0;        // event loops, each on its own thread; 0: one per core
+    bool fail_fast = false;    // launch nothing more once a task has failed
+    std::chrono::milliseconds tick_every{0};  // 0: no tick
+};
+
+struct fleet_hooks {
+    /// Runs task `index` on one of the loops and says whether it succeeded. The first interrupt
+    /// reaches it as total cancellation, a second one as terminal.
+    std::function<boost::asio::awaitable<bool>(std::size_t index)> run;
+    /// Around each task, and every tick_every. Never called concurrently: the fleet serialises them.
+    std::function<void(std::size_t index)> started;
+    std::function<void(std::size_t index, bool ok)> finished;
+    std::function<void()> tick;
+};
+
+struct fleet_summary {
+    int signal = 0;              // the SIGINT / SIGTERM that interrupted the fleet, 0 if none
+    std::size_t launched = 0;    // tasks started; the rest never ran
+    bool stopped_early = false;  // fail_fast stopped the launching
+};
+
+/// Blocks until every launched task has ended. Catches SIGINT and SIGTERM for its duration.
+/// An exception escaping a task is rethrown here, after every other task has ended.
+fleet_summary run_fleet(const fleet_options& opts, const fleet_hooks& hooks);
+
+}  // namespace r1::engine
