@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace r1::engine {
 namespace {
 
@@ -152,13 +156,16 @@ class scanner {
 public:
     explicit scanner(Steps steps) noexcept : steps_(steps) {}
 
+    /// Takes a word in no rule and no number while no number waits: most words of a log. Only
+    /// its separators matter, and that it stands between the words around it.
+    void plain_word(std::uint16_t sep) noexcept {
+        lookup_on_line_ = lookup_on_line_ && !(sep & sep_newline);
+        history_ = history_ << history_bits | history_plain;
+        ++head_;
+    }
+
     /// Takes the next word: its token, lowercase text and the byte right after it (-1 at the end).
     void word(const token& w, std::string_view text, int next) noexcept {
-        if (w.slot < 0 && w.digits == 0 && pending_code_ == 0) {  // most words of a log
-            lookup_on_line_ = lookup_on_line_ && !(w.sep & sep_newline);
-            ring_[++head_ & ring_mask] = w;
-            return;
-        }
         if (w.sep & sep_newline) lookup_on_line_ = false;
         if (pending_code_ != 0) {
             // A bare number waits for the next word: "503 Service Unavailable" is a status,
@@ -170,8 +177,17 @@ public:
         if (w.digits == 3 && w.number >= 100 && w.number < 600) number(w, next);
         else if (w.slot >= 0) phrases_ending(w);
         if (w.slot >= 0 && (table.flags[w.slot] & flag_lookup)) lookup_on_line_ = true;
-        ring_[++head_ & ring_mask] = w;
+        std::uint64_t code = w.slot >= 0 ? static_cast<std::uint64_t>(w.slot)
+                             : w.digits == 1 ? history_digit
+                                             : history_plain;
+        history_ = history_ << history_bits | code;
+        ++head_;
+        at_[head_ & ring_mask] = w.at;
     }
+
+    /// Whether no later word can change the verdict: the lowest tier has matched, and every
+    /// phrase that could still start at or before that match (and so replace it) has ended.
+    bool decided() const noexcept { return head_ >= stop_after_; }
 
     /// A bare number waits for the next word's text ("503 Service Unavailable").
     bool wants_text() const noexcept { return pending_code_ != 0; }
@@ -184,12 +200,23 @@ public:
 private:
     static constexpr std::size_t ring_mask = 7;
 
-    const token& back(std::size_t k) const noexcept { return ring_[(head_ - k) & ring_mask]; }
+    // The words before the current one, newest first: back 0 is the word just before it.
+    std::uint64_t code_back(std::size_t k) const noexcept { return history_ >> (history_bits * k) & history_plain; }
+    bool flagged_back(std::size_t k, std::uint8_t flag) const noexcept {
+        auto code = code_back(k);
+        return code < table_size && (table.flags[code] & flag);
+    }
+    bool digit_back(std::size_t k) const noexcept { return code_back(k) == history_digit; }
+    // Where a vocabulary word among the last ring_mask + 1 began (words in no rule leave no trace).
+    std::size_t at_back(std::size_t k) const noexcept { return at_[(head_ - k) & ring_mask]; }
 
     /// Matches arrive in the order they end. A match that starts no later than the current best
     /// of its tier contains it ("temporary failure" inside "temporary failure in name
     /// resolution"), so the longer, more specific one takes its place.
+    /// A tier-0 match is final once max_words words have gone by: a later match could only
+    /// replace it by starting at or before it, and no phrase spans more words than that.
     void fire(tier level, std::string_view signal, std::size_t at) noexcept {
+        if (level == tier::decisive_permanent && best_ != level) stop_after_ = head_ + max_words;
         if (level < best_ || (level == best_ && at <= where_)) {
             best_ = level;
             signal_ = signal;
@@ -203,15 +230,12 @@ private:
     }
 
     void number(const token& w, int next) noexcept {
-        const token& prev = back(0);
         bool only_status_seps = !(w.sep & sep_other);
-        bool after_context = prev.slot >= 0 && (table.flags[prev.slot] & flag_context);
-        bool status_of_n = prev.slot >= 0 && (table.flags[prev.slot] & flag_of) && back(1).slot >= 0 &&
-                           (table.flags[back(1).slot] & flag_status) && (w.sep & sep_space);
+        bool after_context = flagged_back(0, flag_context);
+        bool status_of_n = flagged_back(0, flag_of) && flagged_back(1, flag_status) && (w.sep & sep_space);
         // "HTTP/1.1 503", "HTTP/2 502": version digits, then a blank.
-        bool after_version = (w.sep & sep_space) && prev.digits == 1 &&
-                             ((back(1).slot >= 0 && (table.flags[back(1).slot] & flag_http)) ||
-                              (back(1).digits == 1 && back(2).slot >= 0 && (table.flags[back(2).slot] & flag_http)));
+        bool after_version = (w.sep & sep_space) && digit_back(0) &&
+                             (flagged_back(1, flag_http) || (digit_back(1) && flagged_back(2, flag_http)));
         bool parenthesised = w.last_sep == '(' && next == ')';
         if ((after_context && only_status_seps) || status_of_n || after_version || parenthesised) {
             fire_status(w.number, w.at);
@@ -229,26 +253,22 @@ private:
     /// ("pull access denied" over "access denied", "gateway timeout" over "timeout").
     void phrases_ending(const token& w) noexcept {
         auto slot = static_cast<std::size_t>(w.slot);
-        std::size_t first = table.first[slot], count = table.count[slot];
-        const phrase* found = nullptr;
-        for (std::size_t k = first; k < first + count && !found; ++k) {  // longest first
-            const phrase& ph = phrases[table.by_last[k]];
-            const auto& want = table.slots[table.by_last[k]];
-            std::size_t n = ph.count;
-            steps_ += n;
-            bool match = true;
-            for (std::size_t j = 1; j < n && match; ++j) match = back(j - 1).slot == want[n - 1 - j];
-            if (match) found = &ph;
-        }
-        if (!found) return;
-        std::size_t at = found->count == 1 ? w.at : back(found->count - 2).at;
-        if (found->dns_after_lookup && lookup_on_line_) fire(found->level, "dns-temporary", at);
-        else fire(found->level, found->signal, at);
+        std::size_t first = table.first[slot], last = first + table.count[slot];
+        std::size_t k = first;
+        while (k < last && ((history_ ^ table.want[k]) & table.want_mask[k]) != 0) ++k;  // longest first
+        steps_ += k - first + 1;
+        if (k == last) return;
+        const phrase& found = phrases[table.by_last[k]];
+        std::size_t at = found.count == 1 ? w.at : at_back(found.count - 2);
+        if (found.dns_after_lookup && lookup_on_line_) fire(found.level, "dns-temporary", at);
+        else fire(found.level, found.signal, at);
     }
 
     Steps steps_;
-    std::array<token, ring_mask + 1> ring_{};
+    std::uint64_t history_ = ~std::uint64_t{0};  // the last words' codes; all history_plain at first
+    std::array<std::size_t, ring_mask + 1> at_{};
     std::size_t head_ = 0;
+    std::size_t stop_after_ = static_cast<std::size_t>(-1);
     unsigned pending_code_ = 0;
     std::size_t pending_at_ = 0;
     bool lookup_on_line_ = false;
@@ -275,6 +295,38 @@ constexpr std::array<unsigned char, 256> make_word_bytes() {
 }
 constexpr auto word_byte_of = make_word_bytes();
 
+#if defined(__SSE2__)
+/// Bit k set when p[k] is a word byte (ASCII letter, digit or '_'), for the 16 bytes at p.
+unsigned word_bytes16(const unsigned char* p) noexcept {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // SSE2 compares signed bytes: shift each range to start at -128, then one compare bounds it.
+    const __m128i letter = _mm_add_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8(0x80 - 'a'));
+    const __m128i digit = _mm_add_epi8(v, _mm_set1_epi8(0x80 - '0'));
+    const __m128i word = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(letter, _mm_set1_epi8(-128 + 26)),
+                                                   _mm_cmplt_epi8(digit, _mm_set1_epi8(-128 + 10))),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+    return static_cast<unsigned>(_mm_movemask_epi8(word));
+}
+#endif
+
+/// Index of the first byte at or after s[i] that is not a word byte (letter, digit, '_'), or n.
+inline std::size_t word_end(const unsigned char* s, std::size_t n, std::size_t i) noexcept {
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16) {
+        unsigned stop = ~word_bytes16(s + i) & 0xFFFFu;
+        if (stop != 0) return i + static_cast<std::size_t>(std::countr_zero(stop));
+    }
+    if (n >= 16 && i < n) {
+        // The last 16 bytes of the text, shifted so bit 0 is s[i]: bits past the end read as stops.
+        std::size_t skip = i - (n - 16);
+        unsigned stop = ~(word_bytes16(s + n - 16) >> skip) & 0xFFFFu;
+        return i + static_cast<std::size_t>(std::countr_zero(stop));
+    }
+#endif
+    while (i < n && lower_of[s[i]] != 0) ++i;
+    return i;
+}
+
 std::uint64_t load8(const char* p) noexcept {
     std::uint64_t v;
     std::memcpy(&v, p, 8);
@@ -285,7 +337,7 @@ std::uint64_t load8(const char* p) noexcept {
 /// readable bytes from its start, and either the word is lowercase or len <= 16 (then only the
 /// folded keys are compared, and those ignore case).
 template <class Steps>
-std::int16_t lookup(const char* buf, std::size_t len, Steps& steps) noexcept {
+inline std::int16_t lookup(const char* buf, std::size_t len, Steps& steps) noexcept {
     constexpr std::uint64_t fold = 0x2020202020202020ull;  // see key_of: lowercases in place
     word_key k;
     if (len >= 8) {
@@ -357,17 +409,16 @@ verdict scan(std::string_view text, Steps steps) noexcept {
             }
             continue;
         }
-        token w;
-        w.at = i;
-        w.sep = sep;
-        w.last_sep = last_sep;
+        const std::size_t at = i;
+        const std::uint16_t word_sep = sep;
+        sep = 0;
         // Find the word's extent first: most words of a log are in no rule, and those are never
         // copied or hashed (measured: the per-byte copy was the largest cost on error lines).
         std::size_t len = 0;
         bool escaped = false;
         for (;;) {
             std::size_t from = i;
-            while (i < n && lower_of[s[i]] != 0) ++i;
+            i = word_end(s, n, i);
             len += i - from;
             if (i >= n) break;
             if (s[i] == 0x1b) {  // colour inside a word does not split it
@@ -380,48 +431,50 @@ verdict scan(std::string_view text, Steps steps) noexcept {
             ++len;
             ++i;
         }
-        bool maybe_number = (len == 1 || len == 3) && s[w.at] <= '9';
+        bool maybe_number = (len == 1 || len == 3) && s[at] <= '9';
         bool maybe_rule = len <= max_word &&
-                          (table.first_bytes[len] >> char_index(lower_of[s[w.at]]) & 1) &&
+                          (table.first_bytes[len] >> char_index(lower_of[s[at]]) & 1) &&
                           (table.last_bytes[len] >> char_index(lower_of[s[i - 1]]) & 1);
         if (!maybe_number && !maybe_rule && !escaped && !sc.wants_text()) {
             steps += len;
-            sc.word(w, {}, i < n ? s[i] : -1);
-            sep = 0;
+            sc.plain_word(word_sep);
             last_sep = 0;
+            if (sc.decided()) break;
             continue;
         }
+        token w;
+        w.at = at;
+        w.sep = word_sep;
+        w.last_sep = last_sep;
+        last_sep = 0;
         // A short word with 8 readable bytes is looked up where it stands: the key folds case.
-        if (!escaped && len <= 16 && w.at + 8 <= n && !sc.wants_text()) {
-            const char* src = text.data() + w.at;
+        if (!escaped && len <= 16 && at + 8 <= n && !sc.wants_text()) {
+            const char* src = text.data() + at;
             steps += len;
             if (maybe_number) read_number(src, len, w);
             if (maybe_rule) w.slot = lookup(src, len, steps);
             sc.word(w, {}, i < n ? s[i] : -1);
-            sep = 0;
-            last_sep = 0;
-            continue;
-        }
-        // Copy the word, lowercased and without escapes, for the lookup.
-        if (!escaped) {
-            for (std::size_t j = 0; j < len; ++j) buf[j & 63] = static_cast<char>(word_byte_of[s[w.at + j]]);
         } else {
-            len = 0;
-            for (std::size_t j = w.at; j < i;) {
-                if (s[j] == 0x1b) {
-                    j = skip_escape(s, n, j);
-                    continue;
+            // Copy the word, lowercased and without escapes, for the lookup.
+            if (!escaped) {
+                for (std::size_t j = 0; j < len; ++j) buf[j & 63] = static_cast<char>(word_byte_of[s[at + j]]);
+            } else {
+                len = 0;
+                for (std::size_t j = at; j < i;) {
+                    if (s[j] == 0x1b) {
+                        j = skip_escape(s, n, j);
+                        continue;
+                    }
+                    buf[len & 63] = static_cast<char>(word_byte_of[s[j]]);
+                    ++len;
+                    ++j;
                 }
-                buf[len & 63] = static_cast<char>(word_byte_of[s[j]]);
-                ++len;
-                ++j;
             }
+            emit(sc, steps, buf, len, w, i < n ? s[i] : -1);
         }
-        emit(sc, steps, buf, len, w, i < n ? s[i] : -1);
-        sep = 0;
-        last_sep = 0;
+        if (sc.decided()) break;
     }
-    steps += n;
+    steps += i;  // the bytes read: all of them unless a decisive match ended the scan early
     return sc.result();
 }
 

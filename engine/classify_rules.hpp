@@ -237,10 +237,20 @@ struct tables {
     std::array<std::uint8_t, table_size> flags{};
     std::array<std::array<std::int16_t, max_words>, phrase_count> slots{};  // slot of each phrase word
     std::array<std::uint16_t, phrase_count> by_last{};  // phrase ids grouped by last word, longest first
+    // For each entry of by_last, the words before the last as the scanner's history holds them
+    // (see history_bits), and the mask of the bits they occupy: one compare tests a phrase.
+    std::array<std::uint64_t, phrase_count> want{}, want_mask{};
     // For each word length, the first and last bytes some vocabulary word has, as bit sets of
     // char_index: most words of a log fail this test and are never hashed.
     std::array<std::uint64_t, max_word + 1> first_bytes{}, last_bytes{};
 };
+
+/// The scanner keeps its last words in one integer, history_bits per word, newest lowest: a
+/// vocabulary slot, or one of the codes below for words in no rule.
+constexpr unsigned history_bits = 11;
+constexpr std::uint64_t history_plain = 0x7FF;  // a word in no rule (and the start of the text)
+constexpr std::uint64_t history_digit = 0x7FE;  // a one-digit number ("HTTP/2 502")
+static_assert(table_size <= history_digit && (max_words - 1) * history_bits <= 64);
 
 constexpr std::int16_t insert(tables& t, std::string_view w) {
     for (std::size_t i = hash_of(key_of(w), w.size()) & (table_size - 1);; i = (i + 1) & (table_size - 1)) {
@@ -279,9 +289,26 @@ constexpr tables build() {
     for (std::size_t words = max_words; words > 0; --words)  // longest first: the first match wins
         for (std::size_t k = 0; k < phrase_count; ++k)
             if (phrases[k].count == words) t.by_last[fill[t.slots[k][words - 1]]++] = static_cast<std::uint16_t>(k);
+    for (std::size_t e = 0; e < phrase_count; ++e) {
+        const auto& words = t.slots[t.by_last[e]];
+        std::size_t n = phrases[t.by_last[e]].count;
+        for (std::size_t j = 1; j < n; ++j) {  // the word j back from the last
+            auto shift = history_bits * (j - 1);
+            t.want[e] |= static_cast<std::uint64_t>(words[n - 1 - j]) << shift;
+            t.want_mask[e] |= history_plain << shift;
+        }
+    }
     return t;
 }
 
 inline constexpr tables table = build();
+
+/// The history codes one-digit numbers by history_digit, not by slot: so no word may be one.
+constexpr bool no_digit_words() {
+    for (std::size_t i = 0; i < table_size; ++i)
+        if (table.length[i] == 1 && table.key[i].lo >= '0' && table.key[i].lo <= '9') return false;
+    return true;
+}
+static_assert(no_digit_words());
 
 }  // namespace r1::engine::classify_rules
