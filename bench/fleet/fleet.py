@@ -149,7 +149,7 @@ def run_verify_tool(tool, ctx, farm, n, c, urlfile, urls):
 
     if tool == "r1":
         argv = [ctx.r1, "verify", "--batch", urlfile, "--concurrency", str(c), "--ca-file", farm.ca,
-                "--expected-body", a.expected_body, "--health-timeout", "10s", "--output", "json"]
+                "--expected-body", a.expected_body, "--timeout", "10s", "--output", "json"]
     elif tool in ("go", "go-ka"):
         argv = [os.path.join(ctx.bindir, "gocheck"), "-c", str(c), "-ca", farm.ca, "-expected-body", a.expected_body,
                 "-timeout", "10s"] + (["-keepalive"] if tool == "go-ka" else []) + [urlfile]
@@ -390,8 +390,10 @@ def run_deploy_tool(tool, ctx, farm, n, c, manifest, listing, names, standin, en
     os.makedirs(rundir)
     res = {"tool": tool, "n": n, "c": c, "delay": 0, "status": "OK", "note": ""}
     if tool == "r1":
+        # --log-dir: r1 keeps each app's whole output there (NDJSON carries only failures' tails),
+        # as GNU parallel --group keeps it on its stdout.
         argv = [ctx.r1, "deploy", "--batch", manifest, "--concurrency", str(c), "--ca-file", farm.ca,
-                "--output", "json"]
+                "--output", "json", "--log-dir", os.path.join(rundir, "logs")]
     elif tool == "parallel":
         argv = ["parallel", "--will-cite", "--group", "-j", str(c), "--colsep", "\t", "-a", listing,
                 f"cd {{1}} && exec {standin} deploy --app {{2}} --region iad"]
@@ -410,23 +412,23 @@ def run_deploy_tool(tool, ctx, farm, n, c, manifest, listing, names, standin, en
     if m.get("timeout"):
         res.update(status="FAILED", note="timed out")
         return res
-    ok, why = check_deploy_output(tool, out, names)
+    ok, why = check_deploy_output(tool, out, names, os.path.join(rundir, "logs"))
     res["ok"] = ok
     res["failed"] = n - ok
+    res["note"] = why
     if m["exit"] != 0 or ok != n:
         res["status"] = "FAILED"
         res["note"] = f"exit {m['exit']}, {ok}/{n} apps deployed with output captured; {why} {tail(err)}".strip()
     return res
 
 
-def check_deploy_output(tool, out, names):
+def check_deploy_output(tool, out, names, logdir):
     """How many apps finished with all 20 stand-in lines captured, and a note."""
     with open(out, "rb") as f:
         text = f.read().decode("utf-8", "replace")
     lines = text.splitlines()
     if tool == "r1":
         end = None
-        captured = {}
         for line in lines:
             try:
                 ev = json.loads(line)
@@ -434,18 +436,21 @@ def check_deploy_output(tool, out, names):
                 continue
             if ev.get("event") == "batch.end":
                 end = ev
-            # Output capture: count the stand-in's lines r1 reports per app, wherever it puts them.
-            blob = json.dumps(ev)
-            for name in ev_apps(ev):
-                captured[name] = captured.get(name, 0) + blob.count("standin step") + blob.count(
-                    "Verifying app config") + blob.count("Visit your newly deployed app")
         if end is None:
             return 0, "no batch.end event"
         ok = int(end.get("ok", 0))
-        full = sum(1 for nme in names if captured.get(nme, 0) >= 20)
+        # Output capture: every app's 20 stand-in lines in its --log-dir file.
+        full = 0
+        for name in names:
+            try:
+                with open(os.path.join(logdir, name + ".log"), "rb") as f:
+                    log_text = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            if stand_in_lines(log_text, name) == 20:
+                full += 1
         if full < ok:
-            return ok, (f"batch.end ok={ok}; NOTE: only {full} apps had all 20 stand-in lines in the "
-                        f"NDJSON events (r1 may keep output elsewhere)")
+            return full, f"batch.end ok={ok}, but only {full} apps have all 20 stand-in lines in --log-dir"
         return ok, ""
     # parallel / xargs: all lines on stdout; count each app's 20 lines, and for --group that they
     # came out contiguous.
@@ -474,11 +479,15 @@ def check_deploy_output(tool, out, names):
     return ok, why
 
 
-def ev_apps(ev):
-    for k in ("app", "name"):
-        v = ev.get(k)
-        if isinstance(v, str):
-            yield v
+def stand_in_lines(text, name):
+    """How many of the stand-in's 20 lines for app `name` are in text."""
+    n = 0
+    for line in text.splitlines():
+        if (line.startswith("==> Verifying app config for " + name + " ")
+                or (line.startswith("#") and line.endswith(f" for app {name} region iad: done"))
+                or line.startswith(f"Visit your newly deployed app at https://{name}.fly.dev/")):
+            n += 1
+    return n
 
 
 # ---------------------------------------------------------------- tables
