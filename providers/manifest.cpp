@@ -191,6 +191,9 @@ std::string_view did_you_mean(std::string_view word, std::span<const std::string
             best_distance = d;
         }
     }
+    if (best.empty() && lower.size() >= 4)  // "timeout" for health_timeout, as the --timeout flag
+        for (auto choice : choices)
+            if (choice.find(lower) != std::string_view::npos) return choice;
     return best;
 }
 

@@ -17,10 +17,20 @@ for a in "$0" "$@"; do printf '%s\n' "$a" >> "$rec/argv"; done
 pwd > "$rec/cwd"
 env > "$rec/env"
 tr '\0' '\n' < /proc/$$/cmdline > "$rec/cmdline"
+app="$3"
+if [ -n "$FAKE_FLY_EVENTS" ]; then
+  echo "start $app $(date +%s%N)" >> "$FAKE_FLY_EVENTS"
+  trap 'echo "end $app $(date +%s%N)" >> "$FAKE_FLY_EVENTS"' EXIT
+fi
+mode="${FAKE_FLY_MODE:-ok}"
+if [ -n "$FAKE_FLY_BY_NAME" ]; then
+  case "$app" in fail-*) mode=fail ;; sleep-*) mode=sleep ;; esac
+fi
+if [ -n "$FAKE_FLY_SLEEP" ]; then sleep "$FAKE_FLY_SLEEP"; fi
 echo "==> Verifying app config"
 echo "--> Verified app config"
 echo "==> Building image"
-case "${FAKE_FLY_MODE:-ok}" in
+case "$mode" in
   ok)
     echo "Watch your deployment at https://fly.io/apps/$3/monitoring"
     exit 0 ;;
@@ -51,6 +61,8 @@ case "${FAKE_FLY_MODE:-ok}" in
     sleep 600 &
     echo $! > "$rec/grandchild.pid"
     echo $$ > "$rec/flyctl.pid"
+    echo $! >> "$rec/all.pids"
+    echo $$ >> "$rec/all.pids"
     sleep 60
     exit 0 ;;
 esac

@@ -14,7 +14,9 @@ namespace r1::test {
 ///   long-error: 40 lines of UTF-8 on stderr, exits 2
 ///   commit: makes a new commit in its working directory (HEAD moves mid-deploy), exits 0
 ///   family: starts a background grandchild (pid in <record>/grandchild.pid), then sleeps 60 s
-/// It records argv (one per line), cwd and its environment under FAKE_FLY_RECORD.
+/// It records argv (one per line), cwd and its environment under FAKE_FLY_RECORD. For batches:
+/// FAKE_FLY_EVENTS=FILE appends "start <app> <ns>" and "end <app> <ns>" lines; FAKE_FLY_SLEEP=S
+/// sleeps S seconds first; FAKE_FLY_BY_NAME=1 picks the mode from the app name (fail-*, sleep-*).
 class fake_flyctl {
 public:
     explicit fake_flyctl(std::string name = "flyctl");

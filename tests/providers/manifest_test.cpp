@@ -1,0 +1,216 @@
+#include "providers/manifest.hpp"
+#include "providers/toml_reader.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace std::chrono_literals;
+using r1::providers::fleet_manifest;
+using r1::providers::manifest_base;
+using r1::providers::read_fleet_manifest;
+using r1::providers::read_url_list;
+
+namespace {
+
+std::string problems_text(const fleet_manifest& m) {
+    std::string out;
+    for (const auto& p : m.problems) out += std::to_string(p.line) + ": " + p.message + "\n";
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("manifest: [defaults] apply to every app, an app's own keys win", "[manifest]") {
+    auto m = read_fleet_manifest(R"(# fleet
+[defaults]            # any per-app key may be set here
+provider = "fly"
+region = "iad"
+expected_body = "OK"
+health_timeout = "5s"
+retries = 1
+
+[[app]]
+name = "api"
+dir = "services/api"
+
+[[app]]
+name = "web"
+region = "fra"
+health_url = "https://web.example.com/healthz"
+retries = 0
+deploy_timeout = "2m"
+)",
+                                 manifest_base{.base_dir = "/srv/fleet"});
+    INFO(problems_text(m));
+    REQUIRE(m.problems.empty());
+    REQUIRE(m.tasks.size() == 2);
+    const auto& api = m.tasks[0];
+    CHECK(api.name == "api");
+    CHECK(api.cfg.app == "api");
+    CHECK(api.cfg.region == "iad");
+    CHECK(api.cfg.expected_body == "OK");
+    CHECK(api.cfg.dir == "/srv/fleet/services/api");  // relative to the manifest
+    CHECK(api.cfg.health_timeout == 5s);
+    CHECK(api.cfg.retries == 1);
+    CHECK(api.line == 9);
+    const auto& web = m.tasks[1];
+    CHECK(web.cfg.region == "fra");
+    CHECK(web.cfg.health_url == "https://web.example.com/healthz");
+    CHECK(web.cfg.retries == 0);
+    CHECK(web.cfg.deploy_timeout == 2min);
+    CHECK(web.cfg.dir == "/srv/fleet/.");
+}
+
+TEST_CASE("manifest: command-line flags override [defaults] but not an app's keys", "[manifest]") {
+    manifest_base base;
+    base.cli.region = "ams";
+    base.cli.expected_body = "ready";
+    base.cli.dry_run = true;
+    base.cli_keys = {"region", "expected_body"};
+    auto m = read_fleet_manifest("[defaults]\nregion = \"iad\"\nexpected_body = \"OK\"\n"
+                                 "[[app]]\nname = \"a\"\n[[app]]\nname = \"b\"\nregion = \"syd\"\n",
+                                 base);
+    REQUIRE(m.problems.empty());
+    CHECK(m.tasks[0].cfg.region == "ams");
+    CHECK(m.tasks[0].cfg.expected_body == "ready");
+    CHECK(m.tasks[0].cfg.dry_run);
+    CHECK(m.tasks[1].cfg.region == "syd");
+}
+
+TEST_CASE("manifest: every problem is listed with its line, and no task is returned", "[manifest]") {
+    auto m = read_fleet_manifest(R"([defaults]
+regoin = "iad"
+name = "x"
+
+[[app]]
+name = "api"
+
+[[app]]
+name = "api"
+health_url = "ftp://example.com/"
+
+[[app]]
+name = "Bad_Name"
+retries = "two"
+health_timeout = "soon"
+provider = "vercel"
+
+[[app]]
+region = "fra"
+
+[app]
+[[apps]]
+dir = 7
+)",
+                                 {});
+    auto text = problems_text(m);
+    INFO(text);
+    CHECK(m.tasks.empty());
+    CHECK(text.find("2: unknown key \"regoin\" (did you mean \"region\"?)") != std::string::npos);
+    CHECK(text.find("3: name belongs in an [[app]] table") != std::string::npos);
+    CHECK(text.find("9: duplicate app name \"api\" (first at line 6)") != std::string::npos);
+    CHECK(text.find("8: invalid health_url") != std::string::npos);
+    CHECK(text.find("13: invalid app name \"Bad_Name\"") != std::string::npos);
+    CHECK(text.find("14: retries must be a whole number") != std::string::npos);
+    CHECK(text.find("15: health_timeout \"soon\" is not a duration") != std::string::npos);
+    CHECK(text.find("12: provider \"vercel\" is not wired") != std::string::npos);  // the registry's reason
+    CHECK(text.find("18: this [[app]] has no name") != std::string::npos);
+    CHECK(text.find("21: [app] declares one table: use [[app]]") != std::string::npos);
+    CHECK(text.find("22: unknown table [apps] (did you mean [[app]]?)") != std::string::npos);
+    CHECK(text.find("23: key \"dir\" is outside any table") == std::string::npos);  // it is inside [[apps]]
+    // Sorted by line.
+    for (std::size_t i = 1; i < m.problems.size(); ++i) CHECK(m.problems[i - 1].line <= m.problems[i].line);
+}
+
+TEST_CASE("manifest: TOML it does not take is refused by line, not misread", "[manifest][toml]") {
+    auto one = [](std::string text, std::size_t line = 3) {
+        auto m = read_fleet_manifest("[[app]]\nname = \"a\"\n" + text + "\n", {});
+        REQUIRE(m.problems.size() >= 1);
+        CHECK(m.problems[0].line == line);
+        return m.problems[0].message;
+    };
+    CHECK(one("region = [\"iad\"]").find("arrays and inline tables are not supported") != std::string::npos);
+    CHECK(one("region = iad").find("strings need quotes") != std::string::npos);
+    CHECK(one("region = \"iad").find("unterminated string") != std::string::npos);
+    CHECK(one("region = \"iad\" extra").find("unexpected text after the value") != std::string::npos);
+    CHECK(one("retries = 1.5").find("a manifest takes strings, whole numbers and true/false") != std::string::npos);
+    CHECK(one("a.b = \"x\"").find("dotted keys") != std::string::npos);
+    CHECK(one("\"region\" = \"x\"").find("quoted keys") != std::string::npos);
+    CHECK(one("region = \"a\"\nregion = \"b\"", 4).find("set twice") != std::string::npos);
+    CHECK(one(std::string("region = \"a\0b\"", 14)).find("NUL byte") != std::string::npos);
+    CHECK(one("region = \"\xff\xfe\"").find("invalid UTF-8") != std::string::npos);
+    CHECK(one("retries = 99999999999999999999").find("too large") != std::string::npos);
+    CHECK(one("region = \"\\q\"").find("invalid escape") != std::string::npos);
+}
+
+TEST_CASE("manifest: strings take TOML escapes, literal strings, comments and CRLF", "[manifest][toml]") {
+    auto m = read_fleet_manifest("[[app]]\r\nname = 'lit-name' # a comment\r\n"
+                                 "expected_body = \"say \\\"hi\\\" \\u00e9\\t#not a comment\"\r\n",
+                                 {});
+    INFO(problems_text(m));
+    REQUIRE(m.problems.empty());
+    CHECK(m.tasks[0].name == "lit-name");
+    CHECK(m.tasks[0].cfg.expected_body == "say \"hi\" \xc3\xa9\t#not a comment");
+}
+
+TEST_CASE("manifest: an empty fleet, or one too large, is an error", "[manifest]") {
+    CHECK(problems_text(read_fleet_manifest("# nothing\n[defaults]\n", {})).find("lists no apps") != std::string::npos);
+    std::string big(r1::providers::max_manifest_bytes + 1, '#');
+    CHECK(problems_text(read_fleet_manifest(big, {})).find("larger than 16 MiB") != std::string::npos);
+}
+
+TEST_CASE("manifest: in a verify batch an app needs a name or a health_url", "[manifest]") {
+    manifest_base base;
+    base.verify = true;
+    auto m = read_fleet_manifest("[[app]]\nhealth_url = \"https://a.example/\"\n[[app]]\nname = \"b\"\n[[app]]\nregion = \"x\"\n",
+                                 base);
+    REQUIRE(m.problems.size() == 1);
+    CHECK(m.problems[0].line == 5);
+    CHECK(m.problems[0].message.find("neither a name nor a health_url") != std::string::npos);
+}
+
+TEST_CASE("url list: one URL per line, comments and blanks skipped, every bad line reported", "[manifest][urls]") {
+    manifest_base base;
+    base.verify = true;
+    base.cli.expected_body = "OK";
+    base.cli_keys = {"expected_body"};
+    auto good = read_url_list("# prod\nhttps://a.example/healthz\n\n  http://127.0.0.1:8080/x?y=1  \r\n", base);
+    REQUIRE(good.problems.empty());
+    REQUIRE(good.tasks.size() == 2);
+    CHECK(good.tasks[0].name == "https://a.example/healthz");
+    CHECK(good.tasks[0].cfg.health_url == "https://a.example/healthz");
+    CHECK(good.tasks[0].cfg.verify_only);
+    CHECK(good.tasks[0].cfg.expected_body == "OK");
+    CHECK(good.tasks[1].line == 4);
+    CHECK(good.tasks[1].cfg.health_url == "http://127.0.0.1:8080/x?y=1");
+
+    auto bad = read_url_list("https://a.example/\nftp://b/\nhttps://user:pw@c.example/\nhttps://a.example/\n", base);
+    auto text = problems_text(bad);
+    INFO(text);
+    CHECK(bad.tasks.empty());
+    REQUIRE(bad.problems.size() == 3);
+    CHECK(bad.problems[0].line == 2);
+    CHECK(bad.problems[1].line == 3);
+    CHECK(text.find("4: duplicate URL (first at line 1)") != std::string::npos);
+    CHECK(problems_text(read_url_list("# only comments\n", base)).find("no URLs") != std::string::npos);
+}
+
+TEST_CASE("url list or manifest: the first meaningful line decides", "[manifest][urls]") {
+    using r1::providers::looks_like_url_list;
+    CHECK(looks_like_url_list("# c\n\nhttps://x.example/\n"));
+    CHECK(looks_like_url_list("example.com/health\n"));  // then reported as a bad URL, not as TOML
+    CHECK_FALSE(looks_like_url_list("# c\n[[app]]\nname = \"a\"\n"));
+    CHECK_FALSE(looks_like_url_list("[defaults]\n"));
+    CHECK_FALSE(looks_like_url_list("region = \"iad\"\n"));
+}
+
+TEST_CASE("did you mean: close keys are suggested, far ones are not", "[manifest]") {
+    using r1::providers::did_you_mean;
+    auto keys = r1::providers::manifest_keys();
+    CHECK(did_you_mean("regoin", keys) == "region");
+    CHECK(did_you_mean("health-url", keys) == "health_url");
+    CHECK(did_you_mean("Expected_Body", keys) == "expected_body");
+    CHECK(did_you_mean("timeout", keys) == "health_timeout");
+    CHECK(did_you_mean("zzzzzzzz", keys).empty());
+}
