@@ -18,6 +18,10 @@ using namespace classify_rules;
 
 static_assert(std::endian::native == std::endian::little, "word keys are built little-endian");
 
+// The per-word helpers of the scan loop: GCC at -O2 leaves some of them out of line, which costs
+// a call per word.
+#define R1_HOT [[gnu::always_inline]] inline
+
 // Separator bytes seen between two words, as flags.
 enum sep_flag : std::uint16_t {
     sep_space = 1,     // blank, tab, CR, LF, or the start of the text
@@ -102,34 +106,34 @@ constexpr status_rule status_of(unsigned code) noexcept {
     return {};
 }
 
-/// Whether `word` can open the reason phrase of `code` (RFC 9110 section 15 and common servers).
-bool opens_reason(unsigned code, std::string_view word) noexcept {
+/// Whether the word in vocabulary slot `word` (-1: none) can open the reason phrase of `code` (RFC 9110 section 15 and common servers).
+bool opens_reason(unsigned code, std::int16_t word) noexcept {
     switch (code) {
-    case 400: case 502: return word == "bad";
-    case 401: return word == "unauthorized";
-    case 402: return word == "payment";
-    case 403: return word == "forbidden";
-    case 404: case 406: case 501: return word == "not";
-    case 405: return word == "method";
-    case 407: return word == "proxy";
-    case 408: case 431: return word == "request";
-    case 409: return word == "conflict";
-    case 410: return word == "gone";
-    case 411: return word == "length";
-    case 412: case 428: return word == "precondition";
-    case 413: return word == "payload" || word == "request";
-    case 414: return word == "uri" || word == "request";
-    case 415: return word == "unsupported";
-    case 421: return word == "misdirected";
-    case 422: return word == "unprocessable";
-    case 423: return word == "locked";
-    case 425: case 429: return word == "too";
-    case 426: return word == "upgrade";
-    case 500: return word == "internal";
-    case 503: return word == "service";
-    case 504: return word == "gateway";
-    case 505: return word == "http";
-    case 507: return word == "insufficient";
+    case 400: case 502: return word == slot_of("bad");
+    case 401: return word == slot_of("unauthorized");
+    case 402: return word == slot_of("payment");
+    case 403: return word == slot_of("forbidden");
+    case 404: case 406: case 501: return word == slot_of("not");
+    case 405: return word == slot_of("method");
+    case 407: return word == slot_of("proxy");
+    case 408: case 431: return word == slot_of("request");
+    case 409: return word == slot_of("conflict");
+    case 410: return word == slot_of("gone");
+    case 411: return word == slot_of("length");
+    case 412: case 428: return word == slot_of("precondition");
+    case 413: return word == slot_of("payload") || word == slot_of("request");
+    case 414: return word == slot_of("uri") || word == slot_of("request");
+    case 415: return word == slot_of("unsupported");
+    case 421: return word == slot_of("misdirected");
+    case 422: return word == slot_of("unprocessable");
+    case 423: return word == slot_of("locked");
+    case 425: case 429: return word == slot_of("too");
+    case 426: return word == slot_of("upgrade");
+    case 500: return word == slot_of("internal");
+    case 503: return word == slot_of("service");
+    case 504: return word == slot_of("gateway");
+    case 505: return word == slot_of("http");
+    case 507: return word == slot_of("insufficient");
     default: return false;
     }
 }
@@ -160,18 +164,19 @@ public:
     /// its separators matter, and that it stands between the words around it.
     void plain_word(std::uint16_t sep) noexcept {
         lookup_on_line_ = lookup_on_line_ && !(sep & sep_newline);
+        pending_code_ = 0;  // "503 bytes": no reason phrase follows
         history_ = history_ << history_bits | history_plain;
         ++head_;
     }
 
-    /// Takes the next word: its token, lowercase text and the byte right after it (-1 at the end).
-    void word(const token& w, std::string_view text, int next) noexcept {
+    /// Takes the next word: its token and the byte right after it (-1 at the end).
+    R1_HOT void word(const token& w, int next) noexcept {
         if (w.sep & sep_newline) lookup_on_line_ = false;
         if (pending_code_ != 0) {
             // A bare number waits for the next word: "503 Service Unavailable" is a status,
             // "503 bytes" is not.
             bool blank_between = (w.sep & sep_space) && !(w.sep & sep_other);
-            if (blank_between && opens_reason(pending_code_, text)) fire_status(pending_code_, pending_at_);
+            if (blank_between && opens_reason(pending_code_, w.slot)) fire_status(pending_code_, pending_at_);
             pending_code_ = 0;
         }
         if (w.digits == 3 && w.number >= 100 && w.number < 600) number(w, next);
@@ -188,9 +193,6 @@ public:
     /// Whether no later word can change the verdict: the lowest tier has matched, and every
     /// phrase that could still start at or before that match (and so replace it) has ended.
     bool decided() const noexcept { return head_ >= stop_after_; }
-
-    /// A bare number waits for the next word's text ("503 Service Unavailable").
-    bool wants_text() const noexcept { return pending_code_ != 0; }
 
     verdict result() const noexcept {
         if (best_ == tier::none) return {};
@@ -297,7 +299,7 @@ constexpr auto word_byte_of = make_word_bytes();
 
 #if defined(__SSE2__)
 /// Bit k set when p[k] is a word byte (ASCII letter, digit or '_'), for the 16 bytes at p.
-unsigned word_bytes16(const unsigned char* p) noexcept {
+R1_HOT unsigned word_bytes16(const unsigned char* p) noexcept {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     // SSE2 compares signed bytes: shift each range to start at -128, then one compare bounds it.
     const __m128i letter = _mm_add_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8(0x80 - 'a'));
@@ -310,7 +312,7 @@ unsigned word_bytes16(const unsigned char* p) noexcept {
 #endif
 
 /// Index of the first byte at or after s[i] that is not a word byte (letter, digit, '_'), or n.
-inline std::size_t word_end(const unsigned char* s, std::size_t n, std::size_t i) noexcept {
+R1_HOT std::size_t word_end(const unsigned char* s, std::size_t n, std::size_t i) noexcept {
 #if defined(__SSE2__)
     for (; i + 16 <= n; i += 16) {
         unsigned stop = ~word_bytes16(s + i) & 0xFFFFu;
@@ -327,42 +329,58 @@ inline std::size_t word_end(const unsigned char* s, std::size_t n, std::size_t i
     return i;
 }
 
-std::uint64_t load8(const char* p) noexcept {
+std::uint64_t load8(const unsigned char* p) noexcept {
     std::uint64_t v;
     std::memcpy(&v, p, 8);
     return v;  // little-endian hosts only, as key_of assumes; see the static_assert below
 }
 
-/// Vocabulary slot of the word buf[0, len), 1 <= len <= max_word, or -1. `buf` holds at least 8
-/// readable bytes from its start, and either the word is lowercase or len <= 16 (then only the
-/// folded keys are compared, and those ignore case).
+/// Whether the word at p (word bytes and '-', any case) spells `word`, which is lowercase.
+bool same_word(std::string_view word, const unsigned char* p) noexcept {
+    for (std::size_t j = 0; j < word.size(); ++j)
+        if (word_byte_of[p[j]] != static_cast<unsigned char>(word[j])) return false;
+    return true;
+}
+
+/// The bytes s[at, at + 8) in the low bytes, or as many of them as come before s[n]; the bytes
+/// past the end are undefined (callers mask them off).
+R1_HOT std::uint64_t load_upto8(const unsigned char* s, std::size_t n, std::size_t at) noexcept {
+    if (at + 8 <= n) return load8(s + at);
+    if (n >= 8) return load8(s + n - 8) >> (8 * (at + 8 - n));  // the text's last 8, shifted down
+    std::uint64_t v = 0;
+    std::memcpy(&v, s + at, n - at);
+    return v;
+}
+
+/// Vocabulary slot of the word s[at, at + len), 1 <= len <= max_word, or -1. The word's bytes are
+/// word bytes or '-' in any case: keys fold case, and longer words compare through word_byte_of.
 template <class Steps>
-inline std::int16_t lookup(const char* buf, std::size_t len, Steps& steps) noexcept {
+R1_HOT std::int16_t lookup(const unsigned char* s, std::size_t n, std::size_t at, std::size_t len, Steps& steps) noexcept {
     constexpr std::uint64_t fold = 0x2020202020202020ull;  // see key_of: lowercases in place
     word_key k;
     if (len >= 8) {
-        k.lo = load8(buf) | fold;
-        k.hi = load8(buf + len - 8) | fold;
+        k.lo = load8(s + at) | fold;
+        k.hi = load8(s + at + len - 8) | fold;
     } else {
         std::uint64_t mask = (std::uint64_t{1} << (8 * len)) - 1;
-        k.lo = k.hi = (load8(buf) | fold) & mask;
+        k.lo = k.hi = (load_upto8(s, n, at) | fold) & mask;
     }
     for (std::size_t i = hash_of(k, len) & (table_size - 1);; i = (i + 1) & (table_size - 1)) {
         steps += 1;
         if (table.length[i] == 0) return -1;
         if (table.length[i] == len && table.key[i].lo == k.lo && table.key[i].hi == k.hi &&
-            (len <= 16 || table.word[i] == std::string_view(buf, len)))
+            (len <= 16 || same_word(table.word[i], s + at)))
             return static_cast<std::int16_t>(i);
     }
 }
 
 /// Marks `w` as a number when the word p[0, len) is all digits (len is 1 or 3: HTTP version
 /// digits and status codes are all the scanner asks about).
-void read_number(const char* p, std::size_t len, token& w) noexcept {
+void read_number(const unsigned char* p, std::size_t len, token& w) noexcept {
     bool all_digits = true;
     unsigned value = 0;
     for (std::size_t k = 0; k < len; ++k) {
-        unsigned d = static_cast<unsigned char>(p[k]) - unsigned{'0'};
+        unsigned d = p[k] - unsigned{'0'};
         all_digits = all_digits && d < 10;
         value = value * 10 + d;
     }
@@ -372,22 +390,18 @@ void read_number(const char* p, std::size_t len, token& w) noexcept {
     }
 }
 
-/// Builds the token of the lowercase word buf[0, len) that began at `at` and hands it to `sc`
-/// with the byte after it (-1 at the end).
-template <class Steps>
-void emit(scanner<Steps>& sc, Steps& steps, const std::array<char, 64>& buf, std::size_t len, token w,
-          int next) noexcept {
-    steps += len;
-    std::size_t kept = len <= max_word ? len : 0;
-    if ((len == 1 || len == 3) && buf[0] <= '9') read_number(buf.data(), len, w);
-    if (kept != 0 && (table.first_bytes[len] >> char_index(static_cast<unsigned char>(buf[0])) & 1) &&
-        (table.last_bytes[len] >> char_index(static_cast<unsigned char>(buf[len - 1])) & 1))
-        w.slot = lookup(buf.data(), len, steps);
-    sc.word(w, std::string_view(buf.data(), kept), next);
+/// Whether the word p[0, len), any case, may be a number the scanner reads or a vocabulary word.
+struct word_kind {
+    bool maybe_number = false, maybe_rule = false;
+};
+R1_HOT word_kind kind_of(const unsigned char* p, std::size_t len) noexcept {
+    return {(len == 1 || len == 3) && p[0] <= '9',
+            len <= max_word && (table.first_bytes[len] >> char_index(lower_of[p[0]]) & 1) &&
+                (table.last_bytes[len] >> char_index(lower_of[p[len - 1]]) & 1)};
 }
 
-/// One pass over the bytes: separators are folded into flags, escape sequences skipped, words
-/// lowercased into a small buffer and handed on. Locals, not members, so they stay in registers.
+/// One pass over the bytes: separators are folded into flags, escape sequences skipped, and each
+/// word looked up where it stands. Locals, not members, so they stay in registers.
 template <class Steps>
 verdict scan(std::string_view text, Steps steps) noexcept {
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
@@ -395,7 +409,6 @@ verdict scan(std::string_view text, Steps steps) noexcept {
     scanner<Steps> sc(steps);
     std::uint16_t sep = sep_space;  // the start of the text reads like a blank
     unsigned char last_sep = ' ';
-    std::array<char, 64> buf{};  // the word, lowercase; only the first max_word bytes matter
     std::size_t i = 0;
     while (i < n) {
         unsigned char c = s[i];
@@ -413,7 +426,7 @@ verdict scan(std::string_view text, Steps steps) noexcept {
         const std::uint16_t word_sep = sep;
         sep = 0;
         // Find the word's extent first: most words of a log are in no rule, and those are never
-        // copied or hashed (measured: the per-byte copy was the largest cost on error lines).
+        // hashed.
         std::size_t len = 0;
         bool escaped = false;
         for (;;) {
@@ -431,47 +444,44 @@ verdict scan(std::string_view text, Steps steps) noexcept {
             ++len;
             ++i;
         }
-        bool maybe_number = (len == 1 || len == 3) && s[at] <= '9';
-        bool maybe_rule = len <= max_word &&
-                          (table.first_bytes[len] >> char_index(lower_of[s[at]]) & 1) &&
-                          (table.last_bytes[len] >> char_index(lower_of[s[i - 1]]) & 1);
-        if (!maybe_number && !maybe_rule && !escaped && !sc.wants_text()) {
-            steps += len;
-            sc.plain_word(word_sep);
-            last_sep = 0;
-            if (sc.decided()) break;
-            continue;
-        }
-        token w;
-        w.at = at;
-        w.sep = word_sep;
-        w.last_sep = last_sep;
-        last_sep = 0;
-        // A short word with 8 readable bytes is looked up where it stands: the key folds case.
-        if (!escaped && len <= 16 && at + 8 <= n && !sc.wants_text()) {
-            const char* src = text.data() + at;
-            steps += len;
-            if (maybe_number) read_number(src, len, w);
-            if (maybe_rule) w.slot = lookup(src, len, steps);
-            sc.word(w, {}, i < n ? s[i] : -1);
-        } else {
-            // Copy the word, lowercased and without escapes, for the lookup.
-            if (!escaped) {
-                for (std::size_t j = 0; j < len; ++j) buf[j & 63] = static_cast<char>(word_byte_of[s[at + j]]);
+        int next = i < n ? s[i] : -1;
+        steps += len;
+        if (!escaped) {
+            auto kind = kind_of(s + at, len);
+            if (!kind.maybe_number && !kind.maybe_rule) {
+                sc.plain_word(word_sep);
             } else {
-                len = 0;
-                for (std::size_t j = at; j < i;) {
-                    if (s[j] == 0x1b) {
-                        j = skip_escape(s, n, j);
-                        continue;
-                    }
-                    buf[len & 63] = static_cast<char>(word_byte_of[s[j]]);
-                    ++len;
-                    ++j;
-                }
+                token w;
+                w.at = at;
+                w.sep = word_sep;
+                w.last_sep = last_sep;
+                if (kind.maybe_number) read_number(s + at, len, w);
+                if (kind.maybe_rule) w.slot = lookup(s, n, at, len, steps);
+                sc.word(w, next);
             }
-            emit(sc, steps, buf, len, w, i < n ? s[i] : -1);
+        } else {
+            // The word without its escapes, lowercased; only the first max_word bytes matter.
+            std::array<unsigned char, 64> buf{};
+            len = 0;
+            for (std::size_t j = at; j < i;) {
+                if (s[j] == 0x1b) {
+                    j = skip_escape(s, n, j);
+                    continue;
+                }
+                buf[len & 63] = word_byte_of[s[j]];
+                ++len;
+                ++j;
+            }
+            token w;
+            w.at = at;
+            w.sep = word_sep;
+            w.last_sep = last_sep;
+            auto kind = kind_of(buf.data(), len);
+            if (kind.maybe_number) read_number(buf.data(), len, w);
+            if (kind.maybe_rule) w.slot = lookup(buf.data(), buf.size(), 0, len, steps);
+            sc.word(w, next);
         }
+        last_sep = 0;
         if (sc.decided()) break;
     }
     steps += i;  // the bytes read: all of them unless a decisive match ended the scan early

@@ -303,6 +303,14 @@ constexpr tables build() {
 
 inline constexpr tables table = build();
 
+/// The slot of vocabulary word `w`, at compile time (a word not in the table does not compile).
+consteval std::int16_t slot_of(std::string_view w) {
+    for (std::size_t i = hash_of(key_of(w), w.size()) & (table_size - 1);; i = (i + 1) & (table_size - 1)) {
+        if (table.word[i] == w) return static_cast<std::int16_t>(i);
+        if (table.length[i] == 0) throw "slot_of: not a vocabulary word";
+    }
+}
+
 /// The history codes one-digit numbers by history_digit, not by slot: so no word may be one.
 constexpr bool no_digit_words() {
     for (std::size_t i = 0; i < table_size; ++i)
