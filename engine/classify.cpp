@@ -29,6 +29,7 @@ enum sep_flag : std::uint16_t {
     sep_status = 4,    // ':' '=' '"' '\'' '(' '[' '#': may sit between "status" and its number
     sep_open = 8,      // '(' '[' '"' '\'' '>': may open a "503 Service Unavailable" phrase
     sep_other = 16,    // anything else: '.', '/', ',', '-', bytes >= 0x80...
+    sep_escape = 32,   // ESC: starts an escape sequence, which is skipped (never in a word's flags)
 };
 
 enum char_kind : std::uint8_t { k_other, k_word, k_upper, k_digit };
@@ -43,6 +44,7 @@ constexpr std::array<std::uint8_t, 256> make_kinds() {
 }
 constexpr auto kinds = make_kinds();
 
+/// The flags each byte adds between two words: 0 for word bytes, sep_escape for ESC.
 constexpr std::array<std::uint16_t, 256> make_seps() {
     std::array<std::uint16_t, 256> s{};
     for (auto& v : s) v = sep_other;
@@ -51,6 +53,9 @@ constexpr std::array<std::uint16_t, 256> make_seps() {
     for (unsigned char c : {':', '=', '#'}) s[c] = sep_status;
     for (unsigned char c : {'(', '[', '"', '\''}) s[c] = sep_status | sep_open;
     s['>'] = sep_open;
+    s[0x1b] = sep_escape;
+    for (int c = 0; c < 256; ++c)
+        if (kinds[c] != k_other) s[c] = 0;
     return s;
 }
 constexpr auto seps = make_seps();
@@ -390,14 +395,22 @@ void read_number(const unsigned char* p, std::size_t len, token& w) noexcept {
     }
 }
 
+/// char_index of each byte's lowercase form.
+constexpr std::array<std::uint8_t, 256> make_raw_index() {
+    std::array<std::uint8_t, 256> t{};
+    for (int c = 0; c < 256; ++c) t[c] = static_cast<std::uint8_t>(char_index(lower_of[c]));
+    return t;
+}
+constexpr auto raw_index = make_raw_index();
+
 /// Whether the word p[0, len), any case, may be a number the scanner reads or a vocabulary word.
 struct word_kind {
     bool maybe_number = false, maybe_rule = false;
 };
 R1_HOT word_kind kind_of(const unsigned char* p, std::size_t len) noexcept {
     return {(len == 1 || len == 3) && p[0] <= '9',
-            len <= max_word && (table.first_bytes[len] >> char_index(lower_of[p[0]]) & 1) &&
-                (table.last_bytes[len] >> char_index(lower_of[p[len - 1]]) & 1)};
+            len <= max_word && (table.first_bytes[len] >> raw_index[p[0]] & 1) &&
+                (table.last_bytes[len] >> raw_index[p[len - 1]] & 1)};
 }
 
 /// One pass over the bytes: separators are folded into flags, escape sequences skipped, and each
@@ -412,11 +425,11 @@ verdict scan(std::string_view text, Steps steps) noexcept {
     std::size_t i = 0;
     while (i < n) {
         unsigned char c = s[i];
-        if (lower_of[c] == 0) {
-            if (c == 0x1b) {
+        if (std::uint16_t flags = seps[c]; flags != 0) {
+            if (flags == sep_escape) {
                 i = skip_escape(s, n, i);
             } else {
-                sep = static_cast<std::uint16_t>(sep | seps[c]);
+                sep = static_cast<std::uint16_t>(sep | flags);
                 last_sep = c;
                 ++i;
             }
