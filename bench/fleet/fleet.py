@@ -367,6 +367,8 @@ def cmd_deploy(ctx):
             for name in names:
                 f.write(f"{os.path.join(appsdir, name)}\t{name}\n")
         env = dict(os.environ, R1_STANDIN_SLEEP_MS=str(a.sleep_ms))
+        if a.fail_app:
+            env["R1_STANDIN_FAIL_APP"] = a.fail_app
         for c in ctx.cs:
             for t in tools:
                 reps = []
@@ -418,7 +420,7 @@ def run_deploy_tool(tool, ctx, farm, n, c, manifest, listing, names, standin, en
     res["note"] = why
     if m["exit"] != 0 or ok != n:
         res["status"] = "FAILED"
-        res["note"] = f"exit {m['exit']}, {ok}/{n} apps deployed with output captured; {why} {tail(err)}".strip()
+        res["note"] = f"exit {m['exit']}, {ok}/{n} apps ok with all 20 lines captured; {why} {tail(err)}".strip()
     return res
 
 
@@ -643,19 +645,19 @@ def print_deploy_table(results, tools, sleep_ms):
     print()
     print("r1 also GETs each app's health URL on the loopback farm after its deploy; the peers do not.")
     print()
-    print("| N | C | tool | apps/s | wall s | CPU s | CPU ms/app | peak RSS MB | r1/peer apps/s | "
+    print("| N | C | tool | apps/s | wall s | CPU s | CPU ms/app | peak RSS MB | health GETs | r1/peer apps/s | "
           "r1/peer CPU | note |")
-    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         m = metrics(r)
         r1 = find(results, "r1", r["n"], r["c"], 0)
         m1 = metrics(r1) if r1 else None
         cols = [f"{r['n']:,}", str(r["c"]), DEPLOY_TOOLS[r["tool"]]]
         if m is None:
-            cols += [r["status"]] + ["-"] * 6
+            cols += [r["status"]] + ["-"] * 7
         else:
             cols += [f"{m['rate']:,.1f}", f"{m['wall']:.2f}", f"{m['cpu']:.2f}", f"{m['cpu_per']:.2f}",
-                     fmt(m["rss"], ".1f")]
+                     fmt(m["rss"], ".1f"), f"{r.get('farm_requests', 0):,}"]
             if r["tool"] != "r1" and m1:
                 cols += [fmt(ratio(m1["rate"], m["rate"]), ".2f") + "x", fmt(ratio(m1["cpu"], m["cpu"]), ".2f")]
             else:
@@ -758,6 +760,8 @@ def main():
             p.add_argument("--c", default="64,256")
             p.add_argument("--sleep-ms", type=int, default=200)
             p.add_argument("--tools", default="r1,parallel,xargs")
+            p.add_argument("--fail-app", default="",
+                           help="the stand-in fails this app (a negative control: every tool must FAIL)")
     a = ap.parse_args()
     ctx = Ctx()
     ctx.args = a

@@ -4,7 +4,8 @@
  *
  * Prints 10 lines, sleeps 200 ms (R1_STANDIN_SLEEP_MS overrides), prints 10 more, exits 0:
  * 20 lines in all, each written and flushed on its own, as a real deploy streams its log.
- * Exits 2 on a malformed command line, so a tool that passes the wrong argv shows up as failed.
+ * Exits 2 on a malformed command line, so a tool that passes the wrong argv shows up as failed;
+ * exits 1 after its output when NAME equals $R1_STANDIN_FAIL_APP (a negative control).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,11 @@ int main(int argc, char **argv) {
         else if (i == 20) printf("Visit your newly deployed app at https://%s.fly.dev/ (region %s)\n", app, region);
         else printf("#%02d standin step %d of 20 for app %s region %s: done\n", i, i, app, region);
         fflush(stdout);
+    }
+    const char *fail = getenv("R1_STANDIN_FAIL_APP");
+    if (fail && strcmp(fail, app) == 0) {
+        fprintf(stderr, "Error: standin-flyctl was told to fail app %s\n", app);
+        return 1;
     }
     return 0;
 }
