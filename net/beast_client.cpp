@@ -2,6 +2,7 @@
 
 #include "net/body_matcher.hpp"
 #include "net/lookup.hpp"
+#include "net/socket_stream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -9,24 +10,17 @@
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
-
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <limits>
@@ -46,15 +40,9 @@ using sclock = std::chrono::steady_clock;
 constexpr std::uint32_t header_limit = 16 * 1024;  // a health endpoint has no business sending more
 constexpr std::size_t chunk_size = 16 * 1024;      // body read buffer; the body itself is never kept
 constexpr int max_interim_responses = 5;           // 1xx (e.g. 103 Early Hints) skipped before the real one
-constexpr auto close_grace = std::chrono::seconds(1);
 constexpr auto as_result = asio::as_tuple(asio::use_awaitable);
 
 bool cancelled(const asio::cancellation_state& cs) { return cs.cancelled() != asio::cancellation_type::none; }
-
-// tcp_stream reports its own timer as beast::error::timeout; callers get the one deadline code Asio has.
-sys::error_code deadline_mapped(sys::error_code ec) {
-    return ec == beast::error::timeout ? sys::error_code(asio::error::timed_out) : ec;
-}
 
 /// host[:port] as in the URL: IPv6 bracketed, the port only when it is not the scheme's default.
 std::string host_header(const url& u) {
@@ -97,7 +85,6 @@ template <class Stream>
 asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_request& req,
                                                      const asio::cancellation_state& cs) {
     const sys::error_code aborted = asio::error::operation_aborted;
-    auto& socket = beast::get_lowest_layer(stream);
 
     http::request<http::empty_body> get{http::verb::get, req.target.target, 11};
     get.set(http::field::host, host_header(req.target));
@@ -105,8 +92,7 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
     get.set(http::field::accept, "*/*");
     get.set(http::field::connection, "close");
     if (cancelled(cs)) co_return aborted;
-    socket.expires_at(req.deadline);
-    if (auto [ec, n] = co_await http::async_write(stream, get, as_result); ec) co_return deadline_mapped(ec);
+    if (auto [ec, n] = co_await http::async_write(stream, get, as_result); ec) co_return ec;
 
     beast::flat_buffer buffer;
     std::optional<http::response_parser<http::buffer_body>> parser;
@@ -115,9 +101,7 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
         parser->header_limit(header_limit);
         parser->body_limit(boost::none);  // we stop at max_body ourselves, and count what we read
         if (cancelled(cs)) co_return aborted;
-        socket.expires_at(req.deadline);
-        if (auto [ec, n] = co_await http::async_read_header(stream, buffer, *parser, as_result); ec)
-            co_return deadline_mapped(ec);
+        if (auto [ec, n] = co_await http::async_read_header(stream, buffer, *parser, as_result); ec) co_return ec;
         auto status = parser->get().result_int();
         if (status / 100 != 1 || status == 101 || interim == max_interim_responses) break;
     }
@@ -131,7 +115,10 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
         res.retry_after_seconds = delta_seconds(it->value());
 
     body_matcher matcher{req.expected_substring};
-    std::vector<char> chunk(chunk_size);
+    // Sized to the body when its length is known: most health bodies are a few bytes.
+    std::size_t want = chunk_size;
+    if (auto length = parser->content_length(); length && *length + 1 < want) want = static_cast<std::size_t>(*length) + 1;
+    std::vector<char> chunk(want);
     std::uint64_t seen = 0;
     while (!parser->is_done()) {
         // Room for one byte past max_body, so a body of exactly max_body is not called capped.
@@ -141,7 +128,6 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
         body.data = chunk.data();
         body.size = room;
         if (cancelled(cs)) co_return aborted;
-        socket.expires_at(req.deadline);
         auto [ec, n] = co_await http::async_read(stream, buffer, *parser, as_result);
         std::size_t got = room - body.size;
         std::size_t keep = static_cast<std::size_t>(std::min<std::uint64_t>(got, left));
@@ -155,7 +141,7 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
         // A body that ends when the connection does, from a server that closes without a TLS
         // close_notify: the bytes we have are all the server sent, so take them as the body.
         if (ec == ssl::error::stream_truncated && parser->need_eof()) break;
-        if (ec) co_return deadline_mapped(ec);
+        if (ec) co_return ec;
     }
     res.body_bytes = seen;
     res.substring_found = matcher.found();
@@ -164,9 +150,8 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
 
 /// The whole GET, run as a coroutine of its own (see beast_client::get).
 asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, http_request req) {
-    // Beast's HTTP operations act on terminal cancellation only, since a half-read message cannot be
-    // resumed. We never resume one: the connection is dropped. So whatever cancellation the caller
-    // lets through (total, for r1's first Ctrl-C) reaches every operation below as terminal.
+    // Whatever cancellation the caller lets through (total, for r1's first Ctrl-C) reaches every
+    // wait below as terminal: a half-read response is never resumed, the connection is dropped.
     co_await asio::this_coro::reset_cancellation_state(
         asio::enable_total_cancellation(), [](asio::cancellation_type) { return asio::cancellation_type::terminal; });
     // Checked before every step: once we are cancelled, co_await itself would throw.
@@ -178,39 +163,18 @@ asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, http_reques
     auto endpoints = co_await resolve(req.target, req.deadline);
     if (!endpoints) co_return endpoints.error();
 
-    if (!req.target.https()) {
-        beast::tcp_stream stream{ex};
-        if (cancelled(cs)) co_return aborted;
-        stream.expires_at(req.deadline);
-        if (auto [ec, ep] = co_await stream.async_connect(*endpoints, as_result); ec) co_return deadline_mapped(ec);
-        co_return co_await exchange(stream, req, cs);  // we sent Connection: close; the socket closes with stream
-    }
-
-    beast::ssl_stream<beast::tcp_stream> stream{ex, tls};
-    // SNI, so a server hosting many names picks the right certificate. RFC 6066 does not allow IP
-    // literals here; for those, verification matches the certificate's IP address entries.
-    if (!req.target.host_is_ip() && SSL_set_tlsext_host_name(stream.native_handle(), req.target.host.c_str()) != 1)
-        co_return sys::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
-    stream.set_verify_callback(ssl::host_name_verification(req.target.host));
-
-    auto& socket = beast::get_lowest_layer(stream);
+    socket_stream stream{ex, req.deadline};
     if (cancelled(cs)) co_return aborted;
-    socket.expires_at(req.deadline);
-    if (auto [ec, ep] = co_await socket.async_connect(*endpoints, as_result); ec) co_return deadline_mapped(ec);
-    if (cancelled(cs)) co_return aborted;
-    socket.expires_at(req.deadline);
-    if (auto [ec] = co_await stream.async_handshake(ssl::stream_base::client, as_result); ec)
-        co_return deadline_mapped(ec);
+    if (auto ec = co_await stream.connect(*endpoints); ec) co_return ec;
+    if (!req.target.https()) co_return co_await exchange(stream, req, cs);  // we sent Connection: close
 
+    if (auto ec = stream.start_tls(tls.native_handle(), req.target.host, req.target.host_is_ip()); ec) co_return ec;
+    if (cancelled(cs)) co_return aborted;
+    if (auto ec = co_await stream.handshake(); ec) co_return ec;
     auto res = co_await exchange(stream, req, cs);
-    if (res && !res->body_capped && !cancelled(cs)) {
-        // A courtesy close_notify, bounded so a server that never answers it cannot hold us. Its
-        // outcome changes nothing: the response is complete by its own framing. Servers often drop
-        // the TCP connection without their close_notify, which OpenSSL reports as
-        // ssl::error::stream_truncated; that is benign here for the same reason.
-        socket.expires_at(std::min(req.deadline, sclock::now() + close_grace));
-        co_await stream.async_shutdown(as_result);
-    }
+    // A courtesy close_notify; the server's is not awaited: the response is complete by its own
+    // framing, and servers often drop the connection without theirs.
+    if (res && !res->body_capped) stream.close_notify();
     co_return res;
 }
 

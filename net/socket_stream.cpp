@@ -1,0 +1,150 @@
+#include "net/socket_stream.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <cerrno>
+#include <climits>
+
+#include <sys/socket.h>
+
+namespace r1::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace sys = boost::system;
+
+sys::error_code ssl_code(unsigned long err) {
+    return {static_cast<int>(err), asio::error::get_ssl_category()};
+}
+
+/// The error behind a failed SSL_connect / SSL_read / SSL_write, mapped as asio::ssl::stream maps it.
+sys::error_code ssl_failure(int ssl_error, int saved_errno) {
+    unsigned long err = ERR_get_error();
+    if (ssl_error == SSL_ERROR_ZERO_RETURN) return asio::error::eof;
+    if (err != 0) {
+        if (ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING) return asio::ssl::error::stream_truncated;
+        return ssl_code(err);
+    }
+    if (ssl_error == SSL_ERROR_SYSCALL && saved_errno != 0) return {saved_errno, sys::system_category()};
+    return asio::ssl::error::stream_truncated;  // the peer closed without close_notify
+}
+
+}  // namespace
+
+socket_stream::socket_stream(executor_type ex, std::chrono::steady_clock::time_point deadline)
+    : state_(std::make_shared<state>(std::move(ex))) {
+    state_->timer.expires_at(deadline);
+    state_->timer.async_wait([st = state_](const sys::error_code& ec) {
+        if (ec) return;  // the stream went first
+        st->expired = true;
+        sys::error_code ignored;
+        st->socket.cancel(ignored);
+    });
+}
+
+socket_stream::~socket_stream() {
+    if (ssl_) SSL_free(ssl_);  // before the socket closes: SSL_free does not touch the fd
+    state_->timer.cancel();
+    sys::error_code ignored;
+    state_->socket.close(ignored);
+}
+
+sys::error_code socket_stream::deadline_error() const { return asio::error::timed_out; }
+
+asio::awaitable<sys::error_code> socket_stream::connect(const endpoint_list& endpoints) {
+    sys::error_code last = asio::error::host_not_found;
+    for (const auto& ep : endpoints) {
+        if (state_->expired) co_return deadline_error();
+        sys::error_code ec;
+        if (state_->socket.is_open()) state_->socket.close(ec);
+        state_->socket.open(ep.protocol(), ec);
+        if (ec) co_return ec;  // out of descriptors, most likely: another address will not help
+        auto [connect_ec] = co_await state_->socket.async_connect(ep, asio::as_tuple(asio::use_awaitable));
+        if (state_->expired) co_return deadline_error();
+        if (!connect_ec) {
+            state_->socket.set_option(asio::ip::tcp::no_delay(true), ec);
+            state_->socket.non_blocking(true, ec);
+            co_return ec;
+        }
+        if (connect_ec == asio::error::operation_aborted) co_return connect_ec;
+        last = connect_ec;
+    }
+    co_return last;
+}
+
+sys::error_code socket_stream::start_tls(SSL_CTX* ctx, const std::string& host, bool host_is_ip) {
+    ERR_clear_error();
+    ssl_ = SSL_new(ctx);
+    if (!ssl_) return ssl_code(ERR_get_error());
+    SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    if (SSL_set_fd(ssl_, static_cast<int>(state_->socket.native_handle())) != 1) return ssl_code(ERR_get_error());
+    // SNI for a name (RFC 6066 has none for IP literals); the certificate must match the name, or
+    // carry the IP address, checked by OpenSSL during chain verification.
+    if (host_is_ip) {
+        if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host.c_str()) != 1) return ssl_code(ERR_get_error());
+    } else {
+        if (SSL_set_tlsext_host_name(ssl_, host.c_str()) != 1) return ssl_code(ERR_get_error());
+        SSL_set_hostflags(ssl_, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        if (SSL_set1_host(ssl_, host.c_str()) != 1) return ssl_code(ERR_get_error());
+    }
+    SSL_set_verify(ssl_, SSL_VERIFY_PEER, nullptr);
+    return {};
+}
+
+asio::awaitable<sys::error_code> socket_stream::handshake() {
+    for (;;) {
+        if (state_->expired) co_return deadline_error();
+        ERR_clear_error();
+        errno = 0;
+        int r = SSL_connect(ssl_);
+        if (r == 1) co_return sys::error_code{};
+        int saved_errno = errno;
+        int e = SSL_get_error(ssl_, r);
+        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) co_return ssl_failure(e, saved_errno);
+        auto want = e == SSL_ERROR_WANT_READ ? asio::socket_base::wait_read : asio::socket_base::wait_write;
+        auto [ec] = co_await state_->socket.async_wait(want, asio::as_tuple(asio::use_awaitable));
+        if (state_->expired) co_return deadline_error();
+        if (ec) co_return ec;
+    }
+}
+
+void socket_stream::close_notify() noexcept {
+    if (!ssl_) return;
+    ERR_clear_error();
+    SSL_shutdown(ssl_);  // queues and tries to send our close_notify; the peer's is not awaited
+    ERR_clear_error();
+}
+
+socket_stream::step socket_stream::transfer(bool write, asio::mutable_buffer buffer) noexcept {
+    int size = buffer.size() > INT_MAX ? INT_MAX : static_cast<int>(buffer.size());
+    if (ssl_) {
+        ERR_clear_error();
+        errno = 0;
+        int r = write ? SSL_write(ssl_, buffer.data(), size) : SSL_read(ssl_, buffer.data(), size);
+        if (r > 0) return {static_cast<std::size_t>(r)};
+        int saved_errno = errno;
+        int e = SSL_get_error(ssl_, r);
+        if (e == SSL_ERROR_WANT_READ) return {0, {}, true, asio::socket_base::wait_read};
+        if (e == SSL_ERROR_WANT_WRITE) return {0, {}, true, asio::socket_base::wait_write};
+        return {0, ssl_failure(e, saved_errno)};
+    }
+    int fd = static_cast<int>(state_->socket.native_handle());
+    for (;;) {
+        auto r = write ? ::send(fd, buffer.data(), static_cast<std::size_t>(size), MSG_NOSIGNAL)
+                       : ::recv(fd, buffer.data(), static_cast<std::size_t>(size), 0);
+        if (r > 0) return {static_cast<std::size_t>(r)};
+        if (r == 0) return {0, asio::error::eof};
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return {0, {}, true, write ? asio::socket_base::wait_write : asio::socket_base::wait_read};
+        return {0, {errno, sys::system_category()}};
+    }
+}
+
+}  // namespace r1::net
