@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -85,20 +86,40 @@ struct figures {
 };
 
 /// Runs `classify_line` over every line of `lines` (repeating the pass until at least `min_seconds`
-/// have gone by) and returns the totals.
+/// have gone by) and adds to the totals in `f`.
 template <class F>
-figures measure(const std::vector<std::string_view>& lines, double min_seconds, F classify_line) {
-    figures f;
+void measure(const std::vector<std::string_view>& lines, double min_seconds, F classify_line, figures& f) {
     auto start = clock_type::now();
+    double seconds = 0;
     do {
         for (auto line : lines) {
             classify_line(line);
             f.bytes += line.size() + 1;
         }
         f.lines += lines.size();
-        f.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
-    } while (f.seconds < min_seconds);
-    return f;
+        seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    } while (seconds < min_seconds);
+    f.seconds += seconds;
+}
+
+/// Measures both classifiers on `lines` in alternating slices, so that load from other processes
+/// (which comes and goes) falls on both alike rather than on whichever ran second.
+template <class F, class G>
+std::pair<figures, figures> compare(const std::vector<std::string_view>& lines, F r1_line, G legacy_line) {
+    constexpr int rounds = 8;
+    figures r1, legacy;
+    for (int round = 0; round < rounds; ++round) {
+        measure(lines, 0.25, r1_line, r1);
+        measure(lines, 0.25, legacy_line, legacy);
+    }
+    return {r1, legacy};
+}
+
+/// One pass over `lines`, out of line so that callgrind can count just this:
+///     valgrind --tool=callgrind --toggle-collect='*classify_once*' classify_bench CORPUS MB --count r1 corpus
+template <class F>
+[[gnu::noinline]] void classify_once(const std::vector<std::string_view>& lines, F classify_line) {
+    for (auto line : lines) classify_line(line);
 }
 
 std::vector<std::string_view> split_lines(std::string_view text) {
@@ -144,20 +165,34 @@ int main(int argc, char** argv) {
         do_not_optimize(sink);
     };
 
+    if (argc > 4 && std::string_view(argv[3]) == "--count") {
+        // Fixed work for instruction counts: the corpus 100 times, or the log once.
+        std::string_view which = argc > 5 ? argv[5] : "corpus";
+        const auto& lines = which == "log" ? log_lines : corpus_lines;
+        int passes = which == "log" ? 1 : 100;
+        bool r1 = std::string_view(argv[4]) == "r1";
+        for (int k = 0; k < passes; ++k) {
+            if (r1) classify_once(lines, r1_line);
+            else classify_once(lines, legacy_line);
+        }
+        std::printf("%s over %s: %zu lines classified (sink %u)\n", r1 ? "r1" : "original",
+                    std::string(which).c_str(), lines.size() * static_cast<std::size_t>(passes), sink);
+        return 0;
+    }
+
     std::printf("corpus: %zu lines; build log: %zu lines, %.1f MB\n\n", corpus_lines.size(), log_lines.size(),
                 static_cast<double>(log.size()) / 1e6);
     std::printf("| %-22s | %9s | %12s | %9s | %12s | %6s |\n", "workload", "r1 MB/s", "r1 lines/s", "old MB/s",
                 "old lines/s", "r1/old");
     std::printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------", "-----------", "--------------",
                 "-----------", "--------------", "--------");
-    // Warm both once, then measure each for at least a second.
-    measure(corpus_lines, 0, r1_line);
-    measure(corpus_lines, 0, legacy_line);
-    auto r1_corpus = measure(corpus_lines, 1.0, r1_line);
-    auto legacy_corpus = measure(corpus_lines, 1.0, legacy_line);
+    // Warm both once, then measure each for 2 s in alternating quarter-second slices.
+    figures warm;
+    measure(corpus_lines, 0, r1_line, warm);
+    measure(corpus_lines, 0, legacy_line, warm);
+    auto [r1_corpus, legacy_corpus] = compare(corpus_lines, r1_line, legacy_line);
     report("corpus lines", r1_corpus, legacy_corpus);
-    auto r1_log = measure(log_lines, 1.0, r1_line);
-    auto legacy_log = measure(log_lines, 1.0, legacy_line);
+    auto [r1_log, legacy_log] = compare(log_lines, r1_line, legacy_line);
     report("build log, per line", r1_log, legacy_log);
     std::printf("\n(sink %u)\n", sink);
     return 0;

@@ -258,7 +258,7 @@ private:
 
     /// Fires the longest phrase ending at `w`: the most specific reading of those words wins
     /// ("pull access denied" over "access denied", "gateway timeout" over "timeout").
-    void phrases_ending(const token& w) noexcept {
+    R1_HOT void phrases_ending(const token& w) noexcept {
         auto slot = static_cast<std::size_t>(w.slot);
         std::size_t first = table.first[slot], last = first + table.count[slot];
         std::size_t k = first;
@@ -470,7 +470,8 @@ verdict scan(std::string_view text, Steps steps) noexcept {
                 w.last_sep = last_sep;
                 if (kind.maybe_number) read_number(s + at, len, w);
                 if (kind.maybe_rule) w.slot = lookup(s, n, at, len, steps);
-                sc.word(w, next);
+                if (w.slot < 0 && w.digits == 0) sc.plain_word(word_sep);  // passed the filter only
+                else sc.word(w, next);
             }
         } else {
             // The word without its escapes, lowercased; only the first max_word bytes matter.
