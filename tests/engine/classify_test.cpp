@@ -130,6 +130,41 @@ TEST_CASE("classify: precedence is by tier, then leftmost", "[engine][classify][
           "permanent/not-found");
 }
 
+TEST_CASE("classify: a decisive permanent match ends the scan, verdict unchanged", "[engine][classify][precedence]") {
+    std::string tail;
+    for (int i = 0; i < 10000; ++i) tail += " connection reset by peer, HTTP 503, invalid token";
+    std::size_t steps = 0;
+    auto v = r1::engine::detail::classify_counted("Error: 401 Unauthorized" + tail, steps);
+    CHECK(v.cls == failure_class::permanent);
+    CHECK(v.signal == "http-401");
+    CHECK(v.where == 7);
+    CHECK(steps < 200);  // stopped a few words after the match, not at the end of 500 KB
+    // Weaker tiers never stop it: the tier-0 match at the end still wins.
+    auto w = classify("HTTP 503" + tail.substr(0, 200) + " 403 Forbidden");
+    CHECK(w.signal == "auth");
+    CHECK(w.cls == failure_class::permanent);
+    // The phrase matched at the decisive word is the longest one ending there.
+    CHECK(decide("a b c d e f invalid or expired token g h i j") == "permanent/auth");
+    CHECK(classify("a b c d e f invalid or expired token g h i j").where == 12);
+}
+
+TEST_CASE("classify: words are looked up where they stand, at any distance from the end", "[engine][classify][words]") {
+    // Shorter than 8 bytes, and words ending within 8 bytes of the end of the text.
+    CHECK(decide("EOF") == "transient/eof");
+    CHECK(decide("x EOF") == "transient/eof");
+    CHECK(decide("eofx") == "unknown/");
+    CHECK(decide("HTTP 503") == "transient/http-503");
+    CHECK(decide("bad gateway") == "transient/http-502");
+    // Longer than 16 bytes: compared byte by byte, any case, hyphens kept.
+    CHECK(decide("error: UNABLE_TO_VERIFY_LEAF_SIGNATURE") == "permanent/tls-verify");
+    CHECK(decide("unable_to_verify_leaf_signaturex") == "unknown/");
+    CHECK(decide("unable_to_verify_leaf-signature") == "unknown/");
+    CHECK(decide("Err_Tls_Cert_Altname_Invalid: host mismatch") == "permanent/tls-verify");
+    // Longer than any vocabulary word, and 16 bytes at a time across a long word.
+    CHECK(decide(std::string(100, 'a') + " timed out") == "transient/timeout");
+    CHECK(decide("timed out " + std::string(100, 'a')) == "transient/timeout");
+}
+
 TEST_CASE("classify: ANSI colour, CRLF and invalid UTF-8 do not change the answer", "[engine][classify][bytes]") {
     CHECK(decide("\x1b[1;31mError:\x1b[0m context \x1b[33mdeadline\x1b[0m exceeded\r\n") ==
           "transient/deadline-exceeded");
