@@ -111,7 +111,8 @@ constexpr status_rule status_of(unsigned code) noexcept {
     return {};
 }
 
-/// Whether the word in vocabulary slot `word` (-1: none) can open the reason phrase of `code` (RFC 9110 section 15 and common servers).
+/// Whether the word in vocabulary slot `word` (-1: none) can open the reason phrase of `code`
+/// (RFC 9110 section 15 and common servers).
 bool opens_reason(unsigned code, std::int16_t word) noexcept {
     switch (code) {
     case 400: case 502: return word == slot_of("bad");
@@ -165,8 +166,8 @@ class scanner {
 public:
     explicit scanner(Steps steps) noexcept : steps_(steps) {}
 
-    /// Takes a word in no rule and no number while no number waits: most words of a log. Only
-    /// its separators matter, and that it stands between the words around it.
+    /// Takes a word in no rule that is not a number: most words of a log. Only its separators
+    /// matter, that it stands between the words around it, and that it opens no reason phrase.
     void plain_word(std::uint16_t sep) noexcept {
         lookup_on_line_ = lookup_on_line_ && !(sep & sep_newline);
         pending_code_ = 0;  // "503 bytes": no reason phrase follows
@@ -337,7 +338,7 @@ R1_HOT std::size_t word_end(const unsigned char* s, std::size_t n, std::size_t i
 std::uint64_t load8(const unsigned char* p) noexcept {
     std::uint64_t v;
     std::memcpy(&v, p, 8);
-    return v;  // little-endian hosts only, as key_of assumes; see the static_assert below
+    return v;  // little-endian hosts only, as key_of assumes; see the static_assert above
 }
 
 /// Whether the word at p (word bytes and '-', any case) spells `word`, which is lowercase.
@@ -360,7 +361,8 @@ R1_HOT std::uint64_t load_upto8(const unsigned char* s, std::size_t n, std::size
 /// Vocabulary slot of the word s[at, at + len), 1 <= len <= max_word, or -1. The word's bytes are
 /// word bytes or '-' in any case: keys fold case, and longer words compare through word_byte_of.
 template <class Steps>
-R1_HOT std::int16_t lookup(const unsigned char* s, std::size_t n, std::size_t at, std::size_t len, Steps& steps) noexcept {
+R1_HOT std::int16_t lookup(const unsigned char* s, std::size_t n, std::size_t at, std::size_t len,
+                          Steps& steps) noexcept {
     constexpr std::uint64_t fold = 0x2020202020202020ull;  // see key_of: lowercases in place
     word_key k;
     if (len >= 8) {
