@@ -630,9 +630,11 @@ def print_verify_targets(results, ctx):
     r1runs = [r for r in results if r["tool"] == "r1" and r["status"] == "OK"]
     if r1runs:
         full = all(r.get("handshakes", 0) >= r["n"] and r.get("resumed", 0) == 0 for r in r1runs)
+        bad = [r for r in r1runs if not (r.get("handshakes", 0) >= r["n"] and r.get("resumed", 0) == 0)]
         line("every r1 check a full TLS handshake (farm-side count, no resumption)", full,
-             ", ".join(f"N={r['n']:,}/C={r['c']}/{r['delay']}ms: {r.get('handshakes')} hs, "
-                       f"{r.get('resumed')} resumed" for r in r1runs[:4]) + (" ..." if len(r1runs) > 4 else ""))
+             f"{len(r1runs) - len(bad)} of {len(r1runs)} r1 points had >= N handshakes and 0 resumed" +
+             "".join(f"; N={r['n']:,}/C={r['c']}/{r['delay']} ms: {r.get('handshakes')} hs, "
+                     f"{r.get('resumed')} resumed" for r in bad))
     failed = [r for r in results if r["status"] == "FAILED"]
     for r in failed:
         lines.append(f"- FAILED run: {r['tool']} N={r['n']} C={r['c']} delay={r['delay']} ms: {r['note']}")
