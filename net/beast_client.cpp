@@ -1,6 +1,7 @@
 #include "net/beast_client.hpp"
 
 #include "net/body_matcher.hpp"
+#include "net/handshake_gate.hpp"
 #include "net/lookup.hpp"
 #include "net/socket_stream.hpp"
 
@@ -149,7 +150,7 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
 }
 
 /// The whole GET, run as a coroutine of its own (see beast_client::get).
-asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, http_request req) {
+asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, std::size_t max_handshakes, http_request req) {
     // Whatever cancellation the caller lets through (total, for r1's first Ctrl-C) reaches every
     // wait below as terminal: a half-read response is never resumed, the connection is dropped.
     co_await asio::this_coro::reset_cancellation_state(
@@ -163,14 +164,25 @@ asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, http_reques
     auto endpoints = co_await resolve(req.target, req.deadline);
     if (!endpoints) co_return endpoints.error();
 
+    if (!req.target.https()) {
+        socket_stream stream{ex, req.deadline};
+        if (cancelled(cs)) co_return aborted;
+        if (auto ec = co_await stream.connect(*endpoints); ec) co_return ec;
+        co_return co_await exchange(stream, req, cs);  // we sent Connection: close
+    }
+
+    // One gate per event loop (each loop has its own thread), so the hot path takes no lock.
+    thread_local handshake_gate gate{max_handshakes};
+    if (cancelled(cs)) co_return aborted;
+    if (auto ec = co_await gate.enter(req.deadline); ec) co_return ec;
+    handshake_slot slot{&gate};
     socket_stream stream{ex, req.deadline};
     if (cancelled(cs)) co_return aborted;
     if (auto ec = co_await stream.connect(*endpoints); ec) co_return ec;
-    if (!req.target.https()) co_return co_await exchange(stream, req, cs);  // we sent Connection: close
-
     if (auto ec = stream.start_tls(tls.native_handle(), req.target.host, req.target.host_is_ip()); ec) co_return ec;
     if (cancelled(cs)) co_return aborted;
     if (auto ec = co_await stream.handshake(); ec) co_return ec;
+    slot.release();
     auto res = co_await exchange(stream, req, cs);
     // A courtesy close_notify; the server's is not awaited: the response is complete by its own
     // framing, and servers often drop the connection without theirs.
@@ -184,7 +196,7 @@ asio::awaitable<sys::result<http_response>> beast_client::get(http_request req) 
     // A child coroutine has a cancellation state of its own, so fetch() can widen it to terminal
     // without changing the caller's. The caller's cancellation slot reaches it through co_spawn.
     auto ex = co_await asio::this_coro::executor;
-    co_return co_await asio::co_spawn(ex, fetch(tls_, std::move(req)), asio::use_awaitable);
+    co_return co_await asio::co_spawn(ex, fetch(tls_, max_handshakes_, std::move(req)), asio::use_awaitable);
 }
 
 }  // namespace r1::net

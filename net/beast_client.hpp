@@ -9,8 +9,13 @@ namespace r1::net {
 
 class beast_client final : public http_client {
 public:
+    /// TLS handshakes in progress at once on one event loop; more GETs wait their turn before
+    /// connecting (see handshake_gate.hpp for why). Far above what one core can complete per RTT.
+    static constexpr std::size_t default_max_handshakes = 128;
+
     /// `tls` (see make_tls_context) is shared by every GET and must outlive the client.
-    explicit beast_client(boost::asio::ssl::context& tls) noexcept : tls_(tls) {}
+    explicit beast_client(boost::asio::ssl::context& tls, std::size_t max_handshakes = default_max_handshakes) noexcept
+        : tls_(tls), max_handshakes_(max_handshakes) {}
 
     /// Follows the shape of Beast's http_client_awaitable_ssl example. Expected failures come back
     /// as error codes: Asio (refused, reset, timed_out at the deadline, operation_aborted when
@@ -19,6 +24,7 @@ public:
 
 private:
     boost::asio::ssl::context& tls_;
+    std::size_t max_handshakes_;
 };
 
 }  // namespace r1::net
