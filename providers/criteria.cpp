@@ -4,6 +4,9 @@
 #include "engine/classify_error.hpp"
 #include "engine/text.hpp"
 
+#include <cstdlib>
+#include <filesystem>
+
 namespace r1::providers {
 namespace {
 
@@ -18,6 +21,21 @@ engine::criterion_result pass(std::string_view id, std::string detail) {
 bool is_hex_sha(std::string_view s) {
     return s.size() >= 7 && s.size() <= 64 &&
            s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+/// False only when git would certainly say "not a git repository": no .git in `dir` or any parent,
+/// and no GIT_DIR / GIT_WORK_TREE pointing elsewhere. Saves two git processes per deploy from a
+/// plain directory, which a fleet of a thousand apps feels.
+bool may_be_git_work_tree(const std::string& dir) {
+    if (std::getenv("GIT_DIR") || std::getenv("GIT_WORK_TREE")) return true;
+    std::error_code ec;
+    auto path = std::filesystem::absolute(dir, ec);
+    if (ec) return true;
+    for (auto p = path.lexically_normal(); !p.empty(); p = p.parent_path()) {
+        if (std::filesystem::exists(p / ".git", ec) || ec) return true;
+        if (p == p.parent_path()) break;
+    }
+    return false;
 }
 
 }  // namespace
@@ -43,6 +61,10 @@ asio::awaitable<criterion_result> health_criterion::evaluate() {
 asio::awaitable<std::optional<std::string>> commit_criterion::head() {
     if (git_.empty()) {
         note_ = "git not found; commit not checked";
+        co_return std::nullopt;
+    }
+    if (!may_be_git_work_tree(dir_)) {
+        note_ = "not a git repository";
         co_return std::nullopt;
     }
     proc::run_request req;
