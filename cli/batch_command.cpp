@@ -142,6 +142,7 @@ public:
         outcome_.command = cmd.batch.verify ? "verify" : "deploy";
         outcome_.dry_run = cmd.deploy.dry_run;
         outcome_.tasks.resize(tasks_.size());
+        live_.total = tasks_.size();
         for (std::size_t i = 0; i < tasks_.size(); ++i) {
             auto& r = outcome_.tasks[i];
             r.name = tasks_[i].name;
@@ -216,14 +217,14 @@ private:
 
     void started(std::size_t i) {
         outcome_.tasks[i].state = task_state::running;
-        ++running_;
+        ++live_.running;
         if (cmd_.json_output) write_fd(1, task_start_json(outcome_.tasks[i], i));
     }
 
     void finished(std::size_t i) {
-        --running_;
-        ++done_;
         const auto& r = outcome_.tasks[i];
+        --live_.running;
+        ++(r.state == task_state::ok ? live_.ok : r.state == task_state::interrupted ? live_.interrupted : live_.failed);
         if (cmd_.json_output) {
             write_fd(1, task_end_json(r, i));
             return;
@@ -236,7 +237,7 @@ private:
             }
             write_fd(1, "\r\x1b[K");
         }
-        std::string text = task_line(r, done_, outcome_.tasks.size());
+        std::string text = task_line(r, live_.ok + live_.failed + live_.interrupted, outcome_.tasks.size());
         if (show_output) text += output_block(r);
         if (!r.preview.empty()) text += output_block(r, 100) ;
         write_fd(1, text);
@@ -245,9 +246,8 @@ private:
 
     void draw_progress() {
         if (!tty_) return;
-        auto c = count(outcome_.tasks);
         auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
-        write_fd(1, "\r\x1b[K" + progress_line(c, elapsed));
+        write_fd(1, "\r\x1b[K" + progress_line(live_, elapsed));
     }
 
     int finish() {
@@ -281,7 +281,7 @@ private:
     std::uint64_t seed_ = 0;
     bool tty_ = false;
     sclock::time_point start_;
-    std::size_t running_ = 0, done_ = 0;
+    batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records
     batch_outcome outcome_;
 };
 
