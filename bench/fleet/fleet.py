@@ -3,6 +3,7 @@
 
     fleet.py verify [--quick] [--n 1000,10000] [--c 64,256,1024] [--delays 0,50] [--tools ...]
     fleet.py deploy [--n 1000] [--c 64,256] [--tools r1,parallel,xargs]
+    fleet.py soak [--minutes 10] [--n 1000] [--c 256]
 
 Run it through bench/verify_bench.sh / bench/deploy_bench.sh, which install the Debian
 packages, build the farm, the Go peer and the C helpers, and raise `ulimit -n`.
@@ -99,6 +100,65 @@ class Farm:
             self.proc.kill()
             self.proc.wait()
         self.err.close()
+
+
+# ---------------------------------------------------------------- soak
+
+
+def cmd_soak(ctx):
+    """One r1 verify batch of N farm URLs repeated in one process (r1_soak) for the given time;
+    memory, descriptors and threads after every round. Flat is the goal."""
+    a = ctx.args
+    soak = a.soak_bin or os.path.join(REPO, "build-bench", "bench", "r1_soak")
+    if not os.access(soak, os.X_OK):
+        raise SystemExit(f"no r1_soak at {soak} (bench/soak.sh builds it)")
+    farm = Farm(ctx.work, ctx.bindir, a.ports, a.delay)
+    try:
+        urlfile = os.path.join(ctx.work, f"soak-{a.n}.txt")
+        with open(urlfile, "w") as f:
+            f.write("# soak: loopback farm URLs\n" + "\n".join(farm.urls(a.n, "s")) + "\n")
+        log(f"soak: {a.n} URLs on {len(farm.ports)} farm ports, --concurrency {a.c}, {a.minutes} min")
+        argv = [soak, str(a.minutes * 60), "verify", "--batch", urlfile, "--concurrency", str(a.c),
+                "--ca-file", farm.ca, "--expected-body", "OK", "--output", "json"]
+        before = farm.stats()
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        after = farm.stats()
+    finally:
+        farm.stop()
+    rows = []
+    for line in p.stdout.splitlines()[1:]:
+        f = line.split()
+        if len(f) == 8:
+            rows.append(dict(round=int(f[0]), elapsed=float(f[1]), round_s=float(f[2]), exit=int(f[3]),
+                             rss=int(f[4]), hwm=int(f[5]), fds=int(f[6]), threads=int(f[7])))
+    if not rows:
+        raise SystemExit(f"r1_soak printed no rounds (exit {p.returncode}): {p.stderr.strip()[-400:]}")
+    checks = after["health"] - before["health"]
+    failed_rounds = sum(1 for r in rows if r["exit"] != 0)
+    print(f"soak: {len(rows)} rounds of {a.n} checks in {rows[-1]['elapsed']:.0f} s "
+          f"({checks} requests at the farm, {failed_rounds} rounds with a failed check)")
+    print("round  elapsed_s  round_s  rss_MB  hwm_MB  fds  threads")
+    step = max(1, len(rows) // 12)
+    for r in rows[::step] + ([rows[-1]] if (len(rows) - 1) % step else []):
+        print(f"{r['round']:5d}  {r['elapsed']:9.1f}  {r['round_s']:7.2f}  {r['rss'] / 1024:6.1f}  "
+              f"{r['hwm'] / 1024:6.1f}  {r['fds']:3d}  {r['threads']:7d}")
+    first, last = rows[0], rows[-1]
+    # Round 1 includes one-time work (the CA store, allocator arenas), and RSS moves a few MB from
+    # round to round with the allocator: flat is judged on the median of the first and last tenth.
+    k = max(1, len(rows) // 10)
+    start_rss = statistics.median(r["rss"] for r in rows[:k])
+    end_rss = statistics.median(r["rss"] for r in rows[-k:])
+    growth = end_rss / start_rss if start_rss > 0 else float("inf")
+    flat = growth <= 1.10 and last["fds"] <= first["fds"] and last["threads"] <= first["threads"]
+    print(f"RSS after round 1: {first['rss'] / 1024:.1f} MB, after the last: {last['rss'] / 1024:.1f} MB; "
+          f"median of the first {k} rounds {start_rss / 1024:.1f} MB, of the last {k} {end_rss / 1024:.1f} MB "
+          f"({growth:.3f}x); peak {last['hwm'] / 1024:.1f} MB; fds {first['fds']} -> {last['fds']}; "
+          f"threads {first['threads']} -> {last['threads']}")
+    print(f"target: RSS flat (last tenth <= 1.10x first tenth), no descriptor or thread growth: "
+          f"{'PASS' if flat else 'MISS'}")
+    if failed_rounds:
+        print(f"WARNING: {failed_rounds} rounds had a failed check (see the farm, ulimit -n)")
+    emit(ctx, "soak", rows)
 
 
 # ---------------------------------------------------------------- running one measured command
@@ -739,7 +799,7 @@ class Ctx:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("verify", "deploy"):
+    for name in ("verify", "deploy", "soak"):
         p = sub.add_parser(name)
         p.add_argument("--r1", help="r1 binary (default: $R1, build-bench/r1, build-bench/cli/r1)")
         p.add_argument("--bindir", required=True, help="where the farm, gocheck and C helpers are built")
@@ -757,6 +817,12 @@ def main():
                            help="text the body must contain (anything but OK is a negative control)")
             p.add_argument("--path", default="/health",
                            help="URL path; anything else gets a 404 from the farm (a negative control)")
+        elif name == "soak":
+            p.add_argument("--minutes", type=float, default=10)
+            p.add_argument("--n", type=int, default=1000)
+            p.add_argument("--c", type=int, default=256)
+            p.add_argument("--delay", type=int, default=0, help="farm response delay in ms")
+            p.add_argument("--soak-bin", help="r1_soak binary (default build-bench/bench/r1_soak)")
         else:
             p.add_argument("--n", type=int, default=1000)
             p.add_argument("--c", default="64,256")
@@ -779,6 +845,8 @@ def main():
         ctx.cs = [int(x) for x in a.c.split(",")]
         ctx.delays = [int(x) for x in a.delays.split(",")]
         cmd_verify(ctx)
+    elif a.cmd == "soak":
+        cmd_soak(ctx)
     else:
         ctx.cs = [int(x) for x in a.c.split(",")]
         cmd_deploy(ctx)
