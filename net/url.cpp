@@ -35,6 +35,13 @@ bool plain_host_name(std::string_view host) {
     });
 }
 
+bool has_non_ascii(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+constexpr std::string_view idn_reason =
+    "URL host is not ASCII: write an internationalised domain name in its punycode form (xn--...)";
+
 std::uint16_t default_port(std::string_view scheme) { return scheme == "https" ? 443 : 80; }
 
 /// Either the parsed URL or the one-line reason it is not acceptable.
@@ -47,6 +54,12 @@ parsed parse(std::string_view text) {
     // Checked before the grammar so "example.com" and "ftp://x" get the reason that helps.
     if (!starts_with_nocase(text, "http://") && !starts_with_nocase(text, "https://"))
         return std::string("URL must start with http:// or https://");
+    // RFC 3986 has no room for raw UTF-8; say what to do instead of "invalid character".
+    if (has_non_ascii(text)) {
+        auto rest = text.substr(text.find("://") + 3);
+        if (has_non_ascii(rest.substr(0, rest.find_first_of("/?#")))) return std::string(idn_reason);
+        return std::string("URL has non-ASCII characters: percent-encode them in the path and query");
+    }
 
     auto rv = urls::parse_uri(urls::string_view(text.data(), text.size()));
     if (!rv) return std::string("URL is not valid (RFC 3986): ") + rv.error().message();
@@ -62,6 +75,7 @@ parsed parse(std::string_view text) {
     case urls::host_type::ipv6: out.host = u.host_ipv6_address().to_string(); break;
     case urls::host_type::name: {
         std::string host = u.host();
+        if (has_non_ascii(host)) return std::string(idn_reason);  // percent-encoded UTF-8
         if (!plain_host_name(host)) return std::string("URL host is not a valid host name");
         out.host = lowered(host);
         break;

@@ -6,6 +6,7 @@
 #include "engine/repair_loop.hpp"
 #include "proc/find_executable.hpp"
 #include "providers/criteria.hpp"
+#include "providers/deploy_values.hpp"
 #include "providers/fly_app_name.hpp"
 #include "providers/fly_toml.hpp"
 #include "providers/flyctl.hpp"
@@ -31,7 +32,9 @@ std::optional<deploy_result> validate(const deploy_config& cfg) {
     if (!cfg.app.empty())
         if (auto problem = providers::fly_app_name_problem(cfg.app); !problem.empty())
             return fail(error::usage, problem);
-    if (cfg.region.empty()) return fail(error::usage, "--region cannot be empty");
+    if (auto problem = providers::region_problem(cfg.region); !problem.empty()) return fail(error::usage, "--" + problem);
+    if (!cfg.image.empty())
+        if (auto problem = providers::image_problem(cfg.image); !problem.empty()) return fail(error::usage, problem);
     if (!cfg.health_url.empty())
         if (auto problem = net::describe_url_error(cfg.health_url); !problem.empty())
             return fail(error::usage, "invalid --health-url: " + problem);

@@ -3,6 +3,7 @@
 #include "engine/duration.hpp"
 #include "engine/text.hpp"
 #include "net/url.hpp"
+#include "providers/deploy_values.hpp"
 #include "providers/fly_app_name.hpp"
 #include "providers/registry.hpp"
 #include "providers/toml_reader.hpp"
@@ -113,7 +114,9 @@ public:
         auto& cfg = task.cfg;
         std::size_t line = task.line;
         if (auto why = provider_problem(cfg.provider); !why.empty()) problem(line, why);
-        if (cfg.region.empty()) problem(line, "region cannot be empty");
+        if (auto why = region_problem(cfg.region); !why.empty()) problem(line, why);
+        if (!cfg.image.empty())
+            if (auto why = image_problem(cfg.image); !why.empty()) problem(line, why);
         if (!task.name.empty()) {
             if (auto why = fly_app_name_problem(task.name); !why.empty()) problem(name_line, why);
             else if (auto [it, fresh] = seen_.emplace(task.name, name_line); !fresh)

@@ -81,6 +81,15 @@ TEST_CASE("url: rejects what a health check cannot GET with a one-line reason", 
     CHECK(describe_url_error("http://ho%2Fst/") == "URL host is not a valid host name");
     CHECK(describe_url_error("HTTPS://EXAMPLE.COM:A443").starts_with("URL is not valid"));  // found by fuzz_url
     CHECK(describe_url_error("http://host/a b").find("not valid") != std::string::npos);
+    // IDNs: raw or percent-encoded UTF-8 in the host asks for punycode; elsewhere, for percent-encoding.
+    CHECK(describe_url_error("https://b\xC3\xBC" "cher.example/health").find("punycode form (xn--...)") != std::string::npos);
+    CHECK(describe_url_error("https://b%C3%BCcher.example/").find("punycode form") != std::string::npos);
+    CHECK(describe_url_error("https://user@b\xC3\xBC" "cher.example/").find("punycode form") != std::string::npos);
+    CHECK(describe_url_error("https://example.com/\xC3\xBC") ==
+          "URL has non-ASCII characters: percent-encode them in the path and query");
+    CHECK(describe_url_error("https://example.com/\xFF\xFE").find("percent-encode") != std::string::npos);
+    CHECK(describe_url_error("https://xn--bcher-kva.example/health").empty());
+    CHECK(describe_url_error("https://example.com/%C3%BC?q=%FF").empty());
     CHECK(describe_url_error("https://example.com/" + std::string(8192, 'a')) == "URL is longer than 8192 bytes");
     CHECK(describe_url_error("https://example.com/").empty());
 

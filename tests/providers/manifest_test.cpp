@@ -123,6 +123,18 @@ dir = 7
     for (std::size_t i = 1; i < m.problems.size(); ++i) CHECK(m.problems[i - 1].line <= m.problems[i].line);
 }
 
+TEST_CASE("manifest: regions and images are checked like their flags", "[manifest]") {
+    auto m = read_fleet_manifest("[defaults]\nregion = \"Frankfurt\"\n[[app]]\nname = \"a\"\nimage = \"--remote-only\"\n"
+                                 "[[app]]\nname = \"b\"\nregion = \"fra\"\nimage = \"registry.fly.io/b:v1\"\n",
+                                 {});
+    auto text = problems_text(m);
+    INFO(text);
+    CHECK(m.tasks.empty());
+    CHECK(text.find("3: invalid region \"Frankfurt\": use a region code such as iad or fra") != std::string::npos);
+    CHECK(text.find("3: invalid image \"--remote-only\"") != std::string::npos);
+    CHECK(text.find("6: ") == std::string::npos);  // app b is fine
+}
+
 TEST_CASE("manifest: TOML it does not take is refused by line, not misread", "[manifest][toml]") {
     auto one = [](std::string text, std::size_t line = 3) {
         auto m = read_fleet_manifest("[[app]]\nname = \"a\"\n" + text + "\n", {});
