@@ -136,8 +136,8 @@ std::string summary_table(const batch_outcome& batch, std::size_t width) {
     double secs = std::max(0.001, static_cast<double>(batch.duration.count()) / 1000.0);
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.1f/s", static_cast<double>(c.ok + c.failed + c.interrupted) / secs);
-    out += "r1: " + std::to_string(c.total) + (c.total == 1 ? " task in " : " tasks in ") + seconds(batch.duration) + " (" + rate + "): " +
-           std::to_string(c.ok) + " ok, " + std::to_string(c.failed) + " failed";
+    out += "r1: " + std::to_string(c.total) + (c.total == 1 ? " task in " : " tasks in ") + seconds(batch.duration) +
+           " (" + rate + "): " + std::to_string(c.ok) + " ok, " + std::to_string(c.failed) + " failed";
     if (c.interrupted) out += ", " + std::to_string(c.interrupted) + " interrupted";
     if (c.skipped) out += ", " + std::to_string(c.skipped) + " not started";
     if (batch.stopped_early) out += " (--fail-fast)";
