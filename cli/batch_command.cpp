@@ -184,6 +184,7 @@ public:
 
 private:
     asio::awaitable<bool> run_task(std::size_t i) {
+        if (tasks_[i].cfg.verify_only && !tasks_[i].cfg.dry_run) co_return co_await run_check(i);
         const auto& task = tasks_[i];
         auto& rec = outcome_.tasks[i];
         std::string log_path;
@@ -212,6 +213,25 @@ private:
             output.append("r1: " + std::string(to_string(rec.state)) + ": " + std::string(why) + "\n");
         }
         if (rec.state != task_state::ok && provider_spoke) rec.output_tail = engine::printable(output.tail(), false);
+        co_return rec.state == task_state::ok;
+    }
+
+    /// A verify task is the health check alone: no runner, no output capture, no deploy frame, since
+    /// thousands are in flight at once. The manifest reader has validated its config.
+    asio::awaitable<bool> run_check(std::size_t i) {
+        auto& rec = outcome_.tasks[i];
+        auto began = sclock::now();
+        std::string url = rec.url;
+        auto result = co_await check_health_of(http_, tasks_[i].cfg, std::move(url));
+        rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
+        rec.exit_code = exit_code_for(result.ec, 0);
+        if (result.ec == error::interrupted) rec.state = task_state::interrupted;
+        else rec.state = result.ec ? task_state::failed : task_state::ok;
+        rec.detail = one_line(result.output);
+        if (!cmd_.batch.log_dir.empty()) {
+            task_output log{cmd_.batch.log_dir + "/" + log_name(tasks_[i], i)};
+            log.append("r1: " + std::string(to_string(rec.state)) + ": " + result.output + "\n");
+        }
         co_return rec.state == task_state::ok;
     }
 

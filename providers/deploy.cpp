@@ -45,13 +45,6 @@ engine::health_config health_settings(const deploy_config& cfg, std::string url)
     return {.url = std::move(url), .expected_body = cfg.expected_body, .user_agent = health_user_agent()};
 }
 
-boost::asio::awaitable<deploy_result> check(net::http_client& http, const deploy_config& cfg, std::string url) {
-    auto hc = health_settings(cfg, std::move(url));
-    hc.deadline = sclock::now() + cfg.health_timeout;
-    auto report = co_await engine::check_health(http, std::move(hc));
-    co_return deploy_result{report.ec, report.line, {}};
-}
-
 /// Runs the task through the descent loop and turns its outcome into the caller's result.
 boost::asio::awaitable<deploy_result> run_loop(const deploy_config& cfg, const deploy_services& services,
                                                engine::deploy_step step, std::vector<engine::criterion*> criteria,
@@ -77,6 +70,13 @@ std::string fly_app_url(std::string_view app) { return "https://" + std::string(
 
 std::string health_user_agent() { return std::string("r1-deploy/") + version + " (+health)"; }
 
+boost::asio::awaitable<deploy_result> check_health_of(net::http_client& http, const deploy_config& cfg, std::string url) {
+    auto hc = health_settings(cfg, std::move(url));
+    hc.deadline = sclock::now() + cfg.health_timeout;
+    auto report = co_await engine::check_health(http, std::move(hc));
+    co_return deploy_result{report.ec, report.line, {}};
+}
+
 boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services services) {
     if (auto invalid = validate(cfg)) co_return *invalid;
 
@@ -94,7 +94,7 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     std::string url = !cfg.health_url.empty() ? cfg.health_url : cfg.app.empty() ? "" : fly_app_url(cfg.app);
     if (cfg.verify_only) {
         if (url.empty()) co_return fail(error::usage, "--verify-only needs --health-url URL or --app NAME");
-        co_return co_await check(services.http, cfg, std::move(url));
+        co_return co_await check_health_of(services.http, cfg, std::move(url));
     }
 
     if (cfg.app.empty()) co_return fail(error::app_name_missing, "a deploy needs --app NAME");

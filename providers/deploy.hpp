@@ -42,6 +42,10 @@ struct deploy_result {
 /// The operator's `r1 deploy`. Dry-run starts no process and touches no network or file.
 boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services services);
 
+/// Only the health check of `url`, as `r1 deploy --verify-only` runs it, for a config the caller has
+/// already validated (a fleet manifest): r1 verify runs thousands at once, without deploy()'s frame.
+boost::asio::awaitable<deploy_result> check_health_of(net::http_client& http, const deploy_config& cfg, std::string url);
+
 /// The default health URL of a fly.io app.
 std::string fly_app_url(std::string_view app);
 
