@@ -145,6 +145,9 @@ public:
 
     const manifest_base& base() const { return base_; }
     std::size_t task_count() const { return out_.tasks.size(); }
+    /// Room for the tasks up front: a fleet's task list lives for the whole run, and growing it by
+    /// doubling would leave up to half of it unused (~2 MB at 10,000 URLs).
+    void reserve(std::size_t n) { out_.tasks.reserve(std::min(n, max_fleet_tasks)); }
 
 private:
     const manifest_base& base_;
@@ -217,6 +220,9 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
     auto doc = read_toml(text);
     builder b{base};
     for (auto& p : doc.problems) b.problem(p.line, std::move(p.message));
+    b.reserve(static_cast<std::size_t>(std::count_if(doc.tables.begin(), doc.tables.end(), [](const auto& t) {
+        return t.name == "app" && t.array_item;
+    })));
 
     deploy_config defaults;
     std::string ignored_name;
@@ -269,6 +275,7 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
 fleet_manifest read_url_list(std::string_view text, const manifest_base& base) {
     if (text.size() > max_manifest_bytes) return too_large();
     builder b{base};
+    b.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
     std::map<std::string, std::size_t, std::less<>> seen;
     std::size_t line_no = 0;
     while (!text.empty()) {
