@@ -4,6 +4,7 @@
 #include "engine/error.hpp"
 #include "engine/health_check.hpp"
 #include "net/beast_client.hpp"
+#include "net/tls_verify_error.hpp"
 #include "tests/support/fault_server.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/r1_process.hpp"
@@ -11,11 +12,15 @@
 #include "tests/support/test_pki.hpp"
 #include "tests/support/trusting_tls.hpp"
 
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <catch2/catch.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <chrono>
 #include <optional>
@@ -75,7 +80,7 @@ std::vector<fault_case> transport_faults() {
         {"certificate not yet valid", fault::ok, tls_with(r1::test::pki().not_yet_valid), r1::error::unavailable,
          "TLS: certificate verify failed: certificate is not yet valid"},
         {"server offers only TLS 1.0", fault::ok, tls_1_0_only(), r1::error::unavailable,
-         "TLS: unsupported protocol: the server offers no TLS version r1 accepts (1.2 or newer)"},
+         "TLS: no protocol version in common (r1 requires TLS 1.2 or newer)"},
         {"headers dripped forever (http)", fault::drip_headers, std::nullopt, r1::error::timed_out,
          "timed out after deadline", {}, true},
         {"headers dripped forever (https)", fault::drip_headers, fault_tls{}, r1::error::timed_out,
@@ -237,4 +242,39 @@ TEST_CASE("health faults: r1 verify runs every fault in one batch, each task fai
     CHECK(tasks.back().at("status") == "ok");
     CHECK(report.at("counts").at("failed") == cases.size());
     CHECK(report.at("counts").at("ok") == 1);
+}
+
+TEST_CASE("health faults: beast_client names certificate dates, old protocols and TLS truncation by their own codes",
+          "[faults][health][client][codes]") {
+    asio::ssl::context tls = r1::test::trusting_tls();
+    r1::net::beast_client client{tls};
+    auto get = [&](const std::string& url) {
+        auto target = r1::net::parse_url(url);
+        REQUIRE(target.has_value());
+        r1::net::http_request req{.target = *target, .deadline = sclock::now() + answer_budget, .user_agent = "r1-faults"};
+        auto res = r1::test::run(client.get(std::move(req)));
+        REQUIRE(res.has_error());
+        return res.error();
+    };
+    SECTION("expired") {
+        fault_server server{fault::ok, tls_with(r1::test::pki().expired)};
+        CHECK(get(server.url()) == r1::net::make_tls_verify_error(X509_V_ERR_CERT_HAS_EXPIRED));
+        CHECK(server.requests() == 0);
+    }
+    SECTION("not yet valid") {
+        fault_server server{fault::ok, tls_with(r1::test::pki().not_yet_valid)};
+        CHECK(get(server.url()) == r1::net::make_tls_verify_error(X509_V_ERR_CERT_NOT_YET_VALID));
+        CHECK(server.requests() == 0);
+    }
+    SECTION("TLS 1.0 only") {
+        fault_server server{fault::ok, tls_1_0_only()};
+        auto ec = get(server.url());
+        REQUIRE(ec.category() == asio::error::get_ssl_category());
+        CHECK(ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION);
+        CHECK(server.requests() == 0);
+    }
+    SECTION("truncated body over TLS, no close_notify") {
+        fault_server server{fault::truncated_body, fault_tls{}};
+        CHECK(get(server.url()) == boost::beast::http::error::partial_message);
+    }
 }
