@@ -128,6 +128,30 @@ TEST_CASE("resource faults: with ulimit -n 64, a 500-URL verify at --concurrency
     CHECK(count_of(r1::test::read_file(junit_path), "<testcase ") == 500);
 }
 
+TEST_CASE("resource faults: an open-file limit too low for any task is refused in one line, exit 2, nothing started",
+          "[faults][resources][fds][minimum]") {
+    fault_server server{fault::ok};
+    std::string list;
+    for (int i = 0; i < 50; ++i) list += server.url("/health?i=" + std::to_string(i)) + "\n";
+    for (int limit : {6, 8, 12}) {
+        INFO("ulimit -n " << limit);
+        auto r = run_r1({.args = {"verify", "--batch", "-"}, .stdin_data = list, .max_open_files = limit});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err == "r1: error: the open-file limit is " + std::to_string(limit) +
+                           " (ulimit -n); a batch needs at least 18\n");
+        CHECK(r.out.empty());
+    }
+    CHECK(server.connections() == 0);
+    SECTION("at the minimum, every task runs, one at a time") {
+        auto r = run_r1({.args = {"verify", "--batch", "-"}, .stdin_data = list, .max_open_files = 18});
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.err == "r1: note: concurrency lowered from 256 to 1: the open-file limit is 18 (ulimit -n)\n");
+        CHECK(r.out.find("50 ok, 0 failed; exit 0\n") != std::string::npos);
+        CHECK(server.requests() == 50);
+    }
+}
+
 TEST_CASE("resource faults: with ulimit -n 64, 600 failing checks of every kind leak no descriptor",
           "[faults][resources][fds][leak]") {
     // Were a failure path to keep its socket, a few dozen failures would exhaust 64 descriptors and
