@@ -37,6 +37,9 @@ using sclock = std::chrono::steady_clock;
 constexpr std::size_t detail_chars = 300;
 constexpr std::size_t kept_output_bytes = 8 * 1024;  // a failed task's output shown and reported
 constexpr rlim_t reserved_fds = 32;                  // stdio, the event loops, reports, logs
+// Below this plus one task's share, r1 cannot run even one task: stdio, one event loop (epoll,
+// eventfd, timerfd), the signal pipe and a report file take about 10.
+constexpr rlim_t minimum_fds = 16;
 
 int setup_error(std::string_view message) {
     write_fd(2, "r1: error: " + std::string(message) + "\n");
@@ -372,6 +375,11 @@ int run_batch(const command& cmd) {
     // rather than fail tasks for want of descriptors.
     rlim_t limit = raise_fd_limit();
     rlim_t per_task = cmd.batch.verify || cmd.deploy.verify_only || cmd.deploy.dry_run ? 2 : 8;
+    // Refused here, one line and exit 2, rather than an internal error from a signal pipe or every
+    // task failed "Too many open files" as if the endpoints were down.
+    if (limit < minimum_fds + per_task)
+        return setup_error("the open-file limit is " + std::to_string(limit) + " (ulimit -n); a batch needs at least " +
+                           std::to_string(minimum_fds + per_task));
     rlim_t room = limit > reserved_fds + per_task ? (limit - reserved_fds) / per_task : 1;
     if (concurrency > room) {
         write_fd(2, "r1: note: concurrency lowered from " + std::to_string(concurrency) + " to " + std::to_string(room) +

@@ -7,6 +7,8 @@
 
 #include <openssl/x509_vfy.h>
 
+#include <string_view>
+
 namespace r1::engine {
 namespace {
 
@@ -35,8 +37,11 @@ verdict classify_ssl(const boost::system::error_code& ec) noexcept {
     // A peer that closes without close_notify: the connection broke, as with a reset.
     if (ec == boost::asio::ssl::error::stream_truncated) return transient("connection-reset");
     // OpenSSL packs library and reason into the code; only certificate verification is final.
-    if (ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED)
-        return permanent("tls-verify");
+    auto reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+    if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) return permanent("tls-verify");
+    // No TLS version in common: the server will not grow one between two attempts.
+    if (reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION || reason == SSL_R_UNSUPPORTED_PROTOCOL)
+        return permanent("tls-protocol");
     return {};
 }
 
@@ -45,6 +50,8 @@ verdict classify_ssl(const boost::system::error_code& ec) noexcept {
 verdict classify(const boost::system::error_code& ec) noexcept {
     if (!ec) return {};
     if (ec.category() == r1::error_category()) return classify_r1(static_cast<r1::error>(ec.value()));
+    // net::tls_verify_category(), by name: engine/ does not link net/.
+    if (std::string_view(ec.category().name()) == "r1.x509") return permanent("tls-verify");
     if (ec.category() == boost::asio::error::get_ssl_category() ||
         ec.category() == boost::asio::ssl::error::get_stream_category())
         return classify_ssl(ec);

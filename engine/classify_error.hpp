@@ -9,8 +9,9 @@ namespace r1::engine {
 
 /// Transient: Asio timed_out, connection_reset/refused/aborted, broken_pipe, eof, network and host
 /// unreachable, host_not_found_try_again ("dns-temporary"), r1::error::unavailable and timed_out.
-/// Permanent: host_not_found ("dns-nxdomain"), SSL certificate verification failures
-/// ("tls-verify"), r1::error usage, flyctl_not_found, app_name_missing, provider_unsupported and
+/// Permanent: host_not_found ("dns-nxdomain"), SSL certificate verification failures and
+/// net::tls_verify_category() codes ("tls-verify"), no TLS version in common with the server
+/// ("tls-protocol"), r1::error usage, flyctl_not_found, app_name_missing, provider_unsupported and
 /// interrupted. Unknown: r1::error::unhealthy (the HTTP status decides), success, anything else.
 /// `where` is always npos.
 verdict classify(const boost::system::error_code& ec) noexcept;

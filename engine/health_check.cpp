@@ -120,10 +120,16 @@ failure describe(const sys::error_code& ec) {
     if (ec == ae::broken_pipe || is("asio.misc", ae::eof)) return {error::unavailable, "connection closed by the server"};
     if (is("asio.netdb", ae::host_not_found)) return {error::unavailable, "host not found"};
     if (is("asio.netdb", ae::host_not_found_try_again)) return {error::unavailable, "host not found (DNS temporary failure)"};
+    // net::tls_verify_category(): which certificate check failed ("certificate has expired").
+    if (category == "r1.x509") return {error::unavailable, "TLS: certificate verify failed: " + shown(ec.message())};
     if (category == "asio.ssl" || category == "asio.ssl.stream") {
         // OpenSSL messages end in the library name: "certificate verify failed (SSL routines)".
         auto text = ec.message();
         if (auto paren = text.find(" ("); paren != std::string::npos) text.erase(paren);
+        // The server's protocol_version alert (it speaks nothing r1 offers), or a ServerHello with a
+        // version below r1's minimum: either way an old server, not a broken connection.
+        if (text == "tlsv1 alert protocol version" || text == "unsupported protocol")
+            return {error::unavailable, "TLS: no protocol version in common (r1 requires TLS 1.2 or newer)"};
         return {error::unavailable, "TLS: " + shown(text)};
     }
     if (category == "beast.http") {

@@ -81,6 +81,15 @@ asio::awaitable<sys::result<endpoint_list>> resolve(const url& u, sclock::time_p
     co_return std::move(endpoints);
 }
 
+/// A TLS peer that drops the connection mid-response (no close_notify) is, for HTTP, what a plain
+/// peer closing early is: Beast's end_of_stream before any byte, partial_message after some. Only
+/// a body framed by the connection's end (handled by the caller) may end that way.
+template <class Parser>
+sys::error_code ended_early(sys::error_code ec, const Parser& parser) {
+    if (ec != ssl::error::stream_truncated) return ec;
+    return parser.got_some() ? http::error::partial_message : http::error::end_of_stream;
+}
+
 /// Writes the GET and reads the response through `stream`, plain or TLS.
 template <class Stream>
 asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_request& req,
@@ -102,7 +111,8 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
         parser->header_limit(header_limit);
         parser->body_limit(boost::none);  // we stop at max_body ourselves, and count what we read
         if (cancelled(cs)) co_return aborted;
-        if (auto [ec, n] = co_await http::async_read_header(stream, buffer, *parser, as_result); ec) co_return ec;
+        if (auto [ec, n] = co_await http::async_read_header(stream, buffer, *parser, as_result); ec)
+            co_return ended_early(ec, *parser);
         auto status = parser->get().result_int();
         if (status / 100 != 1 || status == 101 || interim == max_interim_responses) break;
     }
@@ -142,7 +152,7 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
         // A body that ends when the connection does, from a server that closes without a TLS
         // close_notify: the bytes we have are all the server sent, so take them as the body.
         if (ec == ssl::error::stream_truncated && parser->need_eof()) break;
-        if (ec) co_return ec;
+        if (ec) co_return ended_early(ec, *parser);
     }
     res.body_bytes = seen;
     res.substring_found = matcher.found();

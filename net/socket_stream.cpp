@@ -1,5 +1,7 @@
 #include "net/socket_stream.hpp"
 
+#include "net/tls_verify_error.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -106,7 +108,15 @@ asio::awaitable<sys::error_code> socket_stream::handshake() {
         if (r == 1) co_return sys::error_code{};
         int saved_errno = errno;
         int e = SSL_get_error(ssl_, r);
-        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) co_return ssl_failure(e, saved_errno);
+        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+            auto ec = ssl_failure(e, saved_errno);
+            // OpenSSL's reason is only "certificate verify failed"; the verify result says which check
+            // failed (expired, not yet valid, unknown issuer, host name mismatch).
+            if (ec.category() == asio::error::get_ssl_category() &&
+                ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED)
+                if (long verify = SSL_get_verify_result(ssl_); verify != X509_V_OK) co_return make_tls_verify_error(verify);
+            co_return ec;
+        }
         auto want = e == SSL_ERROR_WANT_READ ? asio::socket_base::wait_read : asio::socket_base::wait_write;
         auto [ec] = co_await state_->socket.async_wait(want, asio::as_tuple(asio::use_awaitable));
         if (state_->expired) co_return deadline_error();

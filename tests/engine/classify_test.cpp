@@ -1,6 +1,7 @@
 #include "engine/classify.hpp"
 #include "engine/classify_error.hpp"
 #include "engine/error.hpp"
+#include "net/tls_verify_error.hpp"
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -222,6 +223,10 @@ TEST_CASE("classify_error: structured causes decide without text", "[engine][cla
     check(boost::system::error_code(static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_CERTIFICATE_VERIFY_FAILED)),
                                     boost::asio::error::get_ssl_category()),
           failure_class::permanent, "tls-verify");
+    check(r1::net::make_tls_verify_error(X509_V_ERR_CERT_HAS_EXPIRED), failure_class::permanent, "tls-verify");
+    check(boost::system::error_code(static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_TLSV1_ALERT_PROTOCOL_VERSION)),
+                                    boost::asio::error::get_ssl_category()),
+          failure_class::permanent, "tls-protocol");
     check(r1::error::unavailable, failure_class::transient, "unavailable");
     check(r1::error::timed_out, failure_class::transient, "timeout");
     check(r1::error::unhealthy, failure_class::unknown, "unhealthy");

@@ -58,6 +58,10 @@ r1_process::r1_process(r1_options opts) : opts_(std::move(opts)) {
     for (auto& s : argv_strings) argv.push_back(s.data());
     argv.push_back(nullptr);
 
+    if (opts_.max_open_files > 0) {
+        start_limited(argv.data(), envp.data());
+        return;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, in_path_.c_str(), O_RDONLY, 0);
@@ -67,6 +71,24 @@ r1_process::r1_process(r1_options opts) : opts_(std::move(opts)) {
     int rc = ::posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) throw std::runtime_error(std::string("cannot start r1: ") + std::strerror(rc));
+}
+
+void r1_process::start_limited(char** argv, char** envp) {
+    // posix_spawn has no resource limits, so fork; between fork and exec only async-signal-safe calls.
+    rlimit lim{static_cast<rlim_t>(opts_.max_open_files), static_cast<rlim_t>(opts_.max_open_files)};
+    const char* cwd = opts_.cwd.empty() ? nullptr : opts_.cwd.c_str();
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error(std::string("cannot start r1: ") + std::strerror(errno));
+    if (pid_ > 0) return;
+    int in = ::open(in_path_.c_str(), O_RDONLY);
+    int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (in < 0 || out < 0 || err < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(126);
+    ::close_range(3, ~0U, 0);  // the test process's sockets and files would count against the limit
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(126);
+    if (cwd && ::chdir(cwd) != 0) ::_exit(126);
+    ::execve(argv[0], argv, envp);
+    ::_exit(127);
 }
 
 r1_process::~r1_process() {

@@ -15,6 +15,9 @@ struct r1_options {
     std::string cwd;          // empty: the test's own
     std::string stdin_data;   // what r1 reads on stdin (empty: /dev/null)
     int timeout_ms = 60'000;  // r1 is killed past it and the test fails
+    /// > 0: RLIMIT_NOFILE, soft and hard, set to this in the child before exec (`ulimit -n N`, which
+    /// r1 cannot raise again), and no descriptor but 0, 1 and 2 inherited from the test process.
+    int max_open_files = 0;
 };
 
 struct r1_result {
@@ -39,6 +42,8 @@ public:
     r1_result wait();
 
 private:
+    void start_limited(char** argv, char** envp);
+
     r1_options opts_;
     pid_t pid_ = -1;
     std::string out_path_;

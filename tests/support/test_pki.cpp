@@ -35,8 +35,12 @@ key_ptr new_key() {
     return key;
 }
 
-/// A CA certificate when `issuer` is null (self-signed), else a TLS server certificate for `san`.
-issued make_cert(const std::string& common_name, const std::string& san, const issued* issuer, long serial) {
+constexpr long day = 24 * 3600;
+
+/// A CA certificate when `issuer` is null (self-signed), else a TLS server certificate for `san`,
+/// valid from `not_before` to `not_after` seconds from now.
+issued make_cert(const std::string& common_name, const std::string& san, const issued* issuer, long serial,
+                 long not_before = -3600, long not_after = 7 * day) {
     issued out;
     out.key = new_key();
     out.cert.reset(X509_new());
@@ -44,8 +48,8 @@ issued make_cert(const std::string& common_name, const std::string& san, const i
     check(x != nullptr, "X509_new");
     check(X509_set_version(x, X509_VERSION_3) == 1, "set version");
     check(ASN1_INTEGER_set(X509_get_serialNumber(x), serial) == 1, "serial");
-    check(X509_gmtime_adj(X509_getm_notBefore(x), -3600) != nullptr, "notBefore");
-    check(X509_gmtime_adj(X509_getm_notAfter(x), 7L * 24 * 3600) != nullptr, "notAfter");
+    check(X509_gmtime_adj(X509_getm_notBefore(x), not_before) != nullptr, "notBefore");
+    check(X509_gmtime_adj(X509_getm_notAfter(x), not_after) != nullptr, "notAfter");
     check(X509_set_pubkey(x, out.key.get()) == 1, "public key");
     check(X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
                                      reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0) == 1,
@@ -101,6 +105,8 @@ struct owned_pki {
         pki.localhost = pem_pair(make_cert("localhost", "DNS:localhost,IP:127.0.0.1", &ca, 10));
         pki.wrong_host = pem_pair(make_cert("wrong.example", "DNS:wrong.example", &ca, 11));
         pki.untrusted = pem_pair(make_cert("localhost", "DNS:localhost,IP:127.0.0.1", &other_ca, 12));
+        pki.expired = pem_pair(make_cert("localhost", "DNS:localhost,IP:127.0.0.1", &ca, 13, -30 * day, -2 * day));
+        pki.not_yet_valid = pem_pair(make_cert("localhost", "DNS:localhost,IP:127.0.0.1", &ca, 14, 2 * day, 30 * day));
 
         std::string tmpl = (std::filesystem::temp_directory_path() / "r1-test-pki-XXXXXX").string();
         check(::mkdtemp(tmpl.data()) != nullptr, "mkdtemp");

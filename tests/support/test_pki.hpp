@@ -16,6 +16,8 @@ struct test_pki {
     cert_and_key localhost;         // DNS:localhost, IP:127.0.0.1; signed by the test CA
     cert_and_key wrong_host;        // DNS:wrong.example; signed by the test CA
     cert_and_key untrusted;         // DNS:localhost, IP:127.0.0.1; signed by an untrusted CA
+    cert_and_key expired;           // DNS:localhost, IP:127.0.0.1; test CA; valid until 2 days ago
+    cert_and_key not_yet_valid;     // DNS:localhost, IP:127.0.0.1; test CA; valid from 2 days on
 };
 
 /// Generated once per process; the CA file lives in a temp dir removed at exit.
