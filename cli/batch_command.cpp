@@ -123,7 +123,16 @@ private:
     int fd_ = -1;
 };
 
-std::string one_line(std::string_view text) { return engine::printable(engine::tail_chars(text, detail_chars), true); }
+/// A task's cause in one line. The head of the message ("flyctl deploy (app web) exited 1: ") is kept
+/// whole and the provider's last words fill the rest, so a long stderr cannot push out how it ended.
+std::string one_line(std::string_view text) {
+    auto head_end = text.find(": ");
+    if (text.size() <= detail_chars || head_end == std::string_view::npos || head_end + 2 > detail_chars / 2)
+        return engine::printable(engine::tail_chars(text, detail_chars), true);
+    auto head = text.substr(0, head_end + 2);
+    return engine::printable(std::string(head) + engine::tail_chars(text.substr(head.size()), detail_chars - head.size()),
+                             true);
+}
 
 std::size_t terminal_width() {
     winsize ws{};
