@@ -28,7 +28,7 @@ using sclock = std::chrono::steady_clock;
 // ASan's shadow memory and its quarantine of freed blocks, not r1's buffers.
 inline constexpr long rss_ceiling_kb = 160 * 1024;
 #else
-inline constexpr long rss_ceiling_kb = 48 * 1024;
+inline constexpr long rss_ceiling_kb = 32 * 1024;
 #endif
 
 /// `r1 deploy` of demo-app with the stand-in in `mode`, no retries unless `extra` sets them.

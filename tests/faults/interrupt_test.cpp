@@ -60,6 +60,7 @@ TEST_CASE("interrupt: SIGINT/SIGTERM while the health check waits on a stalled s
         CHECK(events.back().at("event") == "result");
         CHECK(events.back().at("exit_code") == 128 + sig);
         CHECK(events.back().at("ok") == false);
+        CHECK(events.back().at("message").as_string() == "interrupted by " + signal_name(sig) + "; child processes stopped");
     }
 }
 

@@ -171,7 +171,7 @@ TEST_CASE("provider faults: two deploys printing 100 MB each stay in bounded mem
     auto start = sclock::now();
     auto r = run_r1(o);
     auto took = seconds_since(start);
-    INFO(r.err);
+    INFO(r.err << "peak RSS " << r.max_rss_kb << " kB");
     CHECK(r.exit_code == 3);
     CHECK(took < 90);
     CHECK(r.max_rss_kb < rss_ceiling_kb);
