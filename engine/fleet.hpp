@@ -25,10 +25,10 @@ struct fleet_hooks {
     /// Around each task, and every tick_every. Never called concurrently: the fleet serialises them.
     std::function<void(std::size_t index)> started;
     std::function<void(std::size_t index, bool ok)> finished;
-    /// The first SIGINT / SIGTERM, before any task sees it: every `finished` of an interrupted task
-    /// comes after this call.
-    std::function<void(int signal)> interrupted;
     std::function<void()> tick;
+    /// The first SIGINT / SIGTERM, serialised with the hooks above and called before any task sees
+    /// it, so every `finished` of an interrupted task comes after it.
+    std::function<void(int signal)> interrupted;
 };
 
 struct fleet_summary {
