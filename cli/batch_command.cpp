@@ -126,7 +126,16 @@ private:
     int fd_ = -1;
 };
 
-std::string one_line(std::string_view text) { return engine::printable(engine::tail_chars(text, detail_chars), true); }
+/// A task's cause in one line. The head of the message ("flyctl deploy (app web) exited 1: ") is kept
+/// whole and the provider's last words fill the rest, so a long stderr cannot push out how it ended.
+std::string one_line(std::string_view text) {
+    auto head_end = text.find(": ");
+    if (text.size() <= detail_chars || head_end == std::string_view::npos || head_end + 2 > detail_chars / 2)
+        return engine::printable(engine::tail_chars(text, detail_chars), true);
+    auto head = text.substr(0, head_end + 2);
+    return engine::printable(std::string(head) + engine::tail_chars(text.substr(head.size()), detail_chars - head.size()),
+                             true);
+}
 
 std::size_t terminal_width() {
     winsize ws{};
@@ -172,15 +181,14 @@ public:
         hooks.started = [this](std::size_t i) { started(i); };
         hooks.finished = [this](std::size_t i, bool) { finished(i); };
         hooks.tick = [this] { draw_progress(); };
+        hooks.interrupted = [this](int sig) { signal_ = sig; };
         auto fleet = engine::run_fleet(opts, hooks);
 
         outcome_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
         outcome_.signal = fleet.signal;
         outcome_.stopped_early = fleet.stopped_early;
-        for (auto& r : outcome_.tasks) {
+        for (auto& r : outcome_.tasks)
             if (r.state == task_state::pending) r.state = task_state::skipped;
-            if (r.state == task_state::interrupted) r.exit_code = 128 + fleet.signal;
-        }
         outcome_.exit_code = batch_exit_code(outcome_.tasks, fleet.signal);
         return finish();
     }
@@ -245,7 +253,9 @@ private:
     }
 
     void finished(std::size_t i) {
-        const auto& r = outcome_.tasks[i];
+        auto& r = outcome_.tasks[i];
+        // Known only here, under the fleet's lock: task.end must say 143 for a SIGTERM, as the batch does.
+        if (r.state == task_state::interrupted) r.exit_code = exit_code_for(make_error_code(error::interrupted), signal_);
         --live_.running;
         ++(r.state == task_state::ok ? live_.ok : r.state == task_state::interrupted ? live_.interrupted : live_.failed);
         if (cmd_.json_output) {
@@ -303,6 +313,7 @@ private:
     std::string path_env_;
     std::uint64_t seed_ = 0;
     bool tty_ = false;
+    int signal_ = 0;  // the first SIGINT / SIGTERM; set and read under the fleet's lock
     sclock::time_point start_;
     batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records
     batch_outcome outcome_;

@@ -110,6 +110,7 @@ private:
                 if (summary_.signal == 0) {
                     summary_.signal = sig;
                     type = asio::cancellation_type::total;
+                    if (hooks_.interrupted) hooks_.interrupted(sig);
                 }
             }
             stop_ = true;

@@ -26,6 +26,9 @@ struct fleet_hooks {
     std::function<void(std::size_t index)> started;
     std::function<void(std::size_t index, bool ok)> finished;
     std::function<void()> tick;
+    /// The first SIGINT / SIGTERM, serialised with the hooks above and called before any task sees
+    /// it, so every `finished` of an interrupted task comes after it.
+    std::function<void(int signal)> interrupted;
 };
 
 struct fleet_summary {

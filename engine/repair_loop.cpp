@@ -28,6 +28,9 @@ public:
     /// Records the attempt and waits. False when the budget cannot cover the wait or r1 was
     /// interrupted: the caller stops with the failure it has.
     asio::awaitable<bool> retry(std::string_view step, tier level, const failure& f, milliseconds delay) {
+        // A signal that came while the failed step was winding down (flyctl already exited, its
+        // pipes still draining) has no wait left to cancel: neither announce nor start one.
+        if (co_await interrupted()) co_return false;
         if (clk_.now() + delay > budget_end_) {
             budget_exhausted_ = true;
             co_return false;

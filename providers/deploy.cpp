@@ -115,6 +115,11 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     providers::health_criterion health{services.http, health_settings(cfg, url), cfg.health_timeout, false};
     auto flyctl_deploy = [&]() -> boost::asio::awaitable<engine::failure> {
         co_await commit.capture();  // each deploy, redeploys too, is judged against its own start
+        // Ctrl-C while git read HEAD: start no flyctl only to interrupt it at once.
+        auto cs = co_await boost::asio::this_coro::cancellation_state;
+        if (cs.cancelled() != boost::asio::cancellation_type::none)
+            co_return engine::failure{make_error_code(error::interrupted), "interrupted",
+                                      {engine::failure_class::permanent, "interrupted"}};
         // A named spec, moved in: GCC 12 copies a braced temporary into a coroutine frame bytewise,
         // so a short string's inline buffer pointer dangles and its destructor frees a bad pointer.
         providers::fly_deploy_spec spec{.flyctl = *flyctl,

@@ -65,6 +65,56 @@ case "$mode" in
     echo $$ >> "$rec/all.pids"
     sleep 60
     exit 0 ;;
+  killed)
+    echo $$ > "$rec/flyctl.pid"
+    echo "Error: out of memory while building" >&2
+    kill -KILL $$ ;;
+  segv)
+    ulimit -c 0
+    echo $$ > "$rec/flyctl.pid"
+    echo "--> Pushing image" >&2
+    kill -SEGV $$ ;;
+  close-stdout)
+    exec >&-
+    echo $$ > "$rec/flyctl.pid"
+    sleep 1
+    echo "Error: release command failed after closing stdout" >&2
+    exit 1 ;;
+  close-both)
+    exec >&- 2>&-
+    sleep 600 &
+    echo $! >> "$rec/all.pids"
+    echo $$ >> "$rec/all.pids"
+    echo $$ > "$rec/flyctl.pid"
+    wait
+    exit 0 ;;
+  stubborn)
+    trap '' INT TERM
+    sleep 600 &
+    echo $! >> "$rec/all.pids"
+    echo $$ >> "$rec/all.pids"
+    echo $$ > "$rec/flyctl.pid"
+    echo "==> ignoring SIGINT and SIGTERM"
+    wait
+    exit 0 ;;
+  daemon)
+    (trap '' HUP INT TERM; exec sleep 600) &
+    echo $! > "$rec/daemon.pid"
+    echo $$ > "$rec/flyctl.pid"
+    echo "--> release started a helper"
+    exit 0 ;;
+  setsid-daemon)
+    setsid sh -c 'echo $$ > "$1.tmp" && mv "$1.tmp" "$1"; exec sleep 600' daemon "$rec/daemon.pid" &
+    while [ ! -s "$rec/daemon.pid" ]; do sleep 0.01; done
+    echo $$ > "$rec/flyctl.pid"
+    echo "--> release started a daemon in its own session"
+    if [ -n "$FAKE_FLY_ERROR" ]; then echo "$FAKE_FLY_ERROR" >&2; exit 1; fi
+    exit 0 ;;
+  rate-limited)
+    echo $$ >> "$rec/deploys"
+    echo $$ > "$rec/flyctl.pid"
+    echo "Error: failed to create release: 429 Too Many Requests" >&2
+    exit 1 ;;
 esac
 exit 0
 )SH";

@@ -14,6 +14,16 @@ namespace r1::test {
 ///   long-error: 40 lines of UTF-8 on stderr, exits 2
 ///   commit: makes a new commit in its working directory (HEAD moves mid-deploy), exits 0
 ///   family: starts a background grandchild (pid in <record>/grandchild.pid), then sleeps 60 s
+///   killed: kills itself with SIGKILL            segv: kills itself with SIGSEGV (no core file)
+///   close-stdout: closes stdout, 1 s later fails with a line on stderr
+///   close-both: closes stdout and stderr, then waits on a background sleep (pids in all.pids)
+///   stubborn: ignores SIGINT and SIGTERM, waits on a background sleep that ignores them too
+///   daemon: leaves a daemon in its group holding the pipes (pid in daemon.pid), exits 0
+///   setsid-daemon: leaves a daemon in a session of its own holding the pipes (daemon.pid), then
+///     exits 0, or prints $FAKE_FLY_ERROR on stderr and exits 1 when that is set
+///   rate-limited: fails with "429 Too Many Requests" (transient), appends its pid to deploys
+/// The modes from killed on write their pid to flyctl.pid once under way (close-both and stubborn
+/// after their background child, whose pid is in all.pids with theirs).
 /// It records argv (one per line), cwd and its environment under FAKE_FLY_RECORD. For batches:
 /// FAKE_FLY_EVENTS=FILE appends "start <app> <ns>" and "end <app> <ns>" lines; FAKE_FLY_SLEEP=S
 /// sleeps S seconds first; FAKE_FLY_BY_NAME=1 picks the mode from the app name (fail-*, sleep-*).

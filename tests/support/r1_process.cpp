@@ -103,6 +103,15 @@ r1_process::~r1_process() {
 
 void r1_process::signal(int sig) const { ::kill(pid_, sig); }
 
+bool r1_process::wait_for_err(std::string_view text, int ms) const {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (read_file(err_path_).find(text) == std::string::npos) {
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
 namespace {
 
 /// The process's peak resident set (VmHWM), 0 once it is gone. Not wait4's ru_maxrss: a child

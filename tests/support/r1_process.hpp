@@ -1,6 +1,7 @@
 #pragma once
 /// Runs the real r1 binary as a child, the way an operator or a CI job would, and collects the result.
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,6 +40,8 @@ public:
 
     pid_t pid() const noexcept { return pid_; }
     void signal(int sig) const;
+    /// Waits up to `ms` for `text` to appear on r1's stderr: r1 reached a phase it reports.
+    bool wait_for_err(std::string_view text, int ms = 10'000) const;
     r1_result wait();
 
 private:

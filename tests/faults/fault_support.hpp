@@ -1,0 +1,101 @@
+#pragma once
+/// Shared by the fault-injection tests: r1 run as a user runs it, against the stand-in flyctl and
+/// loopback servers, with the pids each stand-in recorded checked in /proc afterwards.
+#include "tests/support/fake_flyctl.hpp"
+#include "tests/support/processes.hpp"
+#include "tests/support/r1_process.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_to.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/stat.h>
+
+namespace r1::test::faults {
+
+using sclock = std::chrono::steady_clock;
+
+#if defined(__SANITIZE_ADDRESS__)
+// ASan's shadow memory and its quarantine of freed blocks, not r1's buffers.
+inline constexpr long rss_ceiling_kb = 160 * 1024;
+#else
+inline constexpr long rss_ceiling_kb = 32 * 1024;
+#endif
+
+/// `r1 deploy` of demo-app with the stand-in in `mode`, no retries unless `extra` sets them.
+inline r1_options deploy_opts(const fake_flyctl& fly, const std::string& mode, std::vector<std::string> extra) {
+    r1_options o;
+    o.args = {"deploy", "--app", "demo-app", "--flyctl", fly.path(), "--retries", "0"};
+    o.args.insert(o.args.end(), extra.begin(), extra.end());
+    o.env = {{"FAKE_FLY_RECORD", fly.record_dir()}, {"FAKE_FLY_MODE", mode}};
+    return o;
+}
+
+/// Every pid in a file of pids, one per line (empty when the file is missing).
+inline std::vector<pid_t> pids_in(const std::filesystem::path& file) {
+    std::vector<pid_t> pids;
+    std::istringstream in(read_file(file));
+    for (pid_t p; in >> p;) pids.push_back(p);
+    return pids;
+}
+
+/// The pids in `file` once it holds `n` of them (waits up to `ms`).
+inline std::vector<pid_t> wait_for_pids(const std::filesystem::path& file, std::size_t n, int ms = 10'000) {
+    auto until = sclock::now() + std::chrono::milliseconds(ms);
+    auto pids = pids_in(file);
+    while (pids.size() < n && sclock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        pids = pids_in(file);
+    }
+    return pids;
+}
+
+/// The survivors among `pids` after `ms` (zombies count as gone).
+inline std::vector<pid_t> survivors(const std::vector<pid_t>& pids, int ms = 500) {
+    std::vector<pid_t> alive;
+    for (auto p : pids)
+        if (!wait_until_gone(p, ms)) alive.push_back(p);
+    return alive;
+}
+
+inline double seconds_since(sclock::time_point t) {
+    return std::chrono::duration<double>(sclock::now() - t).count();
+}
+
+/// NDJSON lines parsed; a line that is not JSON (or not UTF-8) throws and fails the test.
+inline std::vector<boost::json::value> ndjson(const std::string& out) {
+    std::vector<boost::json::value> events;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) events.push_back(boost::json::parse(line));
+    return events;
+}
+
+/// True when every byte is printable ASCII, a tab or a newline, or part of valid UTF-8 (which
+/// boost::json::parse checks separately): no control bytes reach a terminal or a log.
+inline bool no_control_bytes(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return (c >= 0x20 && c != 0x7F) || c == '\n' || c == '\t';
+    });
+}
+
+/// A script in `dir` that runs `fly` in `mode`, recording under `record`: lets each app of a batch
+/// behave differently while sharing one environment.
+inline std::string mode_wrapper(const std::filesystem::path& dir, const fake_flyctl& fly, const std::string& mode,
+                                const std::string& record) {
+    auto path = dir / ("flyctl-" + mode);
+    write_file(path, "#!/bin/sh\nFAKE_FLY_MODE=" + mode + " FAKE_FLY_RECORD=" + record + " exec " + fly.path() +
+                         " \"$@\"\n");
+    ::chmod(path.c_str(), 0755);
+    return path.string();
+}
+
+}  // namespace r1::test::faults
