@@ -1,6 +1,7 @@
 #include "cli/batch_report.hpp"
 
 #include "engine/classify.hpp"
+#include "engine/redact.hpp"
 #include "engine/text.hpp"
 #include "r1/version.hpp"
 
@@ -151,7 +152,9 @@ std::string junit_xml(const batch_outcome& batch) {
     return out;
 }
 
-std::string write_file_atomically(const std::string& path, std::string_view text) {
+std::string write_file_atomically(const std::string& path, std::string_view raw) {
+    const std::string clean = engine::process_redactor().scrub(raw);  // as write_fd: defence in depth
+    std::string_view text = clean;
     std::string tmp = path + ".r1-tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return "cannot write " + path + ": " + std::strerror(errno);

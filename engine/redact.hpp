@@ -89,8 +89,8 @@ private:
 bool env_name_looks_secret(std::string_view name);
 
 /// The values to mask from an environment block (`NAME=value` strings, null-terminated array): each
-/// secret-looking variable's value, and its parts (after a `FlyV1 ` / `Bearer ` scheme, split at
-/// commas and newlines), since a CLI may print one macaroon of a comma-joined token.
+/// secret-looking variable's value (after a `FlyV1 ` / `Bearer ` scheme, which stays readable), and
+/// its parts split at commas and newlines, since a CLI may print one macaroon of a comma-joined token.
 std::vector<std::string> secret_values_from(const char* const* envp);
 
 /// The one redactor for r1's own process, built from its environment on first use. Children inherit

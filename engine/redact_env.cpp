@@ -44,9 +44,10 @@ std::vector<std::string> secret_values_from(const char* const* envp) {
         auto eq = entry.find('=');
         if (eq == std::string_view::npos || !env_name_looks_secret(entry.substr(0, eq))) continue;
         std::string_view value = entry.substr(eq + 1);
-        values.emplace_back(value);
+        // Without its scheme: `Authorization: FlyV1 [redacted]` then still says which kind it was,
+        // and the whole value is masked anyway since it holds the credential.
         std::string_view rest = without_scheme(trim(value));
-        if (rest != value) values.emplace_back(rest);
+        values.emplace_back(rest == trim(value) ? value : rest);
         if (rest.find_first_of(",\n") == std::string_view::npos) continue;
         while (!rest.empty()) {  // each macaroon of a comma-joined token, each line of a PEM key
             auto cut = rest.find_first_of(",\n");
