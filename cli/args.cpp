@@ -66,7 +66,8 @@ Fleets (r1 deploy --batch FILE):
   --junit FILE           write JUnit XML, one test case per app
 
 Durations: 500ms, 15s, 2m, 1h30m. Credentials: flyctl reads FLY_API_TOKEN / FLY_ACCESS_TOKEN
-from the environment r1 passes on unchanged; r1 never reads, prints or stores them.
+from the environment r1 passes on unchanged; r1 never puts them on a command line, and shows
+them (and any token flyctl prints) as [redacted] in all its output, reports and logs.
 )";
 
 constexpr std::string_view verify_help_text = R"(Usage: r1 verify [flags] URL...

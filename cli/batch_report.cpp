@@ -1,6 +1,7 @@
 #include "cli/batch_report.hpp"
 
 #include "engine/classify.hpp"
+#include "engine/redact.hpp"
 #include "engine/text.hpp"
 #include "r1/version.hpp"
 
@@ -176,7 +177,9 @@ std::string write_all(int fd, std::string_view text) {
 
 }  // namespace
 
-std::string write_file_atomically(const std::string& path, std::string_view text) {
+std::string write_file_atomically(const std::string& path, std::string_view raw) {
+    const std::string clean = engine::process_redactor().scrub(raw);  // as write_fd: defence in depth
+    std::string_view text = clean;
     if (is_special(path)) {
         int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
         if (fd < 0) return "cannot write " + path + ": " + std::strerror(errno);

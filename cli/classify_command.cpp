@@ -1,6 +1,7 @@
 #include "cli/classify_command.hpp"
 
 #include "engine/classify.hpp"
+#include "engine/redact.hpp"
 #include "engine/text.hpp"
 
 #include <boost/json/object.hpp>
@@ -93,7 +94,8 @@ int run_classify(const std::vector<std::string_view>& args, std::istream& in, st
                 opt.has_text = true;
             }
         } else if (a.starts_with("-") && a.size() > 1) {
-            err << "r1: error: unknown flag " << engine::printable(a.substr(0, 64), true)
+            err << "r1: error: unknown flag "
+                << engine::process_redactor().scrub(engine::printable(a.substr(0, 64), true))
                 << " (see r1 classify --help)\n";
             return 2;
         } else {

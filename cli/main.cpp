@@ -35,7 +35,7 @@ namespace asio = boost::asio;
 using r1::cli::write_fd;
 
 int usage_error(std::string_view message) {
-    std::cerr << "r1: error: " << message << "\n";
+    write_fd(2, "r1: error: " + std::string(message) + "\n");  // may quote an argument: scrubbed
     return r1::cli::exit_usage;
 }
 
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
             return r1::cli::run_classify({args.begin() + 1, args.end()}, std::cin, std::cout, std::cerr);
         }
     } catch (const std::exception& e) {  // a bug: say so plainly rather than abort with a core dump
-        std::cerr << "r1: internal error: " << e.what() << "\n";
+        write_fd(2, std::string("r1: internal error: ") + e.what() + "\n");
         return 70;
     }
     return 0;

@@ -34,12 +34,15 @@ constexpr std::chrono::milliseconds drain_window{2000};
 
 /// What the child's pumps and its exit waiter share with the supervising coroutine.
 struct child_state {
-    child_state(asio::any_io_executor ex, const spawned_child& c, const run_request& req)
+    child_state(asio::any_io_executor ex, const spawned_child& c, const run_request& req,
+                const engine::redactor& redact)
         : pid(c.pid),
           out(ex, c.out_fd),
           err(ex, c.err_fd),
           wake(ex),
           on_output(req.on_output),
+          out_scrub(redact),
+          err_scrub(redact),
           out_tail(req.tail_bytes),
           err_tail(req.tail_bytes) {
         if (c.pidfd >= 0) pidfd.emplace(ex, c.pidfd);
@@ -51,6 +54,8 @@ struct child_state {
     std::optional<asio::posix::stream_descriptor> pidfd;
     asio::steady_timer wake;  // cancelled to wake the supervisor when something happened
     std::function<void(stream, std::string_view)> on_output;
+    engine::stream_scrubber out_scrub;  // one per stream: a secret may be split across its reads
+    engine::stream_scrubber err_scrub;
     output_tail out_tail;
     output_tail err_tail;
     std::uint64_t out_bytes = 0;
@@ -62,19 +67,26 @@ struct child_state {
 
 asio::awaitable<void> pump(std::shared_ptr<child_state> s, stream which) {
     auto& fd = which == stream::out ? s->out : s->err;
+    auto& scrub = which == stream::out ? s->out_scrub : s->err_scrub;
     auto& tail = which == stream::out ? s->out_tail : s->err_tail;
     auto& count = which == stream::out ? s->out_bytes : s->err_bytes;
+    // Only scrubbed text goes on: the tail (error excerpts, reports) and on_output (the terminal,
+    // --log-dir files) never see a secret the child printed.
+    auto deliver = [&](const std::string& clean) {
+        if (clean.empty()) return;
+        tail.append(clean);
+        if (s->on_output) s->on_output(which, clean);
+    };
     std::array<char, 16 * 1024> buf;
     for (;;) {
         auto [ec, n] = co_await fd.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
         if (n > 0) {
-            std::string_view chunk{buf.data(), n};
-            tail.append(chunk);
             count += n;
-            if (s->on_output) s->on_output(which, chunk);
+            deliver(scrub.feed({buf.data(), n}));
         }
         if (ec) break;  // eof once every writer is gone; operation_aborted when the drain window closes
     }
+    deliver(scrub.finish());
     fd.close();
     --s->open_streams;
     s->wake.cancel();
@@ -121,7 +133,7 @@ asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
     if (!child) co_return child.error();
 
     auto ex = co_await asio::this_coro::executor;
-    auto s = std::make_shared<child_state>(ex, *child, req);
+    auto s = std::make_shared<child_state>(ex, *child, req, redact_);
     asio::co_spawn(ex, pump(s, stream::out), rethrow_if_failed);
     asio::co_spawn(ex, pump(s, stream::err), rethrow_if_failed);
     asio::co_spawn(ex, wait_exit(s), rethrow_if_failed);

@@ -20,7 +20,8 @@ struct run_request {
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     /// Between the polite signal (at the deadline or on cancellation) and SIGKILL.
     std::chrono::milliseconds kill_grace{5000};
-    /// Called with each chunk as it arrives, so a build log can be shown live. May be empty.
+    /// Called with each chunk as it arrives, so a build log can be shown live. May be empty. A runner
+    /// may scrub secrets first (real_runner does), so chunks need not match the child's reads.
     std::function<void(stream, std::string_view)> on_output;
     std::size_t tail_bytes = 64 * 1024;  // how much of each stream's end run_output keeps
 };
@@ -32,7 +33,7 @@ struct run_output {
     bool cancelled = false;  // r1 stopped it because r1 itself was cancelled (SIGINT / SIGTERM)
     std::string out_tail;    // the last tail_bytes of stdout
     std::string err_tail;    // the last tail_bytes of stderr
-    std::uint64_t out_bytes = 0;
+    std::uint64_t out_bytes = 0;  // bytes the child wrote, before any scrubbing
     std::uint64_t err_bytes = 0;
 
     bool succeeded() const noexcept { return signal == 0 && exit_code == 0 && !timed_out && !cancelled; }

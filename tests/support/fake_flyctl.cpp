@@ -57,6 +57,32 @@ case "$mode" in
   sleep)
     sleep 60
     exit 0 ;;
+  leak|leak-fail)
+    # Prints FLY_API_TOKEN and R1_TEST_DB_PASSWORD every way a provider CLI might (see the header).
+    echo $$ > "$rec/leak-$app.pid"
+    sleep "${FAKE_FLY_LEAK_HOLD:-0}"
+    t="$FLY_API_TOKEN"
+    bare="${t#FlyV1 }"
+    pw="$R1_TEST_DB_PASSWORD"
+    echo "DEBUG using token $t"
+    echo "DEBUG bare $bare and first macaroon ${bare%%,*}"
+    echo "--> POST https://api.fly.io/graphql"
+    echo "Authorization: FlyV1 $bare"
+    echo "Authorization: Bearer $bare" >&2
+    env | grep -e '^FLY_API_TOKEN=' -e '^R1_TEST_DB_PASSWORD='
+    printf '{"access_token": "%s", "app": "%s", "password": "%s"}\n' "$t" "$app" "$pw"
+    printf 'config:\n  api_token: %s\n  db: postgres://app:%s@db.internal/app\n' "$bare" "$pw" >&2
+    # The same secrets in two writes with a pause between, so r1 reads them in separate chunks.
+    h=$(( ${#bare} / 2 )); p=$(( ${#pw} / 2 ))
+    printf 'split %s' "$(printf '%s' "$bare" | cut -c1-$h)" >&2
+    printf 'split %s' "$(printf '%s' "$pw" | cut -c1-$p)"
+    sleep 0.3
+    printf '%s end\n' "$(printf '%s' "$bare" | cut -c$((h+1))-)" >&2
+    printf '%s end\n' "$(printf '%s' "$pw" | cut -c$((p+1))-)"
+    case "$mode.$app" in
+      leak-fail.*|leak.*-fail) echo "Error: deploy rejected for $pw with token $bare" >&2; exit 1 ;;
+    esac
+    exit 0 ;;
   family)
     sleep 600 &
     echo $! > "$rec/grandchild.pid"

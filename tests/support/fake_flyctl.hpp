@@ -24,6 +24,11 @@ namespace r1::test {
 ///   rate-limited: fails with "429 Too Many Requests" (transient), appends its pid to deploys
 /// The modes from killed on write their pid to flyctl.pid once under way (close-both and stubborn
 /// after their background child, whose pid is in all.pids with theirs).
+///   leak / leak-fail: writes its pid to <record>/leak-<app>.pid, sleeps FAKE_FLY_LEAK_HOLD seconds
+///     (so a test can read its /proc/<pid>/cmdline), then prints FLY_API_TOKEN and R1_TEST_DB_PASSWORD
+///     on both streams: plain, as `Authorization: FlyV1` / `Bearer` lines, an env dump, JSON and YAML
+///     config dumps, and split across two writes 0.3 s apart; leak-fail (or leak for an app named
+///     *-fail) then fails quoting both on stderr, else exits 0
 /// It records argv (one per line), cwd and its environment under FAKE_FLY_RECORD. For batches:
 /// FAKE_FLY_EVENTS=FILE appends "start <app> <ns>" and "end <app> <ns>" lines; FAKE_FLY_SLEEP=S
 /// sleeps S seconds first; FAKE_FLY_BY_NAME=1 picks the mode from the app name (fail-*, sleep-*).

@@ -1,0 +1,100 @@
+#pragma once
+/// Masks secrets in every byte r1 writes: provider token shapes, `NAME=value` pairs whose name says
+/// "secret", and the exact values of r1's own secret-looking environment variables. Pure, no Asio.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace r1::engine {
+
+/// What a secret becomes. It holds no byte a rule could match again, so scrubbing is idempotent.
+inline constexpr std::string_view redaction_mask = "[redacted]";
+
+/// An immutable rule set. The built-in rules (see README "Secrets") are always on; exact values are
+/// added at construction. Rules are tried left to right at each position, exact values first (the
+/// longest wins), then `Bearer` / `FlyV1` headers, then token shapes, then `NAME=value` at a `=` or `:`.
+class redactor {
+public:
+    /// Shorter values would mask ordinary words and numbers everywhere (`PASSWORD=1`).
+    static constexpr std::size_t min_exact_bytes = 8;
+    /// Bounds what a stream holds back while it waits to see whether a value is complete.
+    static constexpr std::size_t max_exact_bytes = 16 * 1024;
+    /// Bytes after `fm2_`, `vcp_`, `Bearer ` etc. before a shape counts as a token.
+    static constexpr std::size_t min_token_body = 16;
+
+    /// Values outside [min_exact_bytes, max_exact_bytes], made of one repeated byte, or found inside
+    /// the mask itself are dropped: they would mask harmless text (or the mask) everywhere.
+    explicit redactor(std::vector<std::string> exact_values = {});
+
+    /// The whole text, every secret masked; everything else byte for byte.
+    std::string scrub(std::string_view text) const;
+
+    const std::vector<std::string>& exact_values() const noexcept { return exact_; }
+
+    /// A secret's run that reached the end of a stream chunk and may go on in the next one.
+    struct open_run {
+        std::uint8_t kind = 0;  // 0: none; else which byte class continues it (see redact.cpp)
+        char quote = 0;         // the closing quote of a quoted value
+    };
+
+    /// The scanner behind scrub() and stream_scrubber. Appends the clean form of `in` to `out`;
+    /// `before` is the clean text emitted just before `in` (look-behind for word boundaries and names).
+    /// Unless `final`, it stops where a secret might still begin and returns how much of `in` it used;
+    /// the caller offers the rest again with more text. `run` carries a secret across chunks.
+    std::size_t scan(std::string_view in, std::string_view before, std::string& out, bool final,
+                     open_run& run) const;
+
+private:
+    struct hit;
+    hit match_at(std::string_view in, std::size_t i, std::string_view before, const std::string& out,
+                 std::size_t out_base, bool final) const;
+    hit match_exact(std::string_view in, std::size_t i, bool final) const;
+
+    std::vector<std::string> exact_;                      // longest first
+    std::array<std::vector<std::uint32_t>, 256> by_first_;  // exact_ indices by first byte, longest first
+    std::array<bool, 256> may_start_{};                   // bytes at which some rule may match
+    std::array<std::uint64_t, 1024> may_start2_{};        // byte pairs at which some rule may match
+    void allow_start(unsigned char first, unsigned char second);
+    bool may_start_at(std::string_view in, std::size_t i) const noexcept;
+};
+
+/// Scrubs a stream chunk by chunk, as a child's pipe delivers it. Each chunk's clean text is safe
+/// to show at once; only bytes that may still begin a secret are held back (at most about
+/// max_exact_bytes), so output stays live and memory bounded. feed()... + finish() gives exactly
+/// redactor::scrub() of the whole stream, wherever the chunks were cut.
+class stream_scrubber {
+public:
+    explicit stream_scrubber(const redactor& r) : redactor_(&r) {}
+
+    std::string feed(std::string_view chunk);
+    /// The end of the stream: whatever was held back, scrubbed.
+    std::string finish();
+    std::size_t held_bytes() const noexcept { return pending_.size(); }
+
+private:
+    std::string run(std::string_view text, bool final);
+
+    const redactor* redactor_;
+    std::string pending_;  // input not yet decided
+    std::string before_;   // the last clean bytes emitted, for look-behind
+    redactor::open_run run_;
+};
+
+/// True for an environment variable whose value r1 must never print: FLY_API_TOKEN, FLY_ACCESS_TOKEN,
+/// VERCEL_TOKEN, CLOUDFLARE_API_TOKEN, and any name containing TOKEN, SECRET, PASSWORD, API_KEY,
+/// PRIVATE_KEY or ACCESS_KEY (any case).
+bool env_name_looks_secret(std::string_view name);
+
+/// The values to mask from an environment block (`NAME=value` strings, null-terminated array): each
+/// secret-looking variable's value (after a `FlyV1 ` / `Bearer ` scheme, which stays readable), and
+/// its parts split at commas and newlines, since a CLI may print one macaroon of a comma-joined token.
+std::vector<std::string> secret_values_from(const char* const* envp);
+
+/// The one redactor for r1's own process, built from its environment on first use. Children inherit
+/// that environment, so what they may print is exactly what it masks.
+const redactor& process_redactor();
+
+}  // namespace r1::engine
