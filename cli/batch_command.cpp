@@ -4,6 +4,7 @@
 #include "cli/batch_record.hpp"
 #include "cli/batch_report.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
 #include "engine/fleet.hpp"
 #include "engine/text.hpp"
@@ -37,9 +38,6 @@ using sclock = std::chrono::steady_clock;
 constexpr std::size_t detail_chars = 300;
 constexpr std::size_t kept_output_bytes = 8 * 1024;  // a failed task's output shown and reported
 constexpr rlim_t reserved_fds = 32;                  // stdio, the event loops, reports, logs
-// Below this plus one task's share, r1 cannot run even one task: stdio, one event loop (epoll,
-// eventfd, timerfd), the signal pipe and a report file take about 10.
-constexpr rlim_t minimum_fds = 16;
 
 int setup_error(std::string_view message) {
     write_fd(2, "r1: error: " + std::string(message) + "\n");
@@ -74,18 +72,6 @@ file_text read_input(const std::string& file) {
     }
     if (fd != 0) ::close(fd);
     return {std::move(text), {}};
-}
-
-/// Soft open-file limit raised to the hard one, so a large batch is not refused sockets and pipes.
-rlim_t raise_fd_limit() {
-    rlimit lim{};
-    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
-    if (lim.rlim_cur < lim.rlim_max) {
-        rlimit raised = lim;
-        raised.rlim_cur = lim.rlim_max;
-        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
-    }
-    return lim.rlim_cur;
 }
 
 /// A log file name for a task: the app name, or a safe form of the URL with its position.

@@ -4,6 +4,7 @@
 #include "cli/batch_command.hpp"
 #include "cli/classify_command.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
 #include "cli/output.hpp"
 #include "net/beast_client.hpp"
@@ -48,6 +49,12 @@ asio::awaitable<r1::deploy_result> root(r1::deploy_config cfg, r1::deploy_servic
 }
 
 int run_deploy(const r1::cli::command& cmd) {
+    // flyctl's pipes and pidfd, git's, the health check's socket: refused up front, in one line,
+    // rather than an internal error or a check failed "Too many open files" as if the app were down.
+    constexpr rlim_t per_deploy = 8;
+    if (auto limit = r1::cli::raise_fd_limit(); limit < r1::cli::minimum_fds + per_deploy)
+        return usage_error("the open-file limit is " + std::to_string(limit) + " (ulimit -n); r1 deploy needs at least " +
+                           std::to_string(r1::cli::minimum_fds + per_deploy));
     auto tls = r1::net::make_tls_context(cmd.ca_file);
     if (!tls) return usage_error(tls.error());
 

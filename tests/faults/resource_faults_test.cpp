@@ -152,6 +152,25 @@ TEST_CASE("resource faults: an open-file limit too low for any task is refused i
     }
 }
 
+TEST_CASE("resource faults: a single deploy under an open-file limit too low is refused, not misreported",
+          "[faults][resources][fds][minimum]") {
+    // Before, ulimit -n 7 gave "internal error" (exit 70) and 8 a health check failed "Too many open
+    // files" (exit 1): an outage report for an app nobody had looked at.
+    fault_server server{fault::ok};
+    for (int limit : {6, 8, 12}) {
+        INFO("ulimit -n " << limit);
+        auto r = run_r1({.args = {"deploy", "--verify-only", "--health-url", server.url("/health")},
+                         .max_open_files = limit});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err == "r1: error: the open-file limit is " + std::to_string(limit) +
+                           " (ulimit -n); r1 deploy needs at least 24\n");
+    }
+    CHECK(server.connections() == 0);
+    auto r = run_r1({.args = {"deploy", "--verify-only", "--health-url", server.url("/health")}, .max_open_files = 24});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+}
+
 TEST_CASE("resource faults: with ulimit -n 64, 600 failing checks of every kind leak no descriptor",
           "[faults][resources][fds][leak]") {
     // Were a failure path to keep its socket, a few dozen failures would exhaust 64 descriptors and
