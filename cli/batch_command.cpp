@@ -75,8 +75,8 @@ file_text read_input(const std::string& file) {
 }
 
 /// A log file name for a task: the app name, or a safe form of the URL with its position.
-std::string log_name(const providers::fleet_task& t, std::size_t index) {
-    if (t.name == t.cfg.app && !t.name.empty()) return t.name + ".log";
+std::string log_name(const task_record& t, std::size_t index) {
+    if (t.provider != "url") return t.name + ".log";  // a named app
     std::string safe;
     for (char c : t.name.substr(0, 80))
         safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
@@ -132,22 +132,33 @@ std::size_t terminal_width() {
 class batch_run {
 public:
     batch_run(const command& cmd, std::vector<providers::fleet_task> tasks, net::http_client& http)
-        : cmd_(cmd), tasks_(std::move(tasks)), http_(http) {
+        : cmd_(cmd), http_(http) {
         const char* path = std::getenv("PATH");
         path_env_ = path ? path : "";
         seed_ = std::random_device{}();
         tty_ = !cmd.json_output && ::isatty(1) == 1;
         outcome_.command = cmd.batch.verify ? "verify" : "deploy";
         outcome_.dry_run = cmd.deploy.dry_run;
-        outcome_.tasks.resize(tasks_.size());
-        live_.total = tasks_.size();
-        for (std::size_t i = 0; i < tasks_.size(); ++i) {
+        outcome_.tasks.resize(tasks.size());
+        live_.total = tasks.size();
+        config_of_.reserve(tasks.size());
+        for (std::size_t i = 0; i < tasks.size(); ++i) {
+            auto& cfg = tasks[i].cfg;
             auto& r = outcome_.tasks[i];
-            r.name = tasks_[i].name;
-            bool from_url_list = tasks_[i].cfg.app.empty();
-            r.provider = from_url_list ? "url" : tasks_[i].cfg.provider;
-            if (!tasks_[i].cfg.dry_run)
-                r.url = !tasks_[i].cfg.health_url.empty() ? tasks_[i].cfg.health_url : fly_app_url(tasks_[i].cfg.app);
+            r.provider = cfg.app.empty() ? "url" : cfg.provider;  // empty app: a URL list's task
+            // A health check needs its name and URL only in the record: they move there, and what
+            // is left is the same for every URL of a list, so it is kept once (see configs_).
+            const bool check_only = cfg.verify_only && !cfg.dry_run;
+            if (cfg.dry_run) r.url.clear();
+            else if (cfg.health_url.empty()) r.url = fly_app_url(cfg.app);
+            else r.url = check_only ? std::move(cfg.health_url) : cfg.health_url;
+            r.name = std::move(tasks[i].name);
+            if (check_only) {
+                cfg.health_url.clear();
+                cfg.app.clear();
+            }
+            if (configs_.empty() || !(configs_.back() == cfg)) configs_.push_back(std::move(cfg));
+            config_of_.push_back(static_cast<std::uint32_t>(configs_.size() - 1));
         }
     }
 
@@ -155,12 +166,12 @@ public:
         outcome_.concurrency = concurrency;
         outcome_.started_at = std::chrono::system_clock::now();
         start_ = sclock::now();
-        engine::fleet_options opts{.tasks = tasks_.size(), .concurrency = concurrency, .loops = 0,
+        engine::fleet_options opts{.tasks = outcome_.tasks.size(), .concurrency = concurrency, .loops = 0,
                                    .fail_fast = cmd_.batch.fail_fast,
                                    .tick_every = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0)};
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         if (cmd_.json_output)
-            write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, tasks_.size()})));
+            write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, outcome_.tasks.size()})));
 
         engine::fleet_hooks hooks;
         hooks.run = [this](std::size_t i) { return run_task(i); };
@@ -181,16 +192,16 @@ public:
 
 private:
     asio::awaitable<bool> run_task(std::size_t i) {
-        if (tasks_[i].cfg.verify_only && !tasks_[i].cfg.dry_run) co_return co_await run_check(i);
-        const auto& task = tasks_[i];
+        const auto& task_cfg = config(i);
+        if (task_cfg.verify_only && !task_cfg.dry_run) co_return co_await run_check(i);
         auto& rec = outcome_.tasks[i];
         std::string log_path;
-        if (!cmd_.batch.log_dir.empty()) log_path = cmd_.batch.log_dir + "/" + log_name(task, i);
+        if (!cmd_.batch.log_dir.empty()) log_path = cmd_.batch.log_dir + "/" + log_name(rec, i);
         task_output output{log_path};
         deploy_services services{runner_, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
         services.seed = seed_ ^ (0x9e3779b97f4a7c15ULL * (i + 1));
         auto began = sclock::now();
-        deploy_config cfg = task.cfg;
+        deploy_config cfg = task_cfg;
         auto result = co_await r1::deploy(std::move(cfg), std::move(services));
         rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
         rec.exit_code = exit_code_for(result.ec, 0);
@@ -200,7 +211,7 @@ private:
         else rec.state = result.ec ? task_state::failed : task_state::ok;
 
         bool provider_spoke = output.bytes() > 0;
-        if (task.cfg.dry_run && !result.ec) {
+        if (task_cfg.dry_run && !result.ec) {
             rec.preview = std::move(result.output);
             rec.detail = "fly.toml preview rendered";
             output.append(rec.preview);
@@ -219,14 +230,14 @@ private:
         auto& rec = outcome_.tasks[i];
         auto began = sclock::now();
         std::string url = rec.url;
-        auto result = co_await check_health_of(http_, tasks_[i].cfg, std::move(url));
+        auto result = co_await check_health_of(http_, config(i), std::move(url));
         rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
         rec.exit_code = exit_code_for(result.ec, 0);
         if (result.ec == error::interrupted) rec.state = task_state::interrupted;
         else rec.state = result.ec ? task_state::failed : task_state::ok;
         rec.detail = one_line(result.output);
         if (!cmd_.batch.log_dir.empty()) {
-            task_output log{cmd_.batch.log_dir + "/" + log_name(tasks_[i], i)};
+            task_output log{cmd_.batch.log_dir + "/" + log_name(rec, i)};
             log.append("r1: " + std::string(to_string(rec.state)) + ": " + result.output + "\n");
         }
         co_return rec.state == task_state::ok;
@@ -293,7 +304,11 @@ private:
     }
 
     const command& cmd_;
-    std::vector<providers::fleet_task> tasks_;
+    /// Each task's settings, kept once per run of equal ones: the checks of a 10,000-URL list share
+    /// one deploy_config instead of holding 10,000 copies.
+    std::vector<deploy_config> configs_;
+    std::vector<std::uint32_t> config_of_;  // task index -> configs_ index
+    const deploy_config& config(std::size_t i) const { return configs_[config_of_[i]]; }
     net::http_client& http_;
     proc::real_runner runner_;
     std::string path_env_;

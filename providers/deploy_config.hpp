@@ -20,6 +20,8 @@ struct deploy_config {
     std::chrono::milliseconds deploy_timeout = std::chrono::minutes(30);
     unsigned retries = 2;  // redeploys after the first; 0 disables every retry
     std::chrono::milliseconds retry_budget = std::chrono::minutes(10);  // all retry waits together
+
+    bool operator==(const deploy_config&) const = default;
 };
 
 }  // namespace r1
