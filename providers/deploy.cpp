@@ -70,11 +70,10 @@ std::string fly_app_url(std::string_view app) { return "https://" + std::string(
 
 std::string health_user_agent() { return std::string("r1-deploy/") + version + " (+health)"; }
 
-boost::asio::awaitable<deploy_result> check_health_of(net::http_client& http, const deploy_config& cfg, std::string url) {
+engine::health_config health_check_of(const deploy_config& cfg, std::string url) {
     auto hc = health_settings(cfg, std::move(url));
     hc.deadline = sclock::now() + cfg.health_timeout;
-    auto report = co_await engine::check_health(http, std::move(hc));
-    co_return deploy_result{report.ec, report.line, {}};
+    return hc;
 }
 
 boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services services) {
@@ -94,7 +93,9 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     std::string url = !cfg.health_url.empty() ? cfg.health_url : cfg.app.empty() ? "" : fly_app_url(cfg.app);
     if (cfg.verify_only) {
         if (url.empty()) co_return fail(error::usage, "--verify-only needs --health-url URL or --app NAME");
-        co_return co_await check_health_of(services.http, cfg, std::move(url));
+        auto hc = health_check_of(cfg, std::move(url));  // named: GCC 12 and coroutine arguments
+        auto report = co_await engine::check_health(services.http, std::move(hc));
+        co_return deploy_result{report.ec, report.line, {}};
     }
 
     if (cfg.app.empty()) co_return fail(error::app_name_missing, "a deploy needs --app NAME");

@@ -3,6 +3,7 @@
 /// The CLI is one caller; a program can be another, with its own runner and HTTP client.
 #include "engine/clock.hpp"
 #include "engine/error.hpp"
+#include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
 #include "net/http_client.hpp"
 #include "proc/runner.hpp"
@@ -42,9 +43,10 @@ struct deploy_result {
 /// The operator's `r1 deploy`. Dry-run starts no process and touches no network or file.
 boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services services);
 
-/// Only the health check of `url`, as `r1 deploy --verify-only` runs it, for a config the caller has
-/// already validated (a fleet manifest): r1 verify runs thousands at once, without deploy()'s frame.
-boost::asio::awaitable<deploy_result> check_health_of(net::http_client& http, const deploy_config& cfg, std::string url);
+/// The health check `r1 deploy --verify-only` runs for `url`, its deadline health_timeout from now:
+/// for a caller that validated `cfg` already (a fleet manifest) and runs engine::check_health itself,
+/// as r1 verify does thousands at once, without deploy()'s frame.
+engine::health_config health_check_of(const deploy_config& cfg, std::string url);
 
 /// The default health URL of a fly.io app.
 std::string fly_app_url(std::string_view app);
