@@ -1,5 +1,6 @@
 // r1 deploy --batch and r1 verify, run as a user would: the real binary, a stand-in flyctl that
 // records when each deploy starts and ends, and a real TLS server on loopback.
+#include "tests/support/count.hpp"
 #include "tests/support/fake_flyctl.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/r1_process.hpp"
@@ -25,17 +26,11 @@ using r1::test::r1_options;
 using r1::test::run_r1;
 using r1::test::temp_dir;
 using r1::test::tls_server;
+using r1::test::count_of;
+using r1::test::ca_path;
 namespace json = boost::json;
 
 namespace {
-
-std::string ca() { return r1::test::pki().ca_file.string(); }
-
-std::size_t count_of(const std::string& text, std::string_view what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
-    return n;
-}
 
 std::vector<json::value> ndjson(const std::string& out) {
     std::vector<json::value> events;
@@ -60,7 +55,7 @@ struct fleet_files {
 
     r1_options opts(std::vector<std::string> extra) const {
         r1_options o;
-        o.args = {"deploy", "--batch", manifest_path(), "--ca-file", ca()};
+        o.args = {"deploy", "--batch", manifest_path(), "--ca-file", ca_path()};
         o.args.insert(o.args.end(), extra.begin(), extra.end());
         o.env = {{"FAKE_FLY_RECORD", fly.record_dir()},
                  {"FAKE_FLY_EVENTS", events_path()},
@@ -96,7 +91,7 @@ struct fleet_files {
 TEST_CASE("r1 verify: checks every URL, one line per task, then a summary; exit 1 when one fails",
           "[cli][batch][verify]") {
     tls_server server;
-    auto r = run_r1({.args = {"verify", "--ca-file", ca(), server.https_url("/ok?i=1"), server.https_url("/ok?i=2"),
+    auto r = run_r1({.args = {"verify", "--ca-file", ca_path(), server.https_url("/ok?i=1"), server.https_url("/ok?i=2"),
                               server.https_url("/status/503"), server.https_url("/empty"), server.http_url("/ok")}});
     INFO(r.out << r.err);
     CHECK(r.exit_code == 1);
@@ -117,7 +112,7 @@ TEST_CASE("r1 verify: every URL healthy exits 0; the list comes from a file or s
     std::string list = "# prod checks\n\n";
     for (int i = 0; i < 20; ++i) list += server.https_url("/ok?n=" + std::to_string(i)) + "\n";
     SECTION("stdin") {
-        auto r = run_r1({.args = {"verify", "--batch", "-", "--ca-file", ca(), "--expected-body", "healthy"},
+        auto r = run_r1({.args = {"verify", "--batch", "-", "--ca-file", ca_path(), "--expected-body", "healthy"},
                          .stdin_data = list});
         INFO(r.err);
         CHECK(r.exit_code == 0);
@@ -126,7 +121,7 @@ TEST_CASE("r1 verify: every URL healthy exits 0; the list comes from a file or s
     SECTION("file") {
         temp_dir dir;
         r1::test::write_file(dir / "urls.txt", list);
-        auto r = run_r1({.args = {"verify", "--batch", (dir / "urls.txt").string(), "--ca-file", ca(), "--concurrency", "3"}});
+        auto r = run_r1({.args = {"verify", "--batch", (dir / "urls.txt").string(), "--ca-file", ca_path(), "--concurrency", "3"}});
         CHECK(r.exit_code == 0);
         CHECK(count_of(r.out, "] ok ") == 20);
     }
@@ -138,7 +133,7 @@ TEST_CASE("r1 verify --output json: NDJSON events, the report and JUnit all matc
     temp_dir dir;
     auto report = (dir / "report.json").string();
     auto junit = (dir / "junit.xml").string();
-    auto r = run_r1({.args = {"verify", "--output", "json", "--ca-file", ca(), "--report", report, "--junit", junit,
+    auto r = run_r1({.args = {"verify", "--output", "json", "--ca-file", ca_path(), "--report", report, "--junit", junit,
                               server.https_url("/ok"), server.https_url("/status/404"), server.https_url("/ok?x=1&y=2")}});
     INFO(r.out << r.err);
     CHECK(r.exit_code == 1);
@@ -300,7 +295,7 @@ TEST_CASE("r1 deploy --batch: SIGINT/SIGTERM mid-batch stops every task's proces
     auto sig = GENERATE(SIGINT, SIGTERM);
     CAPTURE(sig);
     fleet_files f;
-    f.write("http://127.0.0.1:" + std::to_string(r1::test::refused_port()) + "/", {"a", "b", "c", "d", "e"});
+    f.write(r1::test::refused_http_url(), {"a", "b", "c", "d", "e"});
     auto o = f.opts({"--concurrency", "2", "--report", (f.dir / "r.json").string(), "--junit", (f.dir / "j.xml").string()});
     o.env.emplace_back("FAKE_FLY_MODE", "family");
     r1::test::r1_process r1p{o};
@@ -356,7 +351,7 @@ TEST_CASE("r1 verify: 5,000 checks in one batch stay in bounded memory", "[cli][
     tls_server server;
     std::string list;
     for (int i = 0; i < 5000; ++i) list += server.https_url("/ok?i=" + std::to_string(i), "127.0.0.1") + "\n";
-    auto r = run_r1({.args = {"verify", "--batch", "-", "--ca-file", ca(), "--output", "json"},
+    auto r = run_r1({.args = {"verify", "--batch", "-", "--ca-file", ca_path(), "--output", "json"},
                      .stdin_data = list,
                      .timeout_ms = 240'000});
     INFO(r.err);

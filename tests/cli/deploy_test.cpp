@@ -14,6 +14,7 @@ using namespace std::chrono_literals;
 using r1::test::fake_flyctl;
 using r1::test::r1_options;
 using r1::test::run_r1;
+using r1::test::refused_http_url;
 
 namespace {
 
@@ -25,8 +26,6 @@ constexpr long rss_ceiling_kb = 32 * 1024;
 #endif
 
 const std::string token = "fm2_lJPECAAAAAAAAMfakeTOKENvalue0123456789";
-
-std::string dead_health_url() { return "http://127.0.0.1:" + std::to_string(r1::test::refused_port()) + "/"; }
 
 r1_options deploy_opts(const fake_flyctl& fly, std::vector<std::string> extra, std::string mode = "ok") {
     r1_options o;
@@ -45,14 +44,14 @@ TEST_CASE("r1 deploy: runs flyctl deploy with argv in order, in --dir, token onl
     r1::test::temp_dir work;
     SECTION("without --image") {
         auto r = run_r1(deploy_opts(fly, {"--region", "fra", "--dir", work.path().string(), "--health-url",
-                                          dead_health_url()}));
+                                          refused_http_url()}));
         CHECK(fly.recorded_argv() ==
               std::vector<std::string>{fly.path(), "deploy", "--app", "demo-app", "--region", "fra"});
         CHECK(r.exit_code == 1);  // deployed, but nothing answers the health URL
     }
     SECTION("with --image") {
         run_r1(deploy_opts(fly, {"--image", "registry.fly.io/demo-app:v2", "--dir", work.path().string(),
-                                 "--health-url", dead_health_url()}));
+                                 "--health-url", refused_http_url()}));
         CHECK(fly.recorded_argv() == std::vector<std::string>{fly.path(), "deploy", "--app", "demo-app", "--region",
                                                               "iad", "--image", "registry.fly.io/demo-app:v2"});
     }
@@ -64,7 +63,7 @@ TEST_CASE("r1 deploy: runs flyctl deploy with argv in order, in --dir, token onl
 TEST_CASE("r1 deploy: streams flyctl's output live and reports an unhealthy deploy with exit 1",
           "[cli][deploy][health]") {
     fake_flyctl fly;
-    auto url = dead_health_url();
+    auto url = refused_http_url();
     auto r = run_r1(deploy_opts(fly, {"--health-url", url, "--timeout", "3s"}));
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("==> Building image") != std::string::npos);
@@ -146,8 +145,8 @@ TEST_CASE("r1 deploy: setup errors exit 2 before anything runs", "[cli][deploy][
 TEST_CASE("r1 deploy: finds flyctl, then fly, on $PATH", "[cli][deploy][path]") {
     auto name = GENERATE(as<std::string>{}, "flyctl", "fly");
     fake_flyctl fly{name};
-    auto o = deploy_opts(fly, {"--health-url", dead_health_url()});
-    o.args = {"deploy", "--app", "demo-app", "--retries", "0", "--health-url", dead_health_url()};
+    auto o = deploy_opts(fly, {"--health-url", refused_http_url()});
+    o.args = {"deploy", "--app", "demo-app", "--retries", "0", "--health-url", refused_http_url()};
     o.env.emplace_back("PATH", fly.bin_dir() + ":/usr/bin:/bin");
     auto r = run_r1(o);
     CHECK(r.exit_code == 1);

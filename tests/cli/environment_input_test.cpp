@@ -11,10 +11,9 @@
 
 using r1::test::fake_flyctl;
 using r1::test::run_r1;
+using r1::test::refused_http_url;
 
 namespace {
-
-std::string dead_health_url() { return "http://127.0.0.1:" + std::to_string(r1::test::refused_port()) + "/"; }
 
 /// A $PATH of entries that must be skipped: invalid UTF-8, control bytes, one far past PATH_MAX, a
 /// file where a directory should be, a directory holding a flyctl that is not executable.
@@ -29,7 +28,7 @@ std::string hostile_path(const r1::test::temp_dir& dir) {
 
 TEST_CASE("r1 deploy: a hostile $PATH without flyctl is one line and exit 2", "[cli][input][env]") {
     r1::test::temp_dir dir;
-    auto r = run_r1({.args = {"deploy", "--app", "demo-app", "--health-url", dead_health_url()},
+    auto r = run_r1({.args = {"deploy", "--app", "demo-app", "--health-url", refused_http_url()},
                      .env = {{"PATH", hostile_path(dir)}},
                      .cwd = dir.path().string()});
     CHECK(r.exit_code == 2);
@@ -40,7 +39,7 @@ TEST_CASE("r1 deploy: a hostile $PATH without flyctl is one line and exit 2", "[
 TEST_CASE("r1 deploy: flyctl is found past a hostile $PATH's bad entries", "[cli][input][env]") {
     r1::test::temp_dir dir;
     fake_flyctl fly;
-    auto r = run_r1({.args = {"deploy", "--app", "demo-app", "--retries", "0", "--health-url", dead_health_url()},
+    auto r = run_r1({.args = {"deploy", "--app", "demo-app", "--retries", "0", "--health-url", refused_http_url()},
                      .env = {{"PATH", hostile_path(dir) + ":" + fly.bin_dir() + ":/usr/bin:/bin"},
                              {"FAKE_FLY_RECORD", fly.record_dir()}},
                      .cwd = dir.path().string()});
@@ -56,7 +55,7 @@ TEST_CASE("r1 deploy: secret variables of any size reach flyctl unchanged", "[cl
     const std::string tiny = "abc12";
     fake_flyctl fly;
     auto r = run_r1({.args = {"deploy", "--app", "demo-app", "--flyctl", fly.path(), "--retries", "0",
-                              "--health-url", dead_health_url()},
+                              "--health-url", refused_http_url()},
                      .env = {{"FAKE_FLY_RECORD", fly.record_dir()}, {"FLY_API_TOKEN", huge}, {"DB_PASSWORD", tiny}}});
     CHECK(r.exit_code == 1);
     auto env = fly.recorded("env");

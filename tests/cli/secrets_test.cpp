@@ -18,6 +18,7 @@ using r1::test::r1_options;
 using r1::test::r1_process;
 using r1::test::temp_dir;
 using r1::test::tls_server;
+using r1::test::ca_path;
 
 namespace {
 
@@ -28,8 +29,6 @@ const std::string db_password = "correct-horse-battery-staple";  // no token sha
 
 /// Every form in which a secret of this test could show up whole.
 const std::vector<std::string> secrets = {fly_token, macaroon1 + "," + macaroon2, macaroon1, macaroon2, db_password};
-
-std::string ca() { return r1::test::pki().ca_file.string(); }
 
 void check_clean(const std::string& where, const std::string& text) {
     for (const auto& s : secrets) {
@@ -77,7 +76,7 @@ TEST_CASE("r1 deploy: a provider CLI printing its token every way leaks it into 
     auto output = GENERATE(as<std::string>{}, "text", "json");
     INFO(mode << ", --output " << output);
     r1_options o;
-    o.args = {"deploy", "--app", "demo-app", "--flyctl", fly.path(), "--retries", "0", "--ca-file", ca(),
+    o.args = {"deploy", "--app", "demo-app", "--flyctl", fly.path(), "--retries", "0", "--ca-file", ca_path(),
               "--health-url", server.https_url("/ok"), "--output", output};
     o.env = leak_env(fly, mode);
     r1_process r1{o};
@@ -112,7 +111,7 @@ TEST_CASE("r1 deploy --batch: a leaking provider CLI leaks into no output, repor
                                                  server.https_url("/ok") + "\"\nretries = 0\n\n[[app]]\nname = \"api\"\n"
                                                  "\n[[app]]\nname = \"web-fail\"\n");
     r1_options o;
-    o.args = {"deploy", "--batch", (dir / "fleet.toml").string(), "--ca-file", ca(), "--concurrency", "2",
+    o.args = {"deploy", "--batch", (dir / "fleet.toml").string(), "--ca-file", ca_path(), "--concurrency", "2",
               "--output", output, "--report", (dir / "report.json").string(), "--junit", (dir / "junit.xml").string(),
               "--log-dir", (dir / "logs").string()};
     o.env = leak_env(fly, "leak");

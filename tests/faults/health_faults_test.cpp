@@ -34,10 +34,9 @@ using r1::test::fault_server;
 using r1::test::fault_tls;
 using r1::test::run_r1;
 using sclock = std::chrono::steady_clock;
+using r1::test::ca_path;
 
 namespace {
-
-std::string ca() { return r1::test::pki().ca_file.string(); }
 
 /// One misbehaving endpoint and what r1 must make of it.
 struct fault_case {
@@ -110,7 +109,7 @@ struct checker {
 
 std::vector<std::string> verify_only(const std::string& url, std::chrono::milliseconds timeout,
                                      const std::string& expected = "") {
-    std::vector<std::string> a{"deploy", "--verify-only", "--health-url", url, "--ca-file", ca(),
+    std::vector<std::string> a{"deploy", "--verify-only", "--health-url", url, "--ca-file", ca_path(),
                                "--timeout", std::to_string(timeout.count()) + "ms"};
     if (!expected.empty()) a.insert(a.end(), {"--expected-body", expected});
     return a;
@@ -210,7 +209,7 @@ TEST_CASE("health faults: r1 verify runs every fault in one batch, each task fai
           "[faults][health][batch]") {
     std::vector<std::unique_ptr<fault_server>> servers;
     std::vector<fault_case> cases = transport_faults();
-    std::vector<std::string> args{"verify", "--ca-file", ca(), "--timeout", "1500ms", "--output", "json"};
+    std::vector<std::string> args{"verify", "--ca-file", ca_path(), "--timeout", "1500ms", "--output", "json"};
     r1::test::temp_dir dir;
     auto report_path = (dir / "report.json").string();
     args.insert(args.end(), {"--report", report_path});

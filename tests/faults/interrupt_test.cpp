@@ -3,6 +3,7 @@
 // the loopback server, a line r1 printed), never by sleeping. After the signal: exit 130 / 143, a line
 // saying so, reports written, every recorded pid gone, and no waiting out timers r1 no longer needs.
 #include "tests/faults/fault_support.hpp"
+#include "tests/support/count.hpp"
 #include "tests/support/stall_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -16,6 +17,7 @@ using r1::test::r1_options;
 using r1::test::r1_process;
 using r1::test::stall_server;
 using r1::test::temp_dir;
+using r1::test::count_of;
 namespace json = boost::json;
 
 namespace {
@@ -24,12 +26,6 @@ std::string signal_name(int sig) { return sig == SIGINT ? "SIGINT" : "SIGTERM"; 
 
 std::string interrupted_line(int sig) {
     return "r1: interrupted by " + signal_name(sig) + "; child processes stopped\n";
-}
-
-std::size_t count_of(const std::string& text, std::string_view what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
-    return n;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // r1 short of resources: few file descriptors (`ulimit -n 64`) under a large verify batch, and
 // reports written to a full device or a read-only directory. The real binary, real sockets.
+#include "tests/support/count.hpp"
 #include "tests/support/fault_server.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/r1_process.hpp"
@@ -26,17 +27,11 @@ using r1::test::fault_server;
 using r1::test::fault_tls;
 using r1::test::run_r1;
 using r1::test::temp_dir;
+using r1::test::count_of;
+using r1::test::ca_path;
 namespace json = boost::json;
 
 namespace {
-
-std::string ca() { return r1::test::pki().ca_file.string(); }
-
-std::size_t count_of(const std::string& text, std::string_view what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
-    return n;
-}
 
 /// A directory nothing can be created in, whoever runs the tests: mode 0555 stops an ordinary user;
 /// root ignores modes, so it is also made immutable (chattr +i) when the file system allows. If
@@ -107,7 +102,7 @@ TEST_CASE("resource faults: with ulimit -n 64, a 500-URL verify at --concurrency
     auto report_path = (dir / "report.json").string();
     auto junit_path = (dir / "junit.xml").string();
 
-    auto r = run_r1({.args = {"verify", "--batch", "-", "--ca-file", ca(), "--concurrency", "256", "--report",
+    auto r = run_r1({.args = {"verify", "--batch", "-", "--ca-file", ca_path(), "--concurrency", "256", "--report",
                               report_path, "--junit", junit_path},
                      .stdin_data = list,
                      .timeout_ms = 240'000,
@@ -198,7 +193,7 @@ TEST_CASE("resource faults: with ulimit -n 64, 600 failing checks of every kind 
         }
     temp_dir dir;
     auto report_path = (dir / "report.json").string();
-    auto r = run_r1({.args = {"verify", "--batch", "-", "--ca-file", ca(), "--concurrency", "256", "--report",
+    auto r = run_r1({.args = {"verify", "--batch", "-", "--ca-file", ca_path(), "--concurrency", "256", "--report",
                               report_path, "--timeout", "20s"},
                      .stdin_data = list,
                      .timeout_ms = 240'000,
@@ -229,7 +224,7 @@ TEST_CASE("resource faults: a report or JUnit file on a full device fails clearl
     auto url = server.url();
     for (std::string flag : {"--report", "--junit"}) {
         INFO(flag);
-        auto r = run_r1({.args = {"verify", "--ca-file", ca(), url, flag, "/dev/full"}});
+        auto r = run_r1({.args = {"verify", "--ca-file", ca_path(), url, flag, "/dev/full"}});
         CHECK(r.exit_code == 2);
         CHECK(r.err == "r1: error: cannot write /dev/full: No space left on device\n");
         CHECK(r.out.find("] ok ") != std::string::npos);
@@ -248,7 +243,7 @@ TEST_CASE("resource faults: a report in a read-only directory is refused before 
     for (std::string flag : {"--report", "--junit"}) {
         INFO(flag << " in " << locked.path());
         auto path = (locked.path() / "r1-report").string();
-        auto r = run_r1({.args = {"verify", "--ca-file", ca(), server.url(), flag, path}});
+        auto r = run_r1({.args = {"verify", "--ca-file", ca_path(), server.url(), flag, path}});
         CHECK(r.exit_code == 2);
         CHECK(r.err.starts_with("r1: error: cannot write " + path + ": "));
         CHECK(count_of(r.err, "\n") == 1);
@@ -266,7 +261,7 @@ TEST_CASE("resource faults: a report that becomes unwritable mid-run fails clear
     auto report_path = (dir / "out" / "report.json").string();
     std::filesystem::create_directory(dir / "out");
     fault_server stall{fault::silent};
-    r1::test::r1_process r1{{.args = {"verify", "--ca-file", ca(), "--timeout", "3s", stall.url(), "--report",
+    r1::test::r1_process r1{{.args = {"verify", "--ca-file", ca_path(), "--timeout", "3s", stall.url(), "--report",
                                       report_path}}};
     REQUIRE(stall.wait_for_connections(1, 30s));
     std::filesystem::remove_all(dir / "out");  // gone as a full disk or a lost mount would make it

@@ -59,4 +59,7 @@ r1_result run_r1(r1_options opts);
 /// A 127.0.0.1 port nothing listens on (bound, then closed).
 unsigned short refused_port();
 
+/// "http://127.0.0.1:<refused_port()>/": a health URL whose check fails at once, refused.
+inline std::string refused_http_url() { return "http://127.0.0.1:" + std::to_string(refused_port()) + "/"; }
+
 }  // namespace r1::test

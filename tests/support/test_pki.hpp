@@ -23,4 +23,7 @@ struct test_pki {
 /// Generated once per process; the CA file lives in a temp dir removed at exit.
 const test_pki& pki();
 
+/// The test CA's PEM file as a path string, for --ca-file.
+inline std::string ca_path() { return pki().ca_file.string(); }
+
 }  // namespace r1::test
