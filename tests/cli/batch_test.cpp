@@ -1,6 +1,6 @@
 // r1 deploy --batch and r1 verify, run as a user would: the real binary, a stand-in flyctl that
 // records when each deploy starts and ends, and a real TLS server on loopback.
-#include "tests/support/count.hpp"
+#include "tests/support/output_checks.hpp"
 #include "tests/support/fake_flyctl.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/r1_process.hpp"
@@ -27,17 +27,12 @@ using r1::test::run_r1;
 using r1::test::temp_dir;
 using r1::test::tls_server;
 using r1::test::count_of;
+using r1::test::ndjson;
 using r1::test::ca_path;
 namespace json = boost::json;
 
 namespace {
 
-std::vector<json::value> ndjson(const std::string& out) {
-    std::vector<json::value> events;
-    std::istringstream in(out);
-    for (std::string line; std::getline(in, line);) events.push_back(json::parse(line));
-    return events;
-}
 
 /// A manifest of apps deployed with the stand-in flyctl, all health-checked at `health_url`.
 struct fleet_files {

@@ -2,6 +2,7 @@
 /// Shared by the fault-injection tests: r1 run as a user runs it, against the stand-in flyctl and
 /// loopback servers, with the pids each stand-in recorded checked in /proc afterwards.
 #include "tests/support/fake_flyctl.hpp"
+#include "tests/support/output_checks.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/r1_process.hpp"
 
@@ -69,22 +70,6 @@ inline std::vector<pid_t> survivors(const std::vector<pid_t>& pids, int ms = 500
 
 inline double seconds_since(sclock::time_point t) {
     return std::chrono::duration<double>(sclock::now() - t).count();
-}
-
-/// NDJSON lines parsed; a line that is not JSON (or not UTF-8) throws and fails the test.
-inline std::vector<boost::json::value> ndjson(const std::string& out) {
-    std::vector<boost::json::value> events;
-    std::istringstream in(out);
-    for (std::string line; std::getline(in, line);) events.push_back(boost::json::parse(line));
-    return events;
-}
-
-/// True when every byte is printable ASCII, a tab or a newline, or part of valid UTF-8 (which
-/// boost::json::parse checks separately): no control bytes reach a terminal or a log.
-inline bool no_control_bytes(std::string_view text) {
-    return std::all_of(text.begin(), text.end(), [](unsigned char c) {
-        return (c >= 0x20 && c != 0x7F) || c == '\n' || c == '\t';
-    });
 }
 
 /// A script in `dir` that runs `fly` in `mode`, recording under `record`: lets each app of a batch

@@ -3,7 +3,7 @@
 // the loopback server, a line r1 printed), never by sleeping. After the signal: exit 130 / 143, a line
 // saying so, reports written, every recorded pid gone, and no waiting out timers r1 no longer needs.
 #include "tests/faults/fault_support.hpp"
-#include "tests/support/count.hpp"
+#include "tests/support/output_checks.hpp"
 #include "tests/support/stall_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,6 +13,7 @@
 
 using namespace r1::test::faults;
 using r1::test::fake_flyctl;
+using r1::test::ndjson;
 using r1::test::r1_options;
 using r1::test::r1_process;
 using r1::test::stall_server;

@@ -10,6 +10,8 @@
 
 using namespace r1::test::faults;
 using r1::test::fake_flyctl;
+using r1::test::no_control_bytes;
+using r1::test::ndjson;
 using r1::test::r1_options;
 using r1::test::run_r1;
 using r1::test::stall_server;

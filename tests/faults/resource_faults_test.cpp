@@ -1,6 +1,6 @@
 // r1 short of resources: few file descriptors (`ulimit -n 64`) under a large verify batch, and
 // reports written to a full device or a read-only directory. The real binary, real sockets.
-#include "tests/support/count.hpp"
+#include "tests/support/output_checks.hpp"
 #include "tests/support/fault_server.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/r1_process.hpp"
