@@ -14,6 +14,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -70,6 +71,19 @@ inline std::vector<pid_t> survivors(const std::vector<pid_t>& pids, int ms = 500
 
 inline double seconds_since(sclock::time_point t) {
     return std::chrono::duration<double>(sclock::now() - t).count();
+}
+
+/// How r1 ended after the test sent it `signals`, in order, and how long it took from the first.
+struct signalled_run {
+    r1_result result;
+    double seconds = 0;
+};
+
+inline signalled_run signal_and_wait(r1_process& r1p, std::initializer_list<int> signals) {
+    auto sent = sclock::now();
+    for (int sig : signals) r1p.signal(sig);
+    auto result = r1p.wait();
+    return {std::move(result), seconds_since(sent)};
 }
 
 /// A script in `dir` that runs `fly` in `mode`, recording under `record`: lets each app of a batch

@@ -43,12 +43,10 @@ TEST_CASE("interrupt: SIGINT/SIGTERM while the health check waits on a stalled s
     if (json_output) o.args.insert(o.args.end(), {"--output", "json"});
     r1_process r1p{o};
     REQUIRE(server.wait_requests("/stall", 1));
-    auto signalled = sclock::now();
-    r1p.signal(sig);
-    auto r = r1p.wait();
+    auto [r, took] = signal_and_wait(r1p, {sig});
     INFO(r.out << r.err);
     CHECK(r.exit_code == 128 + sig);
-    CHECK(seconds_since(signalled) < 5);
+    CHECK(took < 5);
     CHECK(r.err.ends_with(interrupted_line(sig)));
     CHECK(server.wait_closed("/stall", 1, 2000));  // r1 hung up: no socket left behind
     if (json_output) {
@@ -68,12 +66,10 @@ TEST_CASE("interrupt: SIGINT/SIGTERM while a health re-check waits ends the wait
     stall_server server;  // /429 asks for 60 s
     r1_process r1p{deploy_opts(fly, "ok", {"--health-url", server.url("/429"), "--retries", "1"})};
     REQUIRE(r1p.wait_for_err("r1: attempt 2 (env-fix) re-checks DEPLOY-HEALTH-200 in 1m"));
-    auto signalled = sclock::now();
-    r1p.signal(sig);
-    auto r = r1p.wait();
+    auto [r, took] = signal_and_wait(r1p, {sig});
     INFO(r.err);
     CHECK(r.exit_code == 128 + sig);
-    CHECK(seconds_since(signalled) < 5);
+    CHECK(took < 5);
     CHECK(r.err.ends_with(interrupted_line(sig)));
     CHECK(server.requests("/429") == 1);  // no re-check after the interrupt
 }
@@ -86,12 +82,10 @@ TEST_CASE("interrupt: SIGINT/SIGTERM while a redeploy waits ends the wait and de
     r1_process r1p{deploy_opts(fly, "rate-limited", {"--retries", "2"})};
     // A 429 from the deploy waits at least 10 s before the next one.
     REQUIRE(r1p.wait_for_err("r1: attempt 2 (env-fix) retries the deploy in 10s: transient [http-429]"));
-    auto signalled = sclock::now();
-    r1p.signal(sig);
-    auto r = r1p.wait();
+    auto [r, took] = signal_and_wait(r1p, {sig});
     INFO(r.err);
     CHECK(r.exit_code == 128 + sig);
-    CHECK(seconds_since(signalled) < 5);
+    CHECK(took < 5);
     CHECK(r.err.ends_with(interrupted_line(sig)));
     CHECK(pids_in(fly.record_dir() + "/deploys").size() == 1);
 }
@@ -108,12 +102,10 @@ TEST_CASE("interrupt: SIGINT while flyctl's escaped daemon holds its pipes start
     REQUIRE(daemon > 0);
     // flyctl has exited; r1 is draining the pipes the daemon still holds (up to 2 s).
     REQUIRE(r1::test::wait_until_gone(flyctl, 10'000));
-    auto signalled = sclock::now();
-    r1p.signal(SIGINT);
-    auto r = r1p.wait();
+    auto [r, took] = signal_and_wait(r1p, {SIGINT});
     INFO(r.err);
     CHECK(r.exit_code == 130);
-    CHECK(seconds_since(signalled) < 2.0 + 3.0);  // not the 10 s rate-limit wait
+    CHECK(took < 2.0 + 3.0);  // not the 10 s rate-limit wait
     CHECK(r.err.find("r1: attempt 2") == std::string::npos);
     CHECK(r.err.ends_with(interrupted_line(SIGINT)));
     ::kill(daemon, SIGKILL);  // outside flyctl's group: not r1's to stop
@@ -131,10 +123,7 @@ TEST_CASE("interrupt: a flyctl ignoring SIGINT and SIGTERM is killed after the 5
     SECTION("one signal: SIGKILL follows after the grace") {
         auto sig = GENERATE(SIGINT, SIGTERM);
         CAPTURE(sig);
-        auto signalled = sclock::now();
-        r1p.signal(sig);
-        auto r = r1p.wait();
-        auto took = seconds_since(signalled);
+        auto [r, took] = signal_and_wait(r1p, {sig});
         INFO(r.err);
         CHECK(r.exit_code == 128 + sig);
         CHECK(took >= 4.5);
@@ -142,13 +131,10 @@ TEST_CASE("interrupt: a flyctl ignoring SIGINT and SIGTERM is killed after the 5
         CHECK(r.err.ends_with(interrupted_line(sig)));
     }
     SECTION("a second signal kills at once") {
-        auto signalled = sclock::now();
-        r1p.signal(SIGINT);
-        r1p.signal(SIGTERM);
-        auto r = r1p.wait();
+        auto [r, took] = signal_and_wait(r1p, {SIGINT, SIGTERM});
         INFO(r.err);
         CHECK(r.exit_code == 130);  // the first signal names the interruption
-        CHECK(seconds_since(signalled) < 4.0);
+        CHECK(took < 4.0);
         CHECK(r.err.ends_with(interrupted_line(SIGINT)));
     }
     CHECK(survivors(pids).empty());
@@ -170,12 +156,10 @@ TEST_CASE("interrupt: SIGINT/SIGTERM while git reads HEAD before the deploy star
     r1_process r1p{o};
     auto git = r1::test::wait_for_pid_file(work / "git.pid", 10'000);
     REQUIRE(git > 0);
-    auto signalled = sclock::now();
-    r1p.signal(sig);
-    auto r = r1p.wait();
+    auto [r, took] = signal_and_wait(r1p, {sig});
     INFO(r.err);
     CHECK(r.exit_code == 128 + sig);
-    CHECK(seconds_since(signalled) < 5);
+    CHECK(took < 5);
     CHECK(r.err.ends_with(interrupted_line(sig)));
     CHECK_FALSE(r1::test::process_alive(git));
     CHECK_FALSE(std::filesystem::exists(fly.record_dir() + "/argv"));  // flyctl never started
@@ -218,15 +202,12 @@ TEST_CASE("interrupt: SIGINT/SIGTERM with batch tasks in every phase stops them 
     REQUIRE(stubborn_pids.size() == 2);
     REQUIRE(server.wait_requests("/stall", 1));
     REQUIRE(server.wait_closed("/429", 1));  // answered and read: now in its 60 s wait
-    auto signalled = sclock::now();
-    r1p.signal(sig);
-    auto r = r1p.wait();
-    auto took = seconds_since(signalled);
+    auto [r, took] = signal_and_wait(r1p, {sig});
     INFO(r.out << r.err);
 
     CHECK(r.exit_code == 128 + sig);
-    CHECK(took >= 4.5);          // the stubborn deploy got its grace
-    CHECK(took < 5.0 + 10.0);    // and nothing else was waited out
+    CHECK(took >= 4.5);  // the stubborn deploy got its grace
+    CHECK(took < 5.0 + 10.0);  // and nothing else was waited out
     CHECK(r.err.find("r1: interrupted by " + signal_name(sig) + "; running tasks stopped, the rest not started\n") !=
           std::string::npos);
     std::vector<pid_t> all = family_pids;
@@ -281,13 +262,10 @@ TEST_CASE("interrupt: a second signal stops a batch of stubborn deploys at once"
     r1_process r1p{o};
     auto pids = wait_for_pids(fly.record_dir() + "/all.pids", 4);
     REQUIRE(pids.size() == 4);
-    auto signalled = sclock::now();
-    r1p.signal(SIGINT);
-    r1p.signal(SIGTERM);
-    auto r = r1p.wait();
+    auto [r, took] = signal_and_wait(r1p, {SIGINT, SIGTERM});
     INFO(r.out << r.err);
     CHECK(r.exit_code == 130);
-    CHECK(seconds_since(signalled) < 4.0);
+    CHECK(took < 4.0);
     CHECK(survivors(pids).empty());
     auto doc = json::parse(r1::test::read_file(dir / "r.json"));
     CHECK(doc.at("interrupted_by") == "SIGINT");
