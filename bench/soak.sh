@@ -11,9 +11,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
 work="${R1_BENCH_WORK:-/tmp/r1-bench}"
 case " $* " in *" -h "*|*" --help "*) exec python3 "$here/fleet/fleet.py" soak --bindir x --work x --help;; esac
+build_r1=1
+r1_targets=r1_soak
 . "$here/fleet/setup.sh"
-echo "building r1_soak in $repo/build-bench (Release)" >&2
-cmake -S "$repo" -B "$repo/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DR1_BUILD_TESTS=OFF -DR1_BUILD_FUZZ=OFF >&2
-ninja -C "$repo/build-bench" -j2 r1_soak >&2
 exec python3 "$here/fleet/fleet.py" soak --bindir "$work/bin" --work "$work" "$@"

@@ -1,6 +1,7 @@
-# Sourced by bench/verify_bench.sh and bench/deploy_bench.sh: installs what the fleet benchmarks
+# Sourced by bench/verify_bench.sh, bench/deploy_bench.sh and bench/soak.sh: installs what the fleet benchmarks
 # need from Debian packages (only when something is missing), builds the farm, the Go peer and
-# the C helpers into $R1_BENCH_WORK/bin, optionally builds r1, and raises the open-file limit.
+# the C helpers into $R1_BENCH_WORK/bin, optionally builds r1 ($build_r1, $r1_targets), and raises
+# the open-file limit.
 # Expects: $here (bench/), $repo, $work.
 
 need=()
@@ -40,11 +41,12 @@ build_go gocheck
 build_c measure
 build_c standin-flyctl
 
+# build_r1=1 builds r1 (or the targets in $r1_targets, e.g. r1_soak) in build-bench, Release.
 if [ "${build_r1:-0}" = 1 ]; then
-    echo "building r1 in $repo/build-bench (Release)" >&2
+    echo "building ${r1_targets:-r1} in $repo/build-bench (Release)" >&2
     cmake -S "$repo" -B "$repo/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release \
         -DR1_BUILD_TESTS=OFF -DR1_BUILD_FUZZ=OFF >&2
-    ninja -C "$repo/build-bench" -j2 r1 >&2
+    ninja -C "$repo/build-bench" -j2 ${r1_targets:-r1} >&2
 fi
 
 # C=1024 needs well over 1024 descriptors in every tool.
