@@ -92,4 +92,9 @@ std::string printable(std::string_view text, bool one_line) {
     return out;
 }
 
+std::string quoted(std::string_view value, std::size_t max_bytes) {
+    std::string s = printable(value.substr(0, max_bytes), true);
+    return "\"" + s + (value.size() > max_bytes ? "...\"" : "\"");
+}
+
 }  // namespace r1::engine

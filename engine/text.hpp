@@ -19,4 +19,8 @@ std::string tail_chars(std::string_view text, std::size_t max_chars);
 /// becomes a space and a newline U+FFFD.
 std::string printable(std::string_view text, bool one_line = false);
 
+/// A value quoted in a one-line message: `"<printable first max_bytes>"`, with "..." inside the
+/// quotes when it was longer.
+std::string quoted(std::string_view value, std::size_t max_bytes = 64);
+
 }  // namespace r1::engine

@@ -7,10 +7,7 @@
 namespace r1::providers {
 namespace {
 
-std::string quoted(std::string_view v) {
-    std::string s = engine::printable(v.substr(0, 64), true);
-    return "\"" + s + (v.size() > 64 ? "...\"" : "\"");
-}
+using engine::quoted;
 
 bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 

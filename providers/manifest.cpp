@@ -15,16 +15,13 @@
 namespace r1::providers {
 namespace {
 
+using engine::quoted;
+
 constexpr std::array<std::string_view, 12> keys{
     "provider", "name", "region", "image", "dir", "flyctl", "health_url", "expected_body",
     "health_timeout", "deploy_timeout", "retries", "retry_budget"};
 
 constexpr std::size_t max_value_length = 8192;
-
-std::string quoted(std::string_view v) {
-    std::string s = engine::printable(v.substr(0, 64), true);
-    return "\"" + s + (v.size() > 64 ? "...\"" : "\"");
-}
 
 class builder {
 public:
