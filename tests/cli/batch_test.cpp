@@ -116,11 +116,38 @@ TEST_CASE("r1 verify: every URL healthy exits 0; the list comes from a file or s
     SECTION("file") {
         temp_dir dir;
         r1::test::write_file(dir / "urls.txt", list);
-        auto r = run_r1({.args = {"verify", "--batch", (dir / "urls.txt").string(), "--ca-file", ca_path(), "--concurrency", "3"}});
+        auto r = run_r1(
+            {.args = {"verify", "--batch", (dir / "urls.txt").string(), "--ca-file", ca_path(), "--concurrency", "3"}});
         CHECK(r.exit_code == 0);
         CHECK(count_of(r.out, "] ok ") == 20);
     }
     CHECK(server.requests().size() == 20);
+}
+
+TEST_CASE("r1 verify --log-dir: one verdict file per check, named by position and URL or by app",
+          "[cli][batch][verify][log-dir]") {
+    tls_server server;
+    temp_dir dir;
+    SECTION("a URL list") {
+        auto r = run_r1({.args = {"verify", "--ca-file", ca_path(), "--log-dir", dir.path().string(),
+                                  server.https_url("/ok"), server.https_url("/status/503")}});
+        INFO(r.err);
+        CHECK(r.exit_code == 1);
+        auto port = std::to_string(server.https_port());
+        CHECK(r1::test::read_file(dir / ("task-1-https___localhost_" + port + "_ok.log")) ==
+              "r1: ok: health check: 200 OK (10 bytes)\n");
+        CHECK(r1::test::read_file(dir / ("task-2-https___localhost_" + port + "_status_503.log")) ==
+              "r1: failed: health check: got HTTP 503 (Service Unavailable)\n");
+    }
+    SECTION("a manifest's named apps") {
+        r1::test::write_file(dir / "fleet.toml", "[[app]]\nname = \"api\"\nhealth_url = \"" + server.https_url("/ok") +
+                                                     "\"\n");
+        auto r = run_r1({.args = {"verify", "--batch", (dir / "fleet.toml").string(), "--ca-file", ca_path(),
+                                  "--log-dir", dir.path().string()}});
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r1::test::read_file(dir / "api.log") == "r1: ok: health check: 200 OK (10 bytes)\n");
+    }
 }
 
 TEST_CASE("r1 verify --output json: NDJSON events, the report and JUnit all match the run", "[cli][batch][json]") {
