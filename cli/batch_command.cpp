@@ -13,7 +13,8 @@
 #include "proc/output_tail.hpp"
 #include "proc/real_runner.hpp"
 #include "providers/deploy.hpp"
-#include "providers/manifest.hpp"
+#include "cli/manifest.hpp"
+#include "cli/url_list.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -65,9 +66,9 @@ file_text read_input(const std::string& file) {
         }
         if (n == 0) break;
         text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > providers::max_manifest_bytes) {
+        if (text.size() > max_manifest_bytes) {
             if (fd != 0) ::close(fd);
-            return {{}, file + " is larger than " + std::to_string(providers::max_manifest_bytes / (1024 * 1024)) + " MiB"};
+            return {{}, file + " is larger than " + std::to_string(max_manifest_bytes / (1024 * 1024)) + " MiB"};
         }
     }
     if (fd != 0) ::close(fd);
@@ -131,7 +132,7 @@ std::size_t terminal_width() {
 
 class batch_run {
 public:
-    batch_run(const command& cmd, std::vector<providers::fleet_task> tasks, net::http_client& http)
+    batch_run(const command& cmd, std::vector<fleet_task> tasks, net::http_client& http)
         : cmd_(cmd), http_(http) {
         const char* path = std::getenv("PATH");
         path_env_ = path ? path : "";
@@ -150,7 +151,7 @@ public:
             // is left is the same for every URL of a list, so it is kept once (see configs_).
             const bool check_only = cfg.verify_only && !cfg.dry_run;
             if (cfg.dry_run) r.url.clear();
-            else if (cfg.health_url.empty()) r.url = fly_app_url(cfg.app);
+            else if (cfg.health_url.empty()) r.url = planned_health_url(cfg);
             else r.url = check_only ? std::move(cfg.health_url) : cfg.health_url;
             r.name = std::move(tasks[i].name);
             if (check_only) {
@@ -216,7 +217,7 @@ private:
         bool provider_spoke = output.bytes() > 0;
         if (task_cfg.dry_run && !result.ec) {
             rec.preview = std::move(result.output);
-            rec.detail = "fly.toml preview rendered";
+            rec.detail = "preview rendered";
             output.append(rec.preview);
         } else {
             std::string_view why = result.ec && !result.message.empty() ? result.message : result.output;
@@ -324,8 +325,8 @@ private:
 };
 
 /// The tasks of the batch, or every problem with its line.
-std::variant<std::vector<providers::fleet_task>, int> load_tasks(const command& cmd) {
-    providers::manifest_base base;
+std::variant<std::vector<fleet_task>, int> load_tasks(const command& cmd) {
+    manifest_base base;
     base.cli = cmd.deploy;
     base.cli_keys = cmd.given_keys;
     base.verify = cmd.batch.verify;
@@ -342,9 +343,9 @@ std::variant<std::vector<providers::fleet_task>, int> load_tasks(const command& 
         text = std::move(read.text);
         if (source == "-") source = "stdin";
         else base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
-        url_list = cmd.batch.verify && providers::looks_like_url_list(text);
+        url_list = cmd.batch.verify && looks_like_url_list(text);
     }
-    auto manifest = url_list ? providers::read_url_list(text, base) : providers::read_fleet_manifest(text, base);
+    auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
     if (manifest.problems.empty()) return std::move(manifest.tasks);
     std::string out;
     for (const auto& p : manifest.problems) {

@@ -10,7 +10,7 @@ int exit_code_for(const boost::system::error_code& ec, int interrupt_signal) {
     if (ec.category() != error_category()) return exit_provider_failed;  // not expected: be loud
     switch (static_cast<error>(ec.value())) {
     case error::usage:
-    case error::flyctl_not_found:
+    case error::cli_not_found:
     case error::app_name_missing:
     case error::provider_unsupported: return exit_usage;
     case error::provider_failed:

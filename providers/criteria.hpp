@@ -21,6 +21,8 @@ public:
 
     std::string_view id() const override { return "DEPLOY-HEALTH-200"; }
     boost::asio::awaitable<engine::criterion_result> evaluate() override;
+    /// For a provider that learns the URL from its deploy step (a deployment URL it printed).
+    void set_url(std::string url) { cfg_.url = std::move(url); }
     /// The last check's line ("health check: ..."), for stdout.
     const std::string& last_line() const noexcept { return last_line_; }
 
