@@ -16,8 +16,13 @@ std::string describe_ending(const proc::run_output& out) {
 }
 
 boost::asio::awaitable<cli_step_result> run_cli_step(proc::runner& runner, cli_step step) {
-    std::string program = step.request.argv.empty() ? std::string() : step.request.argv.front();
-    auto ran = co_await runner.run(std::move(step.request));
+    std::string program = step.argv.empty() ? std::string() : step.argv.front();
+    proc::run_request req;
+    req.argv = std::move(step.argv);
+    req.cwd = std::move(step.cwd);
+    req.deadline = step.deadline;
+    if (step.on_output) req.on_output = [sink = std::move(step.on_output)](proc::stream, std::string_view chunk) { sink(chunk); };
+    auto ran = co_await runner.run(std::move(req));
     cli_step_result result;
     if (!ran) {
         result.outcome = {make_error_code(error::provider_failed), "could not start " + program + ": " + ran.error().message()};

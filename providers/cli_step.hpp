@@ -6,7 +6,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace r1::providers {
 
@@ -14,8 +17,11 @@ namespace r1::providers {
 inline constexpr std::size_t stderr_excerpt_chars = 500;
 
 struct cli_step {
-    std::string what;  // "flyctl deploy (app web)": the head of every message about this step
-    proc::run_request request;
+    std::string what;               // "flyctl deploy (app web)": the head of every message about it
+    std::vector<std::string> argv;  // argv[0] is the CLI's resolved path; no shell
+    std::string cwd;
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(std::string_view)> on_output;  // stdout and stderr, live; may be empty
 };
 
 /// Runs the step. A non-zero exit, a signal or the deadline become provider_failed with the CLI's

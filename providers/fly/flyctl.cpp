@@ -28,11 +28,10 @@ std::vector<std::string> flyctl_deploy_argv(const fly_deploy_spec& spec) {
 boost::asio::awaitable<deploy_outcome> run_flyctl_deploy(proc::runner& runner, fly_deploy_spec spec) {
     cli_step step;
     step.what = "flyctl deploy (app " + spec.app + ")";
-    step.request.argv = flyctl_deploy_argv(spec);
-    step.request.cwd = spec.dir;
-    step.request.deadline = spec.deadline;
-    if (spec.on_output)
-        step.request.on_output = [sink = spec.on_output](proc::stream, std::string_view chunk) { sink(chunk); };
+    step.argv = flyctl_deploy_argv(spec);
+    step.cwd = spec.dir;
+    step.deadline = spec.deadline;
+    step.on_output = std::move(spec.on_output);
     auto ran = co_await run_cli_step(runner, std::move(step));
     co_return std::move(ran.outcome);
 }
