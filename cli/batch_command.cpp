@@ -6,6 +6,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
+#include "cli/signals.hpp"
 #include "engine/fleet.hpp"
 #include "engine/text.hpp"
 #include "net/beast_client.hpp"
@@ -184,6 +185,10 @@ public:
         hooks.finished = [this](std::size_t i, bool) { finished(i); };
         hooks.tick = [this] { draw_progress(); };
         hooks.interrupted = [this](int sig) { signal_ = sig; };
+        hooks.watch_interrupts = [](asio::io_context& loop, std::function<void(int)> interrupt) {
+            auto watch = std::make_shared<signal_watch>(loop, std::move(interrupt));
+            return std::function<void()>([watch] { watch->stop(); });
+        };
         auto fleet = engine::run_fleet(opts, hooks);
 
         outcome_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
@@ -292,7 +297,7 @@ private:
             write_fd(1, "\n" + summary_table(outcome_, tty_ ? terminal_width() : 160));
         }
         if (outcome_.signal != 0)
-            write_fd(2, std::string("r1: interrupted by ") + (outcome_.signal == 2 ? "SIGINT" : "SIGTERM") +
+            write_fd(2, "r1: interrupted by " + signal_name(outcome_.signal) +
                             "; running tasks stopped, the rest not started\n");
         int code = outcome_.exit_code;
         auto write = [&](const std::string& path, const std::string& content) {

@@ -5,14 +5,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <atomic>
-#include <csignal>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -44,14 +42,15 @@ public:
         workers_left_ = workers;
 
         auto& home = loops_.front()->ctx;
-        asio::signal_set signals{home, SIGINT, SIGTERM};
         asio::steady_timer ticker{home};
-        signals_ = &signals;
         ticker_ = &ticker;
         if (workers == 0) {
             return summary_;
         }
-        wait_for_signal();
+        if (hooks_.watch_interrupts)
+            stop_watching_ = hooks_.watch_interrupts(home, [this, &home](int sig) {
+                asio::post(home, [this, sig] { interrupt(sig); });
+            });
         if (opts_.tick_every.count() > 0) schedule_tick();
 
         for (unsigned w = 0; w < workers; ++w) {
@@ -101,27 +100,24 @@ private:
         }
     }
 
-    void wait_for_signal() {
-        signals_->async_wait([this](const boost::system::error_code& ec, int sig) {
-            if (ec) return;  // every worker finished and the set was cancelled
-            asio::cancellation_type type = asio::cancellation_type::terminal;
-            {
-                std::lock_guard lock{mutex_};
-                if (summary_.signal == 0) {
-                    summary_.signal = sig;
-                    type = asio::cancellation_type::total;
-                    if (hooks_.interrupted) hooks_.interrupted(sig);
-                }
+    /// On the home loop: the first interrupt is graceful, every later one terminal.
+    void interrupt(int sig) {
+        asio::cancellation_type type = asio::cancellation_type::terminal;
+        {
+            std::lock_guard lock{mutex_};
+            if (summary_.signal == 0) {
+                summary_.signal = sig;
+                type = asio::cancellation_type::total;
+                if (hooks_.interrupted) hooks_.interrupted(sig);
             }
-            stop_ = true;
-            for (auto& l : loops_) {
-                asio::post(l->ctx, [&lp = *l, type] {
-                    for (std::size_t i = 0; i < lp.cancel.size(); ++i)
-                        if (!lp.done[i]) lp.cancel[i]->emit(type);
-                });
-            }
-            wait_for_signal();
-        });
+        }
+        stop_ = true;
+        for (auto& l : loops_) {
+            asio::post(l->ctx, [&lp = *l, type] {
+                for (std::size_t i = 0; i < lp.cancel.size(); ++i)
+                    if (!lp.done[i]) lp.cancel[i]->emit(type);
+            });
+        }
     }
 
     void schedule_tick() {
@@ -137,14 +133,14 @@ private:
     }
 
     void shut_down() {
-        signals_->cancel();
+        if (stop_watching_) stop_watching_();
         ticker_->cancel();
     }
 
     const fleet_options& opts_;
     const fleet_hooks& hooks_;
     std::vector<std::unique_ptr<loop>> loops_;
-    asio::signal_set* signals_ = nullptr;
+    std::function<void()> stop_watching_;
     asio::steady_timer* ticker_ = nullptr;
     std::atomic<std::size_t> next_{0};
     std::atomic<bool> stop_{false};
