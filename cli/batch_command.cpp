@@ -238,7 +238,7 @@ private:
     asio::awaitable<bool> run_check(std::size_t i) {
         auto& rec = outcome_.tasks[i];
         auto began = sclock::now();
-        auto hc = health_check_of(config(i), rec.url);
+        auto hc = health_check_of(config(i), rec.url, began);
         auto report = co_await engine::check_health(http_, std::move(hc));
         rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
         rec.exit_code = exit_code_for(report.ec, 0);

@@ -16,8 +16,6 @@
 namespace r1 {
 namespace {
 
-using sclock = std::chrono::steady_clock;
-
 deploy_result fail(error e, std::string message) { return {make_error_code(e), {}, std::move(message)}; }
 
 const providers::registry& registry_of(const providers::registry* given) {
@@ -42,10 +40,9 @@ engine::health_config health_settings(const deploy_config& cfg, std::string url)
 
 /// Runs the task through the descent loop and turns its outcome into the caller's result.
 boost::asio::awaitable<deploy_result> run_loop(const deploy_config& cfg, const deploy_services& services,
-                                               engine::deploy_step step, std::vector<engine::criterion*> criteria,
+                                               engine::clock& clock, engine::deploy_step step,
+                                               std::vector<engine::criterion*> criteria,
                                                const providers::health_criterion& health) {
-    engine::steady_clock_source steady;
-    engine::clock& clock = services.clock ? *services.clock : steady;
     engine::loop_policy policy;
     policy.retries = cfg.retries;
     policy.retry_budget = cfg.retry_budget;
@@ -69,13 +66,15 @@ std::string planned_health_url(const deploy_config& cfg, const providers::regist
     return provider ? provider->default_health_url(cfg, nullptr) : std::string();
 }
 
-engine::health_config health_check_of(const deploy_config& cfg, std::string url) {
+engine::health_config health_check_of(const deploy_config& cfg, std::string url, engine::clock::time_point now) {
     auto hc = health_settings(cfg, std::move(url));
-    hc.deadline = sclock::now() + cfg.health_timeout;
+    hc.deadline = now + cfg.health_timeout;
     return hc;
 }
 
 boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services services) {
+    engine::steady_clock_source steady;
+    engine::clock& clock = services.clock ? *services.clock : steady;
     const auto& registry = registry_of(services.providers);
     const providers::provider* provider = registry.find(cfg.provider);
     if (!provider) co_return fail(error::provider_unsupported, registry.why_not(cfg.provider));
@@ -84,11 +83,11 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
 
     if (cfg.dry_run) {
         // The criteria still run, and soft-pass: a preview stays free of processes and network.
-        providers::commit_criterion commit{services.runner, "", cfg.dir, true};
-        providers::health_criterion health{services.http, health_settings(cfg, ""), cfg.health_timeout, true};
+        providers::commit_criterion commit{clock, services.runner, "", cfg.dir, true};
+        providers::health_criterion health{clock, services.http, health_settings(cfg, ""), cfg.health_timeout, true};
         std::vector<engine::criterion*> criteria{&commit, &health};
         engine::deploy_step no_deploy;
-        auto result = co_await run_loop(cfg, services, std::move(no_deploy), std::move(criteria), health);
+        auto result = co_await run_loop(cfg, services, clock, std::move(no_deploy), std::move(criteria), health);
         result.output = provider->preview(cfg);
         co_return result;
     }
@@ -96,7 +95,7 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     std::string url = !cfg.health_url.empty() ? cfg.health_url : provider->default_health_url(cfg, nullptr);
     if (cfg.verify_only) {
         if (url.empty()) co_return fail(error::usage, "--verify-only needs --health-url URL or --app NAME");
-        auto hc = health_check_of(cfg, std::move(url));  // named: GCC 12 and coroutine arguments
+        auto hc = health_check_of(cfg, std::move(url), clock.now());  // named: GCC 12 and coroutine arguments
         auto report = co_await engine::check_health(services.http, std::move(hc));
         co_return deploy_result{report.ec, report.line, {}};
     }
@@ -108,9 +107,9 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     auto cli = provider->locate_cli(cfg, services.path_env);
     if (!cli) co_return fail(error::cli_not_found, provider->cli_missing(cfg));
 
-    providers::commit_criterion commit{services.runner, proc::find_executable("git", services.path_env).value_or(""),
-                                       cfg.dir, false};
-    providers::health_criterion health{services.http, health_settings(cfg, url), cfg.health_timeout, false};
+    providers::commit_criterion commit{clock, services.runner,
+                                       proc::find_executable("git", services.path_env).value_or(""), cfg.dir, false};
+    providers::health_criterion health{clock, services.http, health_settings(cfg, url), cfg.health_timeout, false};
     providers::deploy_outcome reported;
     auto provider_deploy = [&]() -> boost::asio::awaitable<engine::failure> {
         co_await commit.capture();  // each deploy, redeploys too, is judged against its own start
@@ -121,7 +120,7 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
                                       {engine::failure_class::permanent, "interrupted"}};
         providers::deploy_request req{.cli = *cli,
                                       .cfg = cfg,
-                                      .deadline = sclock::now() + cfg.deploy_timeout,
+                                      .deadline = clock.now() + cfg.deploy_timeout,
                                       .on_output = services.log};
         reported = co_await provider->deploy(services.runner, std::move(req));
         if (!reported.ec) {
@@ -135,7 +134,7 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     };
     std::vector<engine::criterion*> criteria{&commit, &health};
     engine::deploy_step step = provider_deploy;
-    auto result = co_await run_loop(cfg, services, std::move(step), std::move(criteria), health);
+    auto result = co_await run_loop(cfg, services, clock, std::move(step), std::move(criteria), health);
     result.reported = std::move(reported);
     co_return result;
 }

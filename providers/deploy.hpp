@@ -50,10 +50,10 @@ struct deploy_result {
 /// The operator's `r1 deploy`. Dry-run starts no process and touches no network or file.
 boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services services);
 
-/// The health check `r1 deploy --verify-only` runs for `url`, its deadline health_timeout from now:
+/// The health check `r1 deploy --verify-only` runs for `url`, its deadline health_timeout from `now`:
 /// for a caller that validated `cfg` already (a fleet manifest) and runs engine::check_health itself,
 /// as r1 verify does thousands at once, without deploy()'s frame.
-engine::health_config health_check_of(const deploy_config& cfg, std::string url);
+engine::health_config health_check_of(const deploy_config& cfg, std::string url, engine::clock::time_point now);
 
 /// The URL a task is checked at before any deploy: its health URL, else the provider's default
 /// ("" when the provider learns its URL only from a deploy, or is not wired).
