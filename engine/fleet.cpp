@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -44,6 +45,10 @@ public:
         auto& home = loops_.front()->ctx;
         asio::steady_timer ticker{home};
         ticker_ = &ticker;
+        // The home loop runs until the last worker anywhere has ended (shut_down), even when its own
+        // workers end first: the interrupt watch and the ticker live on it.
+        auto keep_home = asio::make_work_guard(home);
+        keep_home_ = &keep_home;
         if (workers == 0) {
             return summary_;
         }
@@ -123,7 +128,9 @@ private:
     void schedule_tick() {
         ticker_->expires_after(opts_.tick_every);
         ticker_->async_wait([this](const boost::system::error_code& ec) {
-            if (ec) return;
+            // A tick already queued when shut_down() cancelled the timer still arrives without an
+            // error: rescheduling it would keep the home loop, and the fleet, running for ever.
+            if (ec || shut_down_) return;
             {
                 std::lock_guard lock{mutex_};
                 if (hooks_.tick) hooks_.tick();
@@ -133,6 +140,8 @@ private:
     }
 
     void shut_down() {
+        shut_down_ = true;
+        keep_home_->reset();
         if (stop_watching_) stop_watching_();
         ticker_->cancel();
     }
@@ -142,6 +151,8 @@ private:
     std::vector<std::unique_ptr<loop>> loops_;
     std::function<void()> stop_watching_;
     asio::steady_timer* ticker_ = nullptr;
+    bool shut_down_ = false;  // home loop only
+    asio::executor_work_guard<asio::io_context::executor_type>* keep_home_ = nullptr;
     std::atomic<std::size_t> next_{0};
     std::atomic<bool> stop_{false};
     std::atomic<unsigned> workers_left_{0};
