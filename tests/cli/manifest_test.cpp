@@ -1,9 +1,11 @@
 #include "cli/manifest.hpp"
 #include "cli/settings.hpp"
 #include "cli/url_list.hpp"
+#include "tests/support/processes.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <string>
 
 using namespace std::chrono_literals;
@@ -239,4 +241,34 @@ TEST_CASE("did you mean: close keys are suggested, far ones are not", "[manifest
     CHECK(did_you_mean("Expected_Body", keys) == "expected_body");
     CHECK(did_you_mean("timeout", keys) == "health_timeout");
     CHECK(did_you_mean("zzzzzzzz", keys).empty());
+}
+
+TEST_CASE("manifest: non-ASCII outside strings is refused before toml++ sees it", "[manifest][toml]") {
+    // Found by fuzz_manifest: toml++ 3.3.0 reaches __builtin_unreachable() asking whether U+03C2
+    // after a '[' is white space, or a character of a quoted key, or one after a malformed number
+    // (tests/data/fuzz/manifest/).
+    for (const auto& entry : std::filesystem::directory_iterator(std::string(R1_SOURCE_DIR) + "/tests/data/fuzz/manifest")) {
+        auto m = read_fleet_manifest(r1::test::read_file(entry.path()), {});
+        INFO(entry.path());
+        REQUIRE(m.problems.size() == 1);
+        CHECK(m.problems[0].message.find("non-ASCII character outside a string") != std::string::npos);
+    }
+    for (std::string bad : {"[\xc3\xa9]\n", "[[app]]\nname = \"a\" \xe3\x80\x81\n", "[[app]]\n\xd0\x96 = 1\n",
+                            "[[app]]\n\"\xc3\xa9\" = 1\n", "[\"\xc3\xa9\"]\n", "[[app]]\nregion = [\"\xc3\xa9\"]\n",
+                            "[[app]]\nregion = { \"\xc3\xa9\" = 1 }\n", "[[app]]\nregion = \"\"\"a\\\n  \xc3\xa9\"\"\"\n",
+                            "[[app]]\nregion = \"\"\"a\\\xc3\xa9\"\"\"\n"}) {
+        auto r = read_fleet_manifest(bad, {});
+        REQUIRE_FALSE(r.problems.empty());
+        CHECK(r.problems[0].message.find("non-ASCII") != std::string::npos);
+    }
+    // Inside strings, literal strings, multi-line strings and comments it is ordinary text.
+    auto ok = read_fleet_manifest("# caf\xc3\xa9\n[[app]]\nname = \"a\"\nexpected_body = \"caf\xc3\xa9 \\\"\xd0\x96\\\"\"\n"
+                                  "[[app]]\nname = 'b'\nexpected_body = '''\n\xe3\x80\x80\"\"\"'''\n"
+                                  "[[app]]\nname = \"c\" # \xc3\xa9\nexpected_body = \"\"\"\n\xc3\xa9\\\n \"\"\"\n",
+                                  {});
+    INFO(problems_text(ok));
+    REQUIRE(ok.problems.empty());
+    CHECK(ok.tasks[0].cfg.expected_body == "caf\xc3\xa9 \"\xd0\x96\"");
+    CHECK(ok.tasks[1].cfg.expected_body == "\xe3\x80\x80\"\"\"");
+    CHECK(ok.tasks[2].cfg.expected_body == "\xc3\xa9");
 }
