@@ -24,6 +24,10 @@ struct run_request {
     /// may scrub secrets first (real_runner does), so chunks need not match the child's reads.
     std::function<void(stream, std::string_view)> on_output;
     std::size_t tail_bytes = 64 * 1024;  // how much of each stream's end run_output keeps
+    /// "NAME=value" entries the child gets on top of r1's environment, each replacing a variable of
+    /// the same name (FLY_EMIT_RELEASE_JSON=1 for flyctl). Never a credential: those reach the child
+    /// only by inheritance, so r1 never holds them in a request it might log.
+    std::vector<std::string> env;
 };
 
 struct run_output {

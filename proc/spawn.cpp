@@ -1,7 +1,9 @@
 #include "proc/spawn.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <string_view>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -57,18 +59,33 @@ public:
         return 0;
     }
 
-    int spawn(pid_t& pid, const std::vector<std::string>& argv) {
+    int spawn(pid_t& pid, const std::vector<std::string>& argv, char* const* envp) {
         std::vector<char*> args;
         args.reserve(argv.size() + 1);
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
-        return ::posix_spawn(&pid, argv.front().c_str(), &actions_, &attr_, args.data(), environ);
+        return ::posix_spawn(&pid, argv.front().c_str(), &actions_, &attr_, args.data(), envp);
     }
 
 private:
     posix_spawn_file_actions_t actions_;
     posix_spawnattr_t attr_;
 };
+
+/// r1's environment with `add` on top: pointers into environ (which nothing changes while r1 runs)
+/// and into `add`, both of which outlive the spawn.
+std::vector<char*> environment_with(const std::vector<std::string>& add) {
+    auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
+    std::vector<char*> env;
+    for (char** e = environ; *e; ++e) {
+        auto name = name_of(*e);
+        bool replaced = std::any_of(add.begin(), add.end(), [&](const std::string& a) { return name_of(a) == name; });
+        if (!replaced) env.push_back(*e);
+    }
+    for (const auto& a : add) env.push_back(const_cast<char*>(a.c_str()));
+    env.push_back(nullptr);
+    return env;
+}
 
 int make_pipe(fd_pair& p) {
     int fds[2];
@@ -80,8 +97,11 @@ int make_pipe(fd_pair& p) {
 
 }  // namespace
 
-sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd) {
+sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd,
+                                       const std::vector<std::string>& env_add) {
     if (argv.empty() || argv.front().empty()) return errno_code(EINVAL);
+    for (const auto& e : env_add)
+        if (e.find('=') == std::string::npos || e.front() == '=') return errno_code(EINVAL);
     fd_pair out, err;
     if (int e = make_pipe(out)) return errno_code(e);
     if (int e = make_pipe(err)) return errno_code(e);
@@ -90,7 +110,9 @@ sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, con
     if (int e = setup.prepare(out.write, err.write, cwd)) return errno_code(e);
     spawned_child child;
     // glibc reports exec and chdir failures here, not as a child exiting 127.
-    if (int e = setup.spawn(child.pid, argv)) return errno_code(e);
+    std::vector<char*> env;
+    if (!env_add.empty()) env = environment_with(env_add);
+    if (int e = setup.spawn(child.pid, argv, env_add.empty() ? environ : env.data())) return errno_code(e);
 
     child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child.pid, 0));
     child.out_fd = out.read;
