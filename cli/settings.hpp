@@ -36,7 +36,7 @@ using setting_target =
                  std::string command::*, bool command::*, option_key>;
 
 /// Where a flag is taken. Batch flags of `r1 deploy` need --batch FILE.
-enum setting_scope : unsigned { in_deploy = 1, in_batch = 2, in_verify = 4 };
+enum setting_scope : unsigned { in_deploy = 1, in_batch = 2, in_verify = 4, in_rollback = 8 };
 
 struct setting {
     std::string_view flag;        // "--region"
@@ -49,6 +49,7 @@ struct setting {
     std::string_view verify_help;  // what `r1 verify --help` says instead, if it says something else
     unsigned min = 0;              // a count's range
     unsigned max = 0;
+    bool zero_allowed = false;     // a duration that may be 0 ("0", "0s": --warmup 0 turns re-checks off)
 };
 
 /// The manifest's own keys beyond the table: `name` is the app's (the --app flag's in a manifest).

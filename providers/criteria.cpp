@@ -55,7 +55,35 @@ asio::awaitable<criterion_result> health_criterion::evaluate() {
     if (why.cls == failure_class::unknown) why = engine::classify(report.ec);
     engine::failure fault{report.ec, report.line, why};
     if (report.retry_after_seconds) fault.retry_after = std::chrono::seconds(*report.retry_after_seconds);
+    fault.source = engine::failure_source::health;
+    fault.http_status = report.status;
     co_return criterion_result{std::string(id()), false, report.line, std::move(fault)};
+}
+
+void release_criterion::begin(deploy_outcome reported, preflight_result before) {
+    reported_ = std::move(reported);
+    before_ = std::move(before);
+    proven_.reset();
+}
+
+asio::awaitable<criterion_result> release_criterion::evaluate() {
+    if (dry_run_) co_return pass(id(), "skipped in dry-run");
+    if (proven_) co_return *proven_;
+    release_proof_request req{.cfg = cfg_, .reported = reported_, .before = before_,
+                              .deadline = ctx_.clock.now() + timeout_};
+    auto proof = co_await provider_.prove_release(ctx_, std::move(req));
+    release_ = proof.release;
+    if (!proof.checked || !proof.ec) {
+        auto r = pass(id(), proof.detail);
+        if (proof.checked) proven_ = r;
+        co_return r;
+    }
+    engine::failure fault{proof.ec, proof.detail, {failure_class::transient, "release-not-live"}};
+    if (proof.ec == error::interrupted) fault.why = {failure_class::permanent, "interrupted"};
+    // It polled until its deadline already: a re-check would only wait the same again.
+    fault.recheck_may_help = false;
+    fault.source = engine::failure_source::release;
+    co_return criterion_result{std::string(id()), false, proof.detail, std::move(fault)};
 }
 
 asio::awaitable<std::optional<std::string>> commit_criterion::head() {
@@ -108,6 +136,7 @@ asio::awaitable<criterion_result> commit_criterion::evaluate() {
     // Only a redeploy can change what runs; a re-check would see the same thing.
     engine::failure fault{make_error_code(error::unhealthy), detail, {failure_class::transient, "commit-mismatch"}};
     fault.recheck_may_help = false;
+    fault.source = engine::failure_source::source_tree;
     co_return criterion_result{std::string(id()), false, detail, std::move(fault)};
 }
 

@@ -1,10 +1,12 @@
 #pragma once
-/// The acceptance criteria r1 evaluates after a deploy: DEPLOY-COMMIT-MATCH and DEPLOY-HEALTH-200.
+/// The acceptance criteria r1 evaluates after a deploy, in this order: DEPLOY-COMMIT-MATCH,
+/// DEPLOY-RELEASE-LIVE and DEPLOY-HEALTH-200.
 #include "engine/clock.hpp"
 #include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
 #include "net/http_client.hpp"
 #include "proc/runner.hpp"
+#include "providers/provider.hpp"
 
 #include <chrono>
 #include <optional>
@@ -35,6 +37,35 @@ private:
     std::chrono::milliseconds timeout_;
     bool dry_run_;
     std::string last_line_;
+};
+
+/// The release the deploy step reported serves on every unit the deploy manages (fly: every
+/// machine runs its image and version, is started, its checks pass), polled by the provider until
+/// --release-timeout. A provider that cannot tell passes with a note. Once proven, a release stays
+/// proven for the warm-up's re-checks; the next deploy step (begin()) asks again.
+class release_criterion final : public engine::criterion {
+public:
+    release_criterion(const provider& p, const step_context& ctx, deploy_config cfg, std::chrono::milliseconds timeout,
+                      bool dry_run)
+        : provider_(p), ctx_(ctx), cfg_(std::move(cfg)), timeout_(timeout), dry_run_(dry_run) {}
+
+    /// A deploy step succeeded and reported `reported`; `before` is what the pre-flight saw.
+    void begin(deploy_outcome reported, preflight_result before);
+    std::string_view id() const override { return "DEPLOY-RELEASE-LIVE"; }
+    boost::asio::awaitable<engine::criterion_result> evaluate() override;
+    /// The release last looked for (empty before any).
+    const release_ref& release() const noexcept { return release_; }
+
+private:
+    const provider& provider_;
+    const step_context& ctx_;
+    deploy_config cfg_;
+    std::chrono::milliseconds timeout_;
+    bool dry_run_;
+    deploy_outcome reported_;
+    preflight_result before_;
+    release_ref release_;
+    std::optional<engine::criterion_result> proven_;
 };
 
 /// The commit in --dir when the deploy started must still be HEAD after it (a prefix of either

@@ -94,11 +94,16 @@ std::optional<app_status> parse_status(std::string_view text) {
             out.digest = text_of(*ref, "digest");
             out.image = (registry.empty() ? "" : registry + "/") + repository + (tag.empty() ? "" : ":" + tag);
         }
-        if (const auto* config = object_at(*m, "config"))
+        if (const auto* config = object_at(*m, "config")) {
             if (const auto* meta = object_at(*config, "metadata")) {
                 out.release_version = int_of(*meta, "fly_release_version");
                 out.process_group = text_of(*meta, "fly_process_group");
             }
+            // fly-go MachineConfig.Standbys; flyctl's shouldSkipLaunch leaves such machines stopped
+            // (internal/command/deploy/machines_launchinput.go).
+            if (auto* standbys = config->if_contains("standbys"); standbys && standbys->is_array())
+                out.standby = !standbys->get_array().empty();
+        }
         if (auto* checks = m->if_contains("checks"); checks && checks->is_array())
             for (const auto& cv : checks->get_array())
                 if (const auto* c = cv.if_object()) out.checks.push_back({text_of(*c, "name"), text_of(*c, "status")});

@@ -32,6 +32,7 @@ struct machine {
     std::string digest;  // image_ref.digest
     int release_version = 0;  // config.metadata.fly_release_version, 0 when absent
     std::string process_group;  // config.metadata.fly_process_group
+    bool standby = false;       // config.standbys names another machine: a deploy never starts it
     std::vector<machine_check> checks;
 };
 

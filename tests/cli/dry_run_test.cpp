@@ -44,7 +44,9 @@ TEST_CASE("r1 deploy --dry-run: prints the fly.toml preview exactly and exits 0"
     CHECK(r.exit_code == 0);
     CHECK(r.out == golden_default);
     // The acceptance criteria are evaluated and soft-pass, on stderr so the preview stays clean.
-    CHECK(r.err == "r1: DEPLOY-COMMIT-MATCH pass: skipped in dry-run\nr1: DEPLOY-HEALTH-200 pass: skipped in dry-run\n");
+    CHECK(r.err ==
+          "r1: DEPLOY-COMMIT-MATCH pass: skipped in dry-run\nr1: DEPLOY-RELEASE-LIVE pass: skipped in dry-run\n"
+          "r1: DEPLOY-HEALTH-200 pass: skipped in dry-run\n");
 }
 
 TEST_CASE("r1 deploy --dry-run: --region and --image fill the preview", "[cli][dry-run]") {

@@ -29,6 +29,9 @@ namespace r1::test {
 ///     on both streams: plain, as `Authorization: FlyV1` / `Bearer` lines, an env dump, JSON and YAML
 ///     config dumps, and split across two writes 0.3 s apart; leak-fail (or leak for an app named
 ///     *-fail) then fails quoting both on stderr, else exits 0
+/// A deploy that exits 0 makes a release (release-<app> in the record), printing its release line
+/// when FLY_EMIT_RELEASE_JSON is set; `status`, `releases` and `logs` answer from it (one machine
+/// running that release), each call appended to <record>/queries, the deploy's argv untouched.
 /// It records argv (one per line), cwd and its environment under FAKE_FLY_RECORD. For batches:
 /// FAKE_FLY_EVENTS=FILE appends "start <app> <ns>" and "end <app> <ns>" lines; FAKE_FLY_SLEEP=S
 /// sleeps S seconds first; FAKE_FLY_BY_NAME=1 picks the mode from the app name (fail-*, sleep-*).
