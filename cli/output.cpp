@@ -108,7 +108,8 @@ std::string event_text::operator()(const providers::lifecycle_event& e) {
         return "r1: release " + (e.release.version.empty() ? std::string("poll") : "v" + e.release.version) + " (poll " +
                std::to_string(e.poll) + "): " + e.detail + "\n";
     }
-    if (e.name == names::preflight) return "r1: pre-flight" + std::string(e.ok ? ": " : " failed: ") + e.detail + "\n";
+    // A refused pre-flight is the run's error line already.
+    if (e.name == names::preflight) return e.ok ? "r1: pre-flight: " + e.detail + "\n" : std::string();
     if (e.name == names::release) {
         last_poll_.clear();
         return "r1: release: " + e.detail + "\n";

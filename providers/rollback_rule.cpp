@@ -8,12 +8,12 @@ rollback_decision decide_rollback(const rollback_inputs& in) {
     using std::chrono::milliseconds;
     auto age = engine::format_duration(std::max(in.since_deploy_start, milliseconds(1)));
     if (in.health_passed) return {false, "the health check passes"};
+    if (!in.have_target) return {false, "first deploy: there is no earlier release to go back to"};
     if (in.since_deploy_start < rollback_min_age)
         return {false, "the release failed " + age + " after the deploy started, before the " +
                            engine::format_duration(rollback_min_age) + " a rollback waits for"};
     if (in.browser == browser_evidence::ran && in.console_errors == 0)
         return {false, "the browser saw no console errors"};
-    if (!in.have_target) return {false, "first deploy: there is no earlier release to go back to"};
     std::string why = "the health check still fails " + age + " after the deploy started";
     if (in.browser == browser_evidence::ran)
         why += " and the page logged " + std::to_string(in.console_errors) + " console error" +

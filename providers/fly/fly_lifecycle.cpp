@@ -19,7 +19,8 @@ namespace asio = boost::asio;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr seconds query_timeout{60};                 // one status, releases or logs call
+constexpr seconds query_timeout{60};                 // one status, releases or logs call, at most
+constexpr seconds query_min{10};                     // ... and at least
 constexpr std::size_t json_tail = 8 * 1024 * 1024;   // status of a large app is long; keep it whole
 constexpr unsigned preflight_attempts = 3;           // a transient answer is asked again, 1 s then 2 s later
 
@@ -43,7 +44,9 @@ asio::awaitable<query> ask(const step_context& ctx, std::vector<std::string> arg
     step.what = std::move(what);
     step.argv = std::move(argv);
     step.cwd = std::move(cwd);
-    step.deadline = std::min(deadline, ctx.clock.now() + query_timeout);
+    // Each query gets query_min at least, even the last poll made at the proof's deadline.
+    auto now = ctx.clock.now();
+    step.deadline = std::min(std::max(deadline, now + query_min), now + query_timeout);
     step.tail_bytes = json_tail;
     auto ran = co_await run_cli_step(ctx.runner, std::move(step));
     query q;
@@ -257,9 +260,10 @@ asio::awaitable<release_proof> fly_prove_release(const step_context& ctx, releas
         }
         auto now = ctx.clock.now();
         if (now >= req.deadline) {
-            auto waited = std::chrono::duration_cast<milliseconds>(now - started);
+            auto waited = std::chrono::duration_cast<seconds>(now - started);  // whole seconds: "after 5m"
             co_return fail(error::unhealthy, "v" + std::to_string(wanted.version) + " not live after " +
-                                                 engine::format_duration(std::max(waited, milliseconds(1))) + ": " + last);
+                                                 engine::format_duration(std::max<milliseconds>(waited, seconds(1))) +
+                                                 ": " + last);
         }
         co_await ctx.clock.sleep_until(std::min(now + status_poll_interval, req.deadline));
     }

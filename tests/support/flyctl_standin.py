@@ -113,12 +113,17 @@ def check_auth(state, for_deploy=False):
         fail("Not authorized to deploy this app.")
 
 
+def image_key(ref):
+    """Health is a property of the image, however it is named: with or without its digest."""
+    return ref.partition("@")[0]
+
+
 def served_status(app):
     """What the app's URL answers: the health of the image on the first started machine."""
     started = sorted((m for m in app["machines"] if m["state"] == "started"), key=lambda m: m["id"])
     if not started:
         return 503
-    image = started[0]["config"]["image"]
+    image = image_key(started[0]["config"]["image"])
     return app.get("image_health", {}).get(image, app.get("default_health", 200))
 
 
@@ -161,7 +166,14 @@ def status_json(app):
 
 
 def hold(state, what):
+    """Sleeps where the test wants r1 caught mid-call: state["hold"][what] seconds on every call of
+    `what`, or state["hold_plan"][what][n] on its n-th call (0-based; none past the list)."""
     seconds = state.get("hold", {}).get(what, 0)
+    plan = state.get("hold_plan", {}).get(what)
+    if plan is not None:
+        with open(os.path.join(STATE_DIR, "calls.log")) as f:
+            n = sum(1 for line in f if json.loads(line)[1:2] == [what]) - 1
+        seconds = plan[n] if 0 <= n < len(plan) else 0
     if seconds:
         with open(os.path.join(STATE_DIR, "holding-" + what), "w") as f:
             f.write(str(os.getpid()))
@@ -267,14 +279,16 @@ def cmd_deploy(args):
             put_image(m, release, checks)
             if not was_resting:
                 m["state"] = "started"
-        status = app.get("image_health", {}).get(ref, app.get("new_health", 200))
-        app.setdefault("image_health", {})[ref] = status
+        status = app.get("image_health", {}).get(image_key(ref), app.get("new_health", 200))
+        app.setdefault("image_health", {})[image_key(ref)] = status
         for m in app["machines"]:
             app.setdefault("logs", []).append("%s app[%s] %s [info]%s" % (
                 stamp(version), m["id"], m["region"],
                 "Listening on 0.0.0.0:8080 (v%d)" % version if status == 200 else
                 "Error: connect ECONNREFUSED 10.0.0.2:5432 (v%d, answering %d)" % (version, status)))
         app["logs"] = app["logs"][-400:]
+        # The next status calls answer badly (cut JSON, an API error), as flyctl does now and then.
+        app["flaky_status"] = app.get("flaky_after_deploy", 0)
         write_health(app)
     print("Watch your deployment at https://fly.io/apps/%s/monitoring" % name)
     print("Visit your newly deployed app at https://%s.fly.dev/" % name)
