@@ -1,6 +1,6 @@
 #include "cli/batch_report.hpp"
 
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/redact.hpp"
 #include "engine/text.hpp"
 #include "r1/version.hpp"

@@ -1,6 +1,6 @@
 #include "cli/classify_command.hpp"
 
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/redact.hpp"
 #include "engine/text.hpp"
 

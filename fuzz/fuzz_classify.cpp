@@ -2,7 +2,7 @@
 // change with ASCII case, surrounding white space or ANSI colour around the text, and its work
 // (counted by detail::classify_counted) stays within a constant factor of the input size.
 #include "fuzz/check.hpp"
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 
 #include <cstdint>
 #include <cstdlib>

@@ -2,7 +2,7 @@
 
 #include "engine/health_check.hpp"
 #include "net/url.hpp"
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/repair_loop.hpp"
 #include "proc/find_executable.hpp"
 #include "providers/criteria.hpp"

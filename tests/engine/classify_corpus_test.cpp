@@ -1,5 +1,5 @@
 #include "bench/legacy_classify.hpp"
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-#include "engine/classify.hpp"
-#include "engine/classify_error.hpp"
+#include "engine/classify/classify.hpp"
+#include "engine/classify/classify_error.hpp"
 #include "engine/error.hpp"
 #include "net/tls_verify_error.hpp"
 

@@ -1,6 +1,6 @@
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 
-#include "engine/classify_rules.hpp"
+#include "engine/classify/rules.hpp"
 
 #include <array>
 #include <bit>

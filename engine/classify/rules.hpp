@@ -1,7 +1,7 @@
 #pragma once
 /// The classifier's vocabulary, built at compile time: phrases with their tier and signal, and a
-/// hash table from each word to the phrases it ends. Internal to engine/classify.cpp.
-#include "engine/classify.hpp"
+/// hash table from each word to the phrases it ends. Internal to engine/classify/classify.cpp.
+#include "engine/classify/classify.hpp"
 
 #include <array>
 #include <cstdint>
@@ -9,7 +9,7 @@
 
 namespace r1::engine::classify_rules {
 
-/// Lower wins; engine/classify.hpp documents why each rule sits where it does.
+/// Lower wins; engine/classify/classify.hpp documents why each rule sits where it does.
 enum class tier : std::uint8_t { decisive_permanent, decisive_transient, permanent, weak_transient, none };
 
 constexpr failure_class class_of(tier t) noexcept {
