@@ -132,8 +132,11 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
                                         .on_output = services.log};
         auto step = co_await providers::run_flyctl_deploy(services.runner, std::move(spec));
         if (!step.ec) co_return engine::failure{};
-        auto why = step.ec == error::interrupted ? engine::verdict{engine::failure_class::permanent, "interrupted"}
-                                                 : engine::classify(step.message);
+        // A retry window in flyctl's output ("try again in 2 hours") is judged against this
+        // deploy's own retry budget.
+        auto why = step.ec == error::interrupted
+                       ? engine::verdict{engine::failure_class::permanent, "interrupted"}
+                       : engine::classify(step.message, engine::classify_options{.retry_budget = cfg.retry_budget});
         co_return engine::failure{step.ec, step.message, why};
     };
     std::vector<engine::criterion*> criteria{&commit, &health};

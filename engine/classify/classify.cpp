@@ -31,7 +31,11 @@ decision decide(std::string_view text, const classify_scan::outcome& rules, cons
         d.model_consulted = true;
         d.score = classify_model::score(text, rules.fired_signals(), model);
         d.probability = classify_model::probability(d.score.logit);
-        if (d.score.occurrences > 0 && std::fabs(d.probability - 0.5f) >= model.margin) {
+        // Against a transient- or permanent-tier rule the model must be sure: those rules state
+        // POLICY.md's reading of the text, which a lean of the model does not overturn.
+        bool against_rule = rules.level == tier::transient || rules.level == tier::permanent;
+        float margin = against_rule ? model.override_margin : model.margin;
+        if (d.score.occurrences > 0 && std::fabs(d.probability - 0.5f) >= margin) {
             auto cls = d.probability >= 0.5f ? failure_class::transient : failure_class::permanent;
             d.by = decided_by::model;
             // A weaker rule that agrees names the signal: "not-found" says more than "model".

@@ -96,7 +96,8 @@ struct explanation {
     std::vector<rule_match> rules;       // every rule that matched, in text order
     bool model_consulted = false;
     double probability = 0.5;            // the model's p(transient), when consulted
-    double margin = 0;                   // it speaks when |probability - 0.5| >= margin
+    double margin = 0;                   // it speaks when |probability - 0.5| >= margin,
+    double override_margin = 0;          // and against a transient- or permanent-tier rule at this
     std::vector<weighed_feature> features;  // the model's strongest features, strongest first
 };
 explanation explain(std::string_view text, const classify_options& options = {});

@@ -82,6 +82,7 @@ explanation explain(std::string_view text, const classify_options& options) {
     e.model_consulted = d.model_consulted;
     e.probability = d.probability;
     e.margin = model.margin;
+    e.override_margin = model.override_margin;
     switch (d.by) {
     case classify_decide::decided_by::nothing: e.decided_by = "nothing"; break;
     case classify_decide::decided_by::rule: e.decided_by = "rule"; break;

@@ -18,11 +18,13 @@ constexpr std::uint32_t feature_count = std::uint32_t{1} << feature_bits;
 
 /// A trained model: logit = bias + scale * (sum of w[f] over the feature occurrences f) / sqrt(n),
 /// n the number of occurrences, so a long tail weighs no more than a short line saying the same.
-/// p(transient) = 1 / (1 + e^-logit); the model speaks only when |p - 0.5| >= margin.
+/// p(transient) = 1 / (1 + e^-logit). The model speaks when |p - 0.5| >= margin, and against a
+/// transient- or permanent-tier rule only when |p - 0.5| >= override_margin.
 struct weights {
     float bias = 0;
     float scale = 0;
-    float margin = 0.5f;  // 0.5: never speaks
+    float margin = 0.5f;           // 0.5: never speaks
+    float override_margin = 0.5f;
     const std::int8_t* w = nullptr;  // feature_count entries
 };
 

@@ -174,6 +174,8 @@ inline constexpr phrase phrases[] = {
     p("no such host", P2, "dns-nxdomain"), p("nxdomain", P2, "dns-nxdomain"),
     p("name or service not known", P2, "dns-nxdomain"), p("nodename nor servname", P2, "dns-nxdomain"),
     p("enotfound", P2, "dns-nxdomain"), p("host not found", P2, "dns-nxdomain"),
+    p("could not be resolved", P2, "dns-nxdomain"), p("could not resolve host", P2, "dns-nxdomain"),
+    p("could not resolve hostname", P2, "dns-nxdomain"), p("unable to resolve host", P2, "dns-nxdomain"),
     p("not found", P2, "not-found"), p("not_found", P2, "not-found"), p("could not find", P2, "not-found"),
     p("does not exist", P2, "not-found"), p("name unknown", P2, "not-found"),
     p("manifest unknown", P2, "not-found"),
@@ -217,7 +219,9 @@ inline constexpr phrase phrases[] = {
     // Kamal's exception classes, printed as "ERROR (Kamal::Cli::LockError): ..."
     // (https://github.com/basecamp/kamal/blob/main/lib/kamal/cli.rb and lib/kamal.rb). A held deploy
     // lock is another run's (POLICY.md: transient); a failed boot or health check is the release.
-    p("kamal cli lockerror", D1, "deploy-lock"), p("kamal configurationerror", P2, "config-invalid"),
+    p("kamal cli lockerror", D1, "deploy-lock"),
+    // ... unless nobody will release it: held by hand, or Kamal already waited for it and gave up.
+    p("lock held manually", P0, "deploy-lock-stuck"), p("timed out waiting for deploy lock", P0, "deploy-lock-stuck"), p("kamal configurationerror", P2, "config-invalid"),
     p("kamal cli booterror", P2, "app-crashing"), p("kamal cli healthcheck error", P2, "app-crashing"),
     p("kamal cli hookerror", P2, "exit-status"), p("kamal cli dependencyerror", P2, "config-invalid"),
     p("build builderror", P2, "build-failed"), p("base buildererror", P2, "build-failed"),
@@ -256,7 +260,7 @@ inline constexpr phrase phrases[] = {
     // Docker Hub counts pulls over 6 hours (https://docs.docker.com/docker-hub/usage/pulls/),
     // GitHub's unauthenticated API limit is per hour and lifts by authenticating
     // (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
-    p("pull rate limit", P0, "quota"), p("requests get a higher rate limit", P0, "quota"),
+    p("reached your pull rate limit", P0, "quota"), p("reached your unauthenticated pull rate limit", P0, "quota"), p("requests get a higher rate limit", P0, "quota"),
     p("daily quota", P0, "quota"), p("daily limit", P0, "quota"), p("upgrade your plan", P0, "quota"),
     p("plan limits", P0, "quota"), p("plan limit", P0, "quota"), p("plan size limit", P0, "quota"),
     p("accounts are limited to", P0, "quota"), p("usage limit", P0, "quota"),
@@ -269,6 +273,7 @@ inline constexpr phrase phrases[] = {
     // The providers' own API hosts (POLICY.md): a failed lookup of these is the runner's network.
     mark("api fly io", phrase_kind::provider_host), mark("api machines dev", phrase_kind::provider_host),
     mark("api vercel com", phrase_kind::provider_host), mark("api cloudflare com", phrase_kind::provider_host),
+    mark("api zeit co", phrase_kind::provider_host),  // Vercel's API host under its former name
     // This machine (POLICY.md: a refused local daemon socket is permanent).
     // (127.0.0.1 is read in scan.cpp: phrases hold no one-digit words.)
     mark("localhost", phrase_kind::local_endpoint),
@@ -302,6 +307,8 @@ inline constexpr phrase phrases[] = {
     p("partial message", T1, "connection-closed"), p("header limit exceeded", P2, "too-large"),
     p("body limit exceeded", P2, "too-large"),
     // A server saying the fault is passing
+    p("serviceunavailable", T1, "http-503"), p("server sent goaway", T1, "connection-closed"),
+    p("client connection lost", T1, "connection-closed"), p("non-properly terminated", T1, "connection-reset"),
     p("transient issue", T1, "try-again"), p("transient error", T1, "try-again"),
     p("retry the request", T1, "try-again"), p("no healthy upstream", T1, "no-healthy-upstream"),
     // The tool already retried and gave up
@@ -344,7 +351,7 @@ inline constexpr std::string_view cue_words[] = {
     "error", "errors", "err", "failed", "failure", "fail", "fails", "fatal", "unable", "cannot", "couldn",
     "exception", "panic", "denied", "refused", "invalid", "abort", "aborted", "aborting", "timeout", "timed",
     "rejected", "problem", "crashed", "crashing", "killed", "terminated", "unavailable", "exceeded", "oops",
-    "wrong", "missing", "unauthorized", "forbidden", "blocked", "suspended", "disabled", "unreachable",
+    "wrong", "unauthorized", "forbidden", "blocked", "suspended", "disabled", "unreachable",
     "unhealthy", "throttled", "exited", "uncaught", "declined", "paused", "truncated", "expired", "typeerror",
     "referenceerror", "syntaxerror", "fetcherror", "requesterror", "httperror", "apierror", "unexpected",
     "couldn"};

@@ -209,7 +209,7 @@ public:
             pending_code_ = 0;
         }
         if (w.digits != 0) {
-            code_number(w, next);
+            code_number(w);
             if (w.digits == 3 && w.number >= 100 && w.number < 600) number(w, next);
         } else if (w.slot >= 0) {
             phrases_ending(w);
@@ -235,6 +235,9 @@ public:
         auto r = sig::openssl_queue_code(code);
         if (r.level != tier::none) fire(r.level, r.signal, at);
     }
+
+    /// "127.0.0.1" was read: this machine.
+    void loopback() noexcept { mark(phrase_kind::local_endpoint); }
 
     /// Whether a retry window waits for its amount ("try again in" ...).
     bool expects_amount() const noexcept { return window_ == window_state::amount; }
@@ -379,7 +382,12 @@ private:
     /// The window's amount and unit, word by word: "in 24 hours", "in an hour", "in a few
     /// minutes", "Retry-After: 120" (seconds when no unit is written), "retry_after_ms":12345.
     void window_word(const token& w) noexcept {
-        auto unit = w.slot >= 0 ? unit_ms_of(w.slot) : 0;
+        std::uint64_t unit = w.slot >= 0 ? unit_ms_of(w.slot) : 0;
+        const bool is_unit = unit != 0;
+        // "985.86µs": the fraction is read and dropped, and a unit after 'µ' is microseconds.
+        if (window_ == window_state::unit && w.digits != 0 && w.last_sep == '.' && !(w.sep & (sep_space | sep_status)))
+            return;
+        if (unit == 1000 && w.last_sep == 0xB5) unit = 0;
         if (window_ == window_state::amount) {
             if (w.digits != 0) {
                 window_amount_ = w.number;
@@ -390,12 +398,12 @@ private:
                 window_amount_ = 3;
                 window_ = window_state::unit;
             } else {
-                if (unit != 0 && window_amount_ != 0) fire_window(window_amount_ * unit);
+                if (is_unit && window_amount_ != 0) fire_window(window_amount_ * unit);
                 window_ = window_state::idle;
             }
             return;
         }
-        if (unit != 0) fire_window(window_amount_ * unit);
+        if (is_unit) fire_window(window_amount_ * unit);
         else if (window_default_ms_ != 0) fire_window(window_amount_ * window_default_ms_);
         window_ = window_state::idle;
     }
@@ -406,8 +414,7 @@ private:
     }
 
     /// Numbers that are codes: curl's exit code, a category tag's value, a Cloudflare code.
-    void code_number(const token& w, int next) noexcept {
-        if (w.digits == 3 && w.number == 127 && next == '.') mark(phrase_kind::local_endpoint);  // 127.0.0.1
+    void code_number(const token& w) noexcept {
         const bool glued = !(w.sep & (sep_space | sep_other));  // only ':' '=' '"' '(' '[' between
         // "curl: (6) ...", "[curl] 28: ...", "cURL error 60: ...", "curl error 7"
         if ((back_is(0, slot_of("curl")) && !(w.sep & sep_newline)) ||
@@ -752,6 +759,10 @@ outcome scan_text(std::string_view text, std::uint64_t budget_ms, Steps steps, T
             }
             p = buf.data();
         }
+        // 127.0.0.1 (not 127.0.0.53, the local resolver stub, which says nothing about a daemon).
+        if (len == 3 && !escaped && p[0] == '1' && p[1] == '2' && p[2] == '7' && i + 6 <= n &&
+            std::memcmp(s + i, ".0.0.1", 6) == 0 && (i + 6 == n || s[i + 6] < '0' || s[i + 6] > '9'))
+            sc.loopback();
         // Codes that are not plain numbers: "error:0A00010B:" (OpenSSL) and "30s" after "retry in".
         if (len == 8 && last_sep == ':' && next == ':' && sc.after_error()) {
             std::uint64_t code = 0;

@@ -80,7 +80,7 @@ rule ssl_reason(std::uint64_t reason) noexcept {
         return {P2, "tls-protocol"};          // unsupported protocol, TLSV1 alert protocol version, no protocols available
     case 193: case 1040: return {P2, "tls-handshake"};  // no shared cipher, SSLV3 alert handshake failure
     case 1112: return {P2, "tls-handshake"};  // SSL_R_TLSV1_UNRECOGNIZED_NAME: SNI the server does not serve
-    case 294: return {T1, "eof"};             // SSL_R_UNEXPECTED_EOF_WHILE_READING
+    case 294: return {D1, "eof"};             // SSL_R_UNEXPECTED_EOF_WHILE_READING (POLICY.md: TLS EOF)
     case 281: return {T1, "connection-reset"};  // SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC: corrupted in transit
     default: return {};
     }

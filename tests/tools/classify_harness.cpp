@@ -8,7 +8,7 @@
 //   classify_harness classify --weights FILE [--budget-ms N]
 //       class<TAB>signal<TAB>decided-by<TAB>p(transient)<TAB>rule tier
 //
-// FILE: "bias scale margin" on the first line, then classify_model::feature_count integers in
+// FILE: "bias scale margin override_margin" on the first line, then classify_model::feature_count integers in
 // [-127, 127]. Exit 2 on bad arguments or a bad weights file.
 #include "engine/classify/decide.hpp"
 #include "engine/classify/model.hpp"
@@ -71,7 +71,7 @@ int classify_with(const std::string& path, std::uint64_t budget_ms) {
     std::ifstream in(path);
     classify_model::weights m;
     std::vector<std::int8_t> w(classify_model::feature_count);
-    if (!(in >> m.bias >> m.scale >> m.margin)) return std::fprintf(stderr, "classify_harness: bad weights header\n"), 2;
+    if (!(in >> m.bias >> m.scale >> m.margin >> m.override_margin)) return std::fprintf(stderr, "classify_harness: bad weights header\n"), 2;
     for (auto& x : w) {
         int v = 0;
         if (!(in >> v) || v < -127 || v > 127) return std::fprintf(stderr, "classify_harness: bad weights\n"), 2;

@@ -46,7 +46,7 @@ def judge(build, model, lines, budget_ms=600000):
 
 def zero_model():
     """A model that never speaks: the rules alone."""
-    return (0.0, 0.0, 0.5, [0] * tm.FEATURE_COUNT)
+    return (0.0, 0.0, 0.5, 0.5, [0] * tm.FEATURE_COUNT)
 
 
 def report(title, lines, verdicts, out):
