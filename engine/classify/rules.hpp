@@ -219,7 +219,7 @@ inline constexpr phrase phrases[] = {
     // Kamal's exception classes, printed as "ERROR (Kamal::Cli::LockError): ..."
     // (https://github.com/basecamp/kamal/blob/main/lib/kamal/cli.rb and lib/kamal.rb). A held deploy
     // lock is another run's (POLICY.md: transient); a failed boot or health check is the release.
-    p("kamal cli lockerror", D1, "deploy-lock"),
+    p("kamal cli lockerror", D1, "deploy-lock"), p("deploy lock found", D1, "deploy-lock"),
     // ... unless nobody will release it: held by hand, or Kamal already waited for it and gave up.
     p("lock held manually", P0, "deploy-lock-stuck"), p("timed out waiting for deploy lock", P0, "deploy-lock-stuck"), p("kamal configurationerror", P2, "config-invalid"),
     p("kamal cli booterror", P2, "app-crashing"), p("kamal cli healthcheck error", P2, "app-crashing"),
@@ -282,6 +282,7 @@ inline constexpr phrase phrases[] = {
     p("docker daemon up and running", P0, "local-service-down"),
     p("cannot connect to the docker daemon", T1, "connect-failed"), p("failed to connect", T1, "connect-failed"),
     p("could not connect", T1, "connect-failed"), p("unable to connect", T1, "connect-failed"),
+    p("dial unix", T1, "connect-failed"), p("no such file or directory", P2, "not-found"),
     // Vercel's error codes (https://vercel.com/docs/errors): the platform's own faults are the
     // INTERNAL_ ones; the rest are the deployment's.
     p("internal_deployment_fetch_failed", D1, "platform-error"),
