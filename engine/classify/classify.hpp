@@ -47,21 +47,27 @@ struct classify_options {
 ///    - retry windows (`try again in N <unit>`, `Retry-After: N`, `retry_after_ms`), compared
 ///      with options.retry_budget: `retry-window-long` (permanent) or `retry-window-short`.
 ///    Every rule has a tier; the lowest tier matched wins, and within a tier the leftmost:
-///      0 decisive permanent  auth, tls-verify, billing, quota, retry-window-long...
-///      1 decisive transient  rate-limit, 429, 502-504, timeouts, resets, refused, EOF,
-///                            dns-temporary, dns-provider-api, capacity, leases, locks...
-///      2 permanent           not-found, dns-nxdomain, config-invalid, build-failed, 4xx...
-///      3 weak transient      a bare "timeout", "unavailable", 500, other 5xx...
+///      0 decisive permanent  auth, tls-verify, billing, quota, retry-window-long,
+///                            local-service-down, documented permanent codes (curl 60, Cloudflare
+///                            10000/7003/1101, OpenSSL certificate reasons...)
+///      1 decisive transient  http-429, Cloudflare 522/524, retry-window-short, dns-provider-api,
+///                            held leases and deploy locks, documented transient codes
+///                            (Cloudflare 971/1015, OpenSSL unexpected EOF, Vercel INTERNAL_*)
+///      2 transient           timeouts, resets, refused/failed connections, EOF, 502-504,
+///                            dns-temporary, rate-limit without a window, try-again, capacity...
+///      3 permanent           not-found, dns-nxdomain, config-invalid, build-failed, exit-status,
+///                            app-crashing, other 4xx...
+///      4 weak transient      a bare "timeout", "unavailable", 500, other 5xx, "fetch failed"
 ///    A tail is read as a deploy prints it: lines whose level word is warn, warning, info,
 ///    debug, note, notice, hint or trace are asides, and count only when no other line matches.
 /// 2. A decisive match (tier 0 or 1) decides.
 /// 3. Otherwise a logistic-regression model (engine/classify/model.hpp: hashed words, word pairs,
 ///    character 3- and 4-grams and the rule signals that fired, trained offline by
-///    tests/data/classify/train_model.py) decides when it is confident: p(transient) at least
-///    0.5 + margin, or at most 0.5 - margin (the margin is written in model_weights.cpp). When
-///    it agrees with a tier-2 or tier-3 match that rule names the signal, else the signal is
-///    "model". Below the margin a tier-2 or tier-3 match decides, and without one the answer is
-///    unknown. The model speaks only about text that reports a failure: with a failure cue word
+///    tests/data/classify/train_model.py) decides when it is confident: |p(transient) - 0.5| at
+///    least `margin`, and against a tier-2 or tier-3 match at least `override_margin` (both
+///    written in model_weights.cpp: 0.05 and 0.4). When it agrees with a match that rule names
+///    the signal, else the signal is "model". Otherwise the match decides, and without one the
+///    answer is unknown. The model speaks only about text that reports a failure: with a failure cue word
 ///    (error, failed, fatal, denied, refused, invalid, timeout, unavailable...) or a rule match.
 ///
 /// "no such host" is permanent (`dns-nxdomain`): an authoritative answer that the name does not

@@ -187,6 +187,7 @@ public:
         lookup_on_line_ = false;
         line_ = line_marks{};
         aside_ = aside;
+        ++line_number_;
     }
 
     /// Takes a word in no rule that is not a number: most words of a log. Only its separators
@@ -252,10 +253,13 @@ public:
     void finish() noexcept { close_window(); }
 
     /// Whether no later word can change the verdict: the lowest tier has matched on a main line,
-    /// and every phrase that could still start at or before that match (and so replace it) has
-    /// ended.
+    /// every phrase that could still start at or before that match (and so replace it) has ended,
+    /// and no failure before it on its line waits for a mark that would make it decisive
+    /// permanent too (a refused connection and "localhost", a limit and "per day").
     bool decided() const noexcept {
-        return !Trace::tracing && head_ >= stop_after_ && window_ == window_state::idle;
+        if (Trace::tracing || head_ < stop_after_ || window_ != window_state::idle) return false;
+        if (line_number_ > stop_line_) return true;
+        return !(line_.refused_at < where_[0]) && !(line_.limit_at < where_[0]);
     }
 
     outcome result() const noexcept {
@@ -300,7 +304,10 @@ private:
         remember(signal);
         if constexpr (Trace::tracing) trace_.hit(rule_hit{level, signal, at, aside_});
         std::size_t side = aside_ ? 1 : 0;
-        if (level == tier::decisive_permanent && side == 0 && best_[0] != level) stop_after_ = head_ + max_words;
+        if (level == tier::decisive_permanent && side == 0 && best_[0] != level) {
+            stop_after_ = head_ + max_words;
+            stop_line_ = line_number_;
+        }
         if (level < best_[side] || (level == best_[side] && at <= where_[side])) {
             best_[side] = level;
             signal_[side] = signal;
@@ -501,6 +508,7 @@ private:
     std::array<std::size_t, ring_mask + 1> at_{};
     std::size_t head_ = 0;
     std::size_t stop_after_ = static_cast<std::size_t>(-1);
+    std::size_t line_number_ = 0, stop_line_ = 0;
     unsigned pending_code_ = 0;
     std::size_t pending_at_ = 0;
     bool lookup_on_line_ = false;

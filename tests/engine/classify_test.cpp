@@ -161,6 +161,13 @@ TEST_CASE("classify: a decisive permanent match ends the scan, verdict unchanged
     auto w = classify("HTTP 503" + tail.substr(0, 200) + " 403 Forbidden");
     CHECK(w.signal == "auth");
     CHECK(w.cls == failure_class::permanent);
+    // A mark later on the line can still make an earlier failure decisive permanent: the scan
+    // reads on to it (found by fuzz_classify).
+    std::string marked = "rate limit exceeded, 401 Unauthorized," + std::string(200, ' ') + "limit per day";
+    auto m = classify(marked);
+    CHECK(m.signal == "retry-window-long");
+    CHECK(m.where == 0);
+    CHECK(r1::engine::explain(marked).result.where == 0);
     // The phrase matched at the decisive word is the longest one ending there.
     CHECK(decide("a b c d e f invalid or expired token g h i j") == "permanent/auth");
     CHECK(classify("a b c d e f invalid or expired token g h i j").where == 12);
