@@ -225,8 +225,9 @@ inline constexpr phrase phrases[] = {
     p("kamal cli booterror", P2, "app-crashing"), p("kamal cli healthcheck error", P2, "app-crashing"),
     p("kamal cli hookerror", P2, "exit-status"), p("kamal cli dependencyerror", P2, "config-invalid"),
     p("build builderror", P2, "build-failed"), p("base buildererror", P2, "build-failed"),
+    // net-ssh's exceptions as Kamal prints them (ERROR (Net::SSH::ConnectionTimeout): ...).
     p("net ssh authenticationfailed", P0, "auth"), p("net ssh connectiontimeout", T1, "timeout"),
-    p("net ssh hostkeymismatch", P0, "ssh-host-key"),
+    p("net ssh disconnect", T1, "connection-closed"),
     // undici's error codes (https://github.com/nodejs/undici/blob/main/lib/core/errors.js); its
     // retry handler retries UND_ERR_SOCKET with ECONNRESET, ECONNREFUSED, ENETDOWN, ENETUNREACH,
     // EHOSTDOWN, EHOSTUNREACH and EPIPE (lib/handler/retry-handler.js).
@@ -257,7 +258,8 @@ inline constexpr phrase phrases[] = {
     mark("daily", phrase_kind::long_window), mark("hourly", phrase_kind::long_window),
     mark("monthly", phrase_kind::long_window),
     // Limits whose window is hours or longer, or that only an account change lifts (POLICY.md):
-    // Docker Hub counts pulls over 6 hours (https://docs.docker.com/docker-hub/usage/pulls/),
+    // Docker Hub counts pulls per hour (10 an hour per IP unauthenticated since March 2025, 100
+    // per 6 hours before: https://docs.docker.com/docker-hub/usage/pulls/, docker/docs#21494),
     // GitHub's unauthenticated API limit is per hour and lifts by authenticating
     // (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
     p("reached your pull rate limit", P0, "quota"), p("reached your unauthenticated pull rate limit", P0, "quota"), p("requests get a higher rate limit", P0, "quota"),
@@ -283,15 +285,13 @@ inline constexpr phrase phrases[] = {
     p("cannot connect to the docker daemon", T1, "connect-failed"), p("failed to connect", T1, "connect-failed"),
     p("could not connect", T1, "connect-failed"), p("unable to connect", T1, "connect-failed"),
     p("dial unix", T1, "connect-failed"), p("no such file or directory", P2, "not-found"),
-    // Vercel's error codes (https://vercel.com/docs/errors): the platform's own faults are the
-    // INTERNAL_ ones; the rest are the deployment's.
+    // Vercel's error codes (https://vercel.com/docs/errors lists the deployment's and function's:
+    // DEPLOYMENT_DISABLED 402, DEPLOYMENT_PAUSED 503, FUNCTION_INVOCATION_TIMEOUT 504, ...). The
+    // INTERNAL_ ones are the platform's own faults, as printed in the threads of
+    // tests/data/classify/real/vercel.tsv.
     p("internal_deployment_fetch_failed", D1, "platform-error"),
     p("internal_function_invocation_failed", D1, "platform-error"),
-    p("internal_function_invocation_timeout", D1, "platform-error"),
-    p("internal_edge_function_invocation_failed", D1, "platform-error"),
-    p("internal_edge_function_invocation_timeout", D1, "platform-error"),
-    p("internal_unexpected_error", D1, "platform-error"), p("internal_function_not_ready", D1, "platform-error"),
-    p("internal_function_service_unavailable", D1, "platform-error"),
+    p("function_throttled", T1, "rate-limit"),
     p("function_invocation_timeout", P2, "app-timeout"), p("edge_function_invocation_timeout", P2, "app-timeout"),
     p("function_invocation_failed", P2, "app-crashing"), p("edge_function_invocation_failed", P2, "app-crashing"),
     p("deployment_not_found", P2, "not-found"), p("deployment_disabled", P0, "billing"),

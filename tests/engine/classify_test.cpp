@@ -88,7 +88,7 @@ TEST_CASE("classify: words match whole and case-insensitively", "[engine][classi
 }
 
 TEST_CASE("classify: rate limits, connections, DNS and Fly placement", "[engine][classify][rules]") {
-    // Docker Hub counts pulls over 6 hours: a window past any retry budget (POLICY.md).
+    // Docker Hub counts pulls per hour (per 6 hours before 2025): past the retry budget (POLICY.md).
     CHECK(decide("toomanyrequests: You have reached your pull rate limit") == "permanent/quota");
     CHECK(decide("toomanyrequests: Too Many Requests") == "transient/rate-limit");
     CHECK(decide("Error: Too many requests") == "transient/rate-limit");
