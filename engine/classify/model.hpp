@@ -99,7 +99,10 @@ constexpr bool among(std::uint64_t h, const std::uint64_t (&set)[N]) noexcept {
     return false;
 }
 
-/// The hash of the word starting at s[i] (a word byte), and where it ends; escapes are invisible.
+/// The word starting at s[i] (a word byte): its hash when it is at most max_level_word bytes
+/// long (else 0: no level word is longer), where it ends, and whether it starts with a digit.
+/// Escapes are invisible.
+constexpr std::size_t max_level_word = 8;
 struct word_at {
     std::uint64_t hash;
     std::size_t end;
@@ -107,6 +110,7 @@ struct word_at {
 };
 inline word_at read_word(const unsigned char* s, std::size_t n, std::size_t i) noexcept {
     word_at w{fnv_offset, i, is_digit(s[i])};
+    std::size_t len = 0;
     while (i < n) {
         if (s[i] == 0x1b) {
             i = classify_text::skip_escape(s, n, i);
@@ -114,9 +118,10 @@ inline word_at read_word(const unsigned char* s, std::size_t n, std::size_t i) n
         }
         unsigned char c = word_bytes[s[i]];
         if (c == 0) break;
-        w.hash = (w.hash ^ c) * fnv_prime;
+        if (++len <= max_level_word) w.hash = (w.hash ^ c) * fnv_prime;
         ++i;
     }
+    if (len > max_level_word) w.hash = 0;
     w.end = i;
     return w;
 }

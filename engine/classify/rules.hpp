@@ -364,6 +364,7 @@ enum word_flag : std::uint8_t {
     flag_of = 8,
     flag_lookup = 16,
     flag_cue = 32,
+    flag_code = 64,  // a number after it may be a code: "curl", "asio", "system", "code", "error"...
 };
 
 constexpr std::size_t table_size = 1024;  // power of two, load well under one half
@@ -443,7 +444,8 @@ constexpr tables build() {
         for (std::size_t j = 0; j < phrases[k].count; ++j) t.slots[k][j] = insert(t, phrases[k].words[j]);
     for (auto w : context_words) t.flags[insert(t, w)] |= flag_context;
     for (auto w : reason_words) insert(t, w);
-    for (auto w : tag_words) insert(t, w);
+    for (auto w : tag_words) t.flags[insert(t, w)] |= flag_code;
+    for (auto w : {"ssl", "stream", "misc", "netdb", "addrinfo", "http", "code", "error"}) t.flags[insert(t, w)] |= flag_code;
     for (auto w : window_words) insert(t, w);
     for (auto w : cue_words) t.flags[insert(t, w)] |= flag_cue;
     t.flags[insert(t, "http")] |= flag_http;

@@ -178,15 +178,17 @@ constexpr std::uint64_t unit_ms_of(std::int16_t slot) noexcept {
 template <class Steps, class Trace>
 class scanner {
 public:
-    scanner(Steps steps, Trace& trace, std::uint64_t budget_ms) noexcept
-        : steps_(steps), trace_(trace), budget_ms_(budget_ms) {}
+    scanner(Steps steps, Trace& trace, std::uint64_t budget_ms, const unsigned char* s, std::size_t n) noexcept
+        : steps_(steps), trace_(trace), budget_ms_(budget_ms), text_(s), size_(n) {}
 
-    /// A line begins; `aside` when it is a warning or a note (classify_model::aside_line).
-    void new_line(bool aside) noexcept {
+    /// A line begins at text[at]. Whether it is an aside (a warning or a note) is read only when
+    /// a rule first matches on it: most lines of a log match nothing.
+    void new_line(std::size_t at) noexcept {
         close_window();
         lookup_on_line_ = false;
         line_ = line_marks{};
-        aside_ = aside;
+        line_start_ = at;
+        level_known_ = false;
         ++line_number_;
     }
 
@@ -302,6 +304,12 @@ private:
     void fire(tier level, std::string_view signal, std::size_t at) noexcept {
         qualify(signal, at);
         remember(signal);
+        if (!level_known_) {
+            auto line = classify_model::read_line_level(text_, size_, line_start_);
+            steps_ += line.end - line_start_;
+            aside_ = line.aside;
+            level_known_ = true;
+        }
         if constexpr (Trace::tracing) trace_.hit(rule_hit{level, signal, at, aside_});
         std::size_t side = aside_ ? 1 : 0;
         if (level == tier::decisive_permanent && side == 0 && best_[0] != level) {
@@ -422,6 +430,7 @@ private:
 
     /// Numbers that are codes: curl's exit code, a category tag's value, a Cloudflare code.
     void code_number(const token& w) noexcept {
+        if (!flagged_back(0, flag_code)) return;  // most numbers of a log: sizes, times, counters
         const bool glued = !(w.sep & (sep_space | sep_other));  // only ':' '=' '"' '(' '[' between
         // "curl: (6) ...", "[curl] 28: ...", "cURL error 60: ...", "curl error 7"
         if ((back_is(0, slot_of("curl")) && !(w.sep & sep_newline)) ||
@@ -513,7 +522,10 @@ private:
     std::size_t pending_at_ = 0;
     bool lookup_on_line_ = false;
     line_marks line_;
-    bool aside_ = false;
+    bool aside_ = false, level_known_ = false;
+    const unsigned char* text_;
+    std::size_t size_;
+    std::size_t line_start_ = 0;
     bool cue_ = false;
     window_state window_ = window_state::idle;
     std::uint64_t window_amount_ = 0, window_default_ms_ = 0;
@@ -693,22 +705,14 @@ R1_HOT word_kind kind_of(const unsigned char* p, std::size_t len) noexcept {
                 (table.last_bytes[len] >> raw_index[p[len - 1]] & 1)};
 }
 
-/// The start of a line: whether it is an aside, and the bytes that took to find out.
-template <class Steps, class Trace>
-void begin_line(scanner<Steps, Trace>& sc, const unsigned char* s, std::size_t n, std::size_t at, Steps& steps) noexcept {
-    auto line = classify_model::read_line_level(s, n, at);
-    steps += line.end - at;
-    sc.new_line(line.aside);
-}
-
 /// One pass over the bytes: separators are folded into flags, escape sequences skipped, and each
 /// word looked up where it stands. Locals, not members, so they stay in registers.
 template <class Steps, class Trace>
 outcome scan_text(std::string_view text, std::uint64_t budget_ms, Steps steps, Trace& trace) noexcept {
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
-    scanner<Steps, Trace> sc(steps, trace, budget_ms);
-    begin_line(sc, s, n, 0, steps);
+    scanner<Steps, Trace> sc(steps, trace, budget_ms, s, n);
+    sc.new_line(0);
     std::uint16_t sep = sep_space;  // the start of the text reads like a blank
     unsigned char last_sep = ' ';
     std::size_t i = 0;
@@ -722,7 +726,7 @@ outcome scan_text(std::string_view text, std::uint64_t budget_ms, Steps steps, T
                 sep = static_cast<std::uint16_t>(sep | flags);
                 last_sep = c;
                 ++i;
-                if (c == '\n') begin_line(sc, s, n, i, steps);
+                if (c == '\n') sc.new_line(i);
             }
             continue;
         }
