@@ -3,7 +3,7 @@
 /// tier from what failed and its class: env-fix (wait, try the same step again), repair (redeploy),
 /// or stop. The decision table (cause x tier x action) is in the README, "Retries".
 #include "engine/backoff.hpp"
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/clock.hpp"
 #include "engine/error.hpp"
 

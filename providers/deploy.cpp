@@ -1,6 +1,6 @@
 #include "providers/deploy.hpp"
 
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
 #include "net/url.hpp"
@@ -64,6 +64,17 @@ boost::asio::awaitable<deploy_result> run_loop(const deploy_services& services, 
                          std::move(outcome.criteria)};
     if (result.ec && outcome.last.detail != result.output) result.message = std::move(outcome.last.detail);
     co_return result;
+}
+
+engine::failure step_failure(const providers::deploy_outcome& reported, const deploy_config& cfg) {
+    // A retry window in the provider's output ("try again in 2 hours") is judged against this
+    // deploy's own retry budget.
+    auto why = reported.ec == error::interrupted
+                   ? engine::verdict{engine::failure_class::permanent, "interrupted"}
+                   : engine::classify(reported.message, engine::classify_options{.retry_budget = cfg.retry_budget});
+    engine::failure f{reported.ec, reported.message, why};
+    f.timed_out = reported.timed_out;
+    return f;
 }
 
 bool is_verification_failure(const boost::system::error_code& ec) {
@@ -231,11 +242,7 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
             release.begin(reported, before);
             co_return engine::failure{};
         }
-        auto why = reported.ec == error::interrupted ? engine::verdict{engine::failure_class::permanent, "interrupted"}
-                                                     : engine::classify(reported.message);
-        engine::failure f{reported.ec, reported.message, why};
-        f.timed_out = reported.timed_out;
-        co_return f;
+        co_return step_failure(reported, cfg);
     };
     auto policy = policy_of(cfg);
     // --auto-rollback judges a release that has failed for 30 s: a faster failure is re-checked until then.

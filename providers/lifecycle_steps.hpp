@@ -46,6 +46,9 @@ boost::asio::awaitable<deploy_result> put_back(const providers::provider& provid
                                                engine::clock& clock, providers::release_ref target,
                                                providers::preflight_result before);
 
+/// A failed deploy (or rollback) step as the loop sees it: classified, a timeout marked.
+engine::failure step_failure(const providers::deploy_outcome& reported, const deploy_config& cfg);
+
 /// Whether `ec` is a verification failure (exit 1) rather than a failed step or a usage error.
 bool is_verification_failure(const boost::system::error_code& ec);
 

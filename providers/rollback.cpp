@@ -1,5 +1,4 @@
 // Putting a release back: --auto-rollback's step after a failed verification, and `r1 rollback`.
-#include "engine/classify.hpp"
 #include "proc/find_executable.hpp"
 #include "providers/criteria.hpp"
 #include "providers/deploy.hpp"
@@ -40,11 +39,7 @@ boost::asio::awaitable<deploy_result> put_back(const providers::provider& provid
             release.begin(reported, before);
             co_return engine::failure{};
         }
-        auto why = reported.ec == error::interrupted ? engine::verdict{engine::failure_class::permanent, "interrupted"}
-                                                     : engine::classify(reported.message);
-        engine::failure f{reported.ec, reported.message, why};
-        f.timed_out = reported.timed_out;
-        co_return f;
+        co_return step_failure(reported, cfg);
     };
     // A rollback is verified like a deploy, but never redeployed for a failing check: it is the
     // fallback already, and a human is needed if it does not serve.

@@ -1,6 +1,6 @@
 #include "providers/fly/fly_lifecycle.hpp"
 
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/duration.hpp"
 #include "engine/text.hpp"
 #include "providers/cli_step.hpp"
