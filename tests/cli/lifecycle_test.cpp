@@ -352,3 +352,62 @@ TEST_CASE("lifecycle: r1 rollback whose flyctl deploy fails is exit 3; one that 
                          "got HTTP 500") != std::string::npos);
     }
 }
+
+// Each new phase interrupted where it waits on flyctl: the stand-in holds that call until the
+// signal; r1 must stop it (its whole group), start nothing more and exit 130 / 143 at once.
+TEST_CASE("lifecycle: SIGINT/SIGTERM in each new phase stops flyctl at once and exits 130/143",
+          "[cli][lifecycle][interrupt]") {
+    auto sig = GENERATE(SIGINT, SIGTERM);
+    CAPTURE(sig);
+    fixture f{2};
+    r1_options o;
+    std::string held;
+    std::size_t deploys_expected = 0;
+    SECTION("pre-flight") {
+        f.fly.set_global("hold_plan", json::object{{"status", json::array{60}}});
+        o = f.opts({"deploy"});
+        held = "status";
+    }
+    SECTION("a status poll of the release proof") {
+        f.fly.set_global("hold_plan", json::object{{"status", json::array{0, 60}}});
+        o = f.opts({"deploy"});
+        held = "status";
+        deploys_expected = 1;
+    }
+    SECTION("the logs of a failed verification") {
+        f.fly.set("demo", "new_health", 503);
+        f.fly.set_global("hold_plan", json::object{{"logs", json::array{60}}});
+        o = f.opts({"deploy"}, {"--warmup", "0"});
+        held = "logs";
+        deploys_expected = 1;
+    }
+    SECTION("the releases lookup of r1 rollback") {
+        f.fly.set_global("hold_plan", json::object{{"releases", json::array{60}}});
+        o = f.opts({"rollback"});
+        held = "releases";
+    }
+    SECTION("the deploy of r1 rollback") {
+        f.fly.set_global("hold_plan", json::object{{"deploy", json::array{60}}});
+        o = f.opts({"rollback"}, {"--to", "1"});
+        held = "deploy";
+        deploys_expected = 1;
+    }
+    CAPTURE(held);
+    r1_process r1p{o};
+    auto pid = r1::test::wait_for_pid_file(std::filesystem::path(f.fly.state_dir()) / ("holding-" + held), 20'000);
+    REQUIRE(pid > 0);
+    auto sent = sclock::now();
+    r1p.signal(sig);
+    auto r = r1p.wait();
+    INFO(r.err);
+    CHECK(r.exit_code == 128 + sig);
+    CHECK(seconds_since(sent) < 5);
+    CHECK(r.err.ends_with("r1: interrupted by " + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                          "; child processes stopped\n"));
+    CHECK(r1::test::wait_until_gone(pid, 2000));
+    // Nothing started after the signal: the held call was the last.
+    auto calls = f.fly.calls();
+    REQUIRE_FALSE(calls.empty());
+    CHECK(calls.back()[1] == held);
+    CHECK(f.fly.calls_of("deploy").size() == deploys_expected);
+}
