@@ -6,6 +6,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
+#include "cli/output.hpp"
 #include "cli/signals.hpp"
 #include "engine/fleet.hpp"
 #include "engine/text.hpp"
@@ -23,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -209,6 +211,17 @@ private:
         task_output output{log_path};
         deploy_services services{runner_, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
         services.seed = seed_ ^ (0x9e3779b97f4a7c15ULL * (i + 1));
+        // The lifecycle's steps: NDJSON events with the task's index, or lines in its output.
+        event_text as_text;
+        services.on_event = [this, i, &output, &as_text, &rec](const providers::lifecycle_event& e) {
+            if (cmd_.json_output) {
+                auto line = task_event_json(e, rec, i);
+                std::lock_guard lock{events_mutex_};  // tasks run on several event loops
+                write_fd(1, line);
+            } else if (auto text = as_text(e); !text.empty()) {
+                output.append(text);
+            }
+        };
         auto began = sclock::now();
         deploy_config cfg = task_cfg;
         auto result = co_await r1::deploy(std::move(cfg), std::move(services));
@@ -216,6 +229,11 @@ private:
         rec.exit_code = exit_code_for(result.ec, 0);
         rec.attempts = std::move(result.attempts);
         rec.criteria = std::move(result.criteria);
+        rec.release = std::move(result.release);
+        rec.previous = std::move(result.previous);
+        rec.rollback = std::move(result.rollback);
+        rec.evidence = std::move(result.evidence);
+        if (!rec.evidence.empty()) output.append(evidence_text(rec.evidence));
         if (result.ec == error::interrupted) rec.state = task_state::interrupted;
         else rec.state = result.ec ? task_state::failed : task_state::ok;
 
@@ -324,6 +342,7 @@ private:
     std::uint64_t seed_ = 0;
     bool tty_ = false;
     int signal_ = 0;  // the first SIGINT / SIGTERM; set and read under the fleet's lock
+    std::mutex events_mutex_;  // one NDJSON line at a time from tasks on different loops
     sclock::time_point start_;
     batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records
     batch_outcome outcome_;

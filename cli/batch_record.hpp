@@ -1,8 +1,10 @@
 #pragma once
 /// What the CLI keeps about each task of a batch: enough for the summary, the reports and JUnit.
 #include "engine/repair_loop.hpp"
+#include "providers/deploy.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,10 @@ struct task_record {
     std::string preview;      // the dry-run fly.toml
     std::vector<engine::attempt_record> attempts;
     std::vector<engine::criterion_result> criteria;
+    providers::release_ref release;                  // the release the deploy made, when the provider said
+    std::optional<providers::release_ref> previous;  // what served before it (the pre-flight's)
+    std::optional<rollback_record> rollback;         // an --auto-rollback, done or declined
+    std::string evidence;                            // the app's recent logs, for a failed verification
 };
 
 /// The whole batch, as the reports see it.

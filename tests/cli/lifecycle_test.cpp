@@ -15,6 +15,7 @@
 #include <csignal>
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 using r1::test::ca_path;
@@ -410,4 +411,63 @@ TEST_CASE("lifecycle: SIGINT/SIGTERM in each new phase stops flyctl at once and 
     REQUIRE_FALSE(calls.empty());
     CHECK(calls.back()[1] == held);
     CHECK(f.fly.calls_of("deploy").size() == deploys_expected);
+}
+
+TEST_CASE("lifecycle: in a batch each app is rolled back on its own; task.end, the report and JUnit carry the releases",
+          "[cli][lifecycle][batch]") {
+    flyctl_standin fly;
+    tls_server server;
+    r1::test::temp_dir dir;
+    fly.add_app("good", 1);
+    fly.add_app("bad", 1);
+    fly.set("bad", "new_health", 503);
+    server.serve_files(fly.files_dir());
+    std::string manifest = "[defaults]\nflyctl = \"" + fly.path() + "\"\nauto_rollback = true\ndir = \"" +
+                           dir.path().string() + "\"\n\n[[app]]\nname = \"good\"\nhealth_url = \"" +
+                           server.https_url("/files/good") + "\"\n\n[[app]]\nname = \"bad\"\nhealth_url = \"" +
+                           server.https_url("/files/bad") + "\"\n";
+    r1::test::write_file(dir / "fleet.toml", manifest);
+    r1_options o;
+    o.args = {"deploy", "--batch", (dir / "fleet.toml").string(), "--ca-file", ca_path(), "--output", "json",
+              "--report", (dir / "r.json").string(), "--junit", (dir / "j.xml").string()};
+    o.env = {fly.env()};
+    o.timeout_ms = 120'000;
+    auto r = run_r1(o);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 1);
+    std::map<std::string, json::object> ends;
+    std::size_t rollback_events = 0;
+    for (const auto& e : ndjson(r.out)) {
+        if (e.at("event") == "task.end") ends[std::string(e.at("app").as_string())] = e.as_object();
+        if (e.at("event").as_string().starts_with("rollback.")) {
+            CHECK(e.at("app") == "bad");
+            CHECK(e.at("index") == 1);
+            ++rollback_events;
+        }
+    }
+    CHECK(rollback_events == 2);
+    CHECK(ends["good"].at("code") == 0);
+    CHECK(ends["good"].at("release").at("version") == "2");
+    CHECK(ends["good"].at("previous_release").at("version") == "1");
+    CHECK_FALSE(ends["good"].contains("rollback"));
+    CHECK(ends["bad"].at("code") == 1);
+    CHECK(ends["bad"].at("rollback").at("ok") == true);
+    CHECK(ends["bad"].at("rollback").at("to").at("version") == "1");
+    CHECK(ends["bad"].at("detail").as_string().find("rolled back to v1 (registry.fly.io/bad:deployment-01JR100001@") !=
+          std::string::npos);
+
+    auto doc = json::parse(r1::test::read_file(dir / "r.json"));
+    const auto& tasks = doc.at("tasks").as_array();
+    REQUIRE(tasks.size() == 2);
+    CHECK(tasks[1].at("rollback").at("made").at("version") == "3");
+    CHECK(tasks[1].at("evidence").as_string().find("answering 503") != std::string::npos);
+    auto xml = r1::test::read_file(dir / "j.xml");
+    CHECK(xml.find("<system-out>release: v2 (registry.fly.io/good:deployment-01JR100002)\nprevious release: v1 (") !=
+          std::string::npos);
+    CHECK(xml.find("rollback: rolled back to v1 (registry.fly.io/bad:deployment-01JR100001@") != std::string::npos);
+
+    std::size_t deploys_good = 0, deploys_bad = 0;
+    for (const auto& c : fly.calls_of("deploy")) (c[3] == "good" ? deploys_good : deploys_bad) += 1;
+    CHECK(deploys_good == 1);
+    CHECK(deploys_bad == 2);  // the deploy and its rollback
 }
