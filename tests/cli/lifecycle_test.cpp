@@ -471,3 +471,30 @@ TEST_CASE("lifecycle: in a batch each app is rolled back on its own; task.end, t
     CHECK(deploys_good == 1);
     CHECK(deploys_bad == 2);  // the deploy and its rollback
 }
+
+TEST_CASE("lifecycle: a directory without fly.toml gets one for its stack before the deploy; an existing one is kept",
+          "[cli][lifecycle][stack]") {
+    fixture f;
+    r1::test::write_file(f.dir / "Dockerfile", "FROM scratch\nEXPOSE 5000\n");
+    SECTION("written") {
+        auto r = f.deploy({"--output", "json"});
+        CHECK(r.exit_code == 0);
+        auto toml = r1::test::read_file(f.dir / "fly.toml");
+        CHECK(toml.starts_with("# fly.toml written by r1 for a Dockerfile app (Dockerfile, EXPOSE 5000)\n"));
+        CHECK(toml.find("app = \"demo\"\n") != std::string::npos);
+        CHECK(toml.find("internal_port = 5000\n") != std::string::npos);
+        auto events = ndjson(r.out);
+        auto written = std::find_if(events.begin(), events.end(), [](const json::value& e) { return e.at("event") == "config.written"; });
+        auto released = std::find_if(events.begin(), events.end(), [](const json::value& e) { return e.at("event") == "release"; });
+        REQUIRE(written != events.end());
+        CHECK(written < released);  // before flyctl deploy ran
+        CHECK(written->at("detail").as_string() == "wrote " + (f.dir / "fly.toml").string() +
+                                                       " for a Dockerfile app (Dockerfile, EXPOSE 5000)");
+    }
+    SECTION("kept") {
+        r1::test::write_file(f.dir / "fly.toml", "app = \"demo\"\n# mine\n");
+        auto r = f.deploy();
+        CHECK(r.exit_code == 0);
+        CHECK(r1::test::read_file(f.dir / "fly.toml") == "app = \"demo\"\n# mine\n");
+    }
+}
