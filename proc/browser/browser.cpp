@@ -72,9 +72,9 @@ bool make_pipe(owned_fd& read_end, owned_fd& write_end) {
 }
 
 /// A fresh, private directory for the profile: $TMPDIR (else /tmp)/r1-chromium-XXXXXX, mode 0700.
-std::optional<std::string> make_profile_dir() {
+std::optional<std::string> make_profile_dir(const std::string& temp_dir) {
     const char* tmp = std::getenv("TMPDIR");
-    std::string base = tmp && *tmp ? tmp : "/tmp";
+    std::string base = !temp_dir.empty() ? temp_dir : tmp && *tmp ? tmp : "/tmp";
     std::string pattern = base + "/r1-chromium-XXXXXX";
     if (!::mkdtemp(pattern.data())) return std::nullopt;
     return pattern;
@@ -107,13 +107,12 @@ std::string last_line(std::string_view text) {
 }
 
 std::string exit_cause(const siginfo_t& info, const std::string& stderr_tail) {
-    std::string cause;
-    if (info.si_code == CLD_EXITED) {
-        cause = "chromium exited with status " + std::to_string(info.si_status);
-    } else {
+    if (info.si_code != CLD_EXITED) {
         const char* name = ::strsignal(info.si_status);
-        cause = "chromium was killed by signal " + std::to_string(info.si_status) + (name ? std::string(" (") + name + ")" : "");
+        return "chromium was killed by signal " + std::to_string(info.si_status) + (name ? std::string(" (") + name + ")" : "");
     }
+    // An exit of its own usually says why on its last line; after a signal that line is only noise.
+    std::string cause = "chromium exited with status " + std::to_string(info.si_status);
     if (auto line = last_line(stderr_tail); !line.empty()) cause += ": " + line;
     return cause;
 }
@@ -196,7 +195,7 @@ browser::~browser() { kill(); }
 
 asio::awaitable<sys::result<std::shared_ptr<browser>, std::string>> browser::launch(launch_options opts) {
     auto ex = co_await asio::this_coro::executor;
-    auto profile = make_profile_dir();
+    auto profile = make_profile_dir(opts.temp_dir);
     if (!profile) co_return std::string("cannot create a temporary profile: ") + std::strerror(errno);
 
     owned_fd to_read, to_write, from_read, from_write;

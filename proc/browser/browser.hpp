@@ -27,6 +27,7 @@ struct launch_options {
     std::string chromium;                  // the executable's path (found already)
     std::set<std::string> trusted_spki;    // base64 SHA-256 of SubjectPublicKeyInfo, see README "Trust"
     std::chrono::steady_clock::time_point deadline;  // for the start, up to the first answer
+    std::string temp_dir;  // where the profile is made; empty: $TMPDIR, else /tmp
 };
 
 /// Where one check's messages wait for it: responses to its commands and its page's events. The

@@ -45,7 +45,8 @@ bool includes(const std::set<std::string>& have, const std::set<std::string>& ne
 /// One event loop's browser and the checks using it. Touched only from that loop's thread.
 class pool {
 public:
-    pool(asio::any_io_executor ex, std::string chromium) : ex_(std::move(ex)), chromium_(std::move(chromium)) {}
+    pool(asio::any_io_executor ex, std::string chromium, std::string temp_dir)
+        : ex_(std::move(ex)), chromium_(std::move(chromium)), temp_dir_(std::move(temp_dir)) {}
 
     /// A live browser trusting at least `need`; one is started (trusting `want` too) when there is
     /// none, it died, or it lacks `need` (then after the checks in it have finished).
@@ -71,7 +72,8 @@ public:
                         if (trust.size() < max_trusted) trust.insert(k);
                 if (current_) current_->kill(usable ? "restarted to trust another certificate" : current_->death_cause());
                 current_.reset();
-                launch_options opts{chromium_, std::move(trust), std::min(deadline, sclock::now() + launch_timeout)};
+                launch_options opts{chromium_, std::move(trust), std::min(deadline, sclock::now() + launch_timeout),
+                                    temp_dir_};
                 auto b = co_await browser::launch(std::move(opts));
                 launching_ = false;
                 notify();
@@ -130,6 +132,7 @@ private:
 
     asio::any_io_executor ex_;
     std::string chromium_;
+    std::string temp_dir_;
     std::shared_ptr<browser> current_;
     unsigned in_flight_ = 0;
     bool launching_ = false;
@@ -300,7 +303,7 @@ asio::awaitable<page_report> chromium_checker::check(check_request req) {
     auto start = sclock::now();
     auto deadline = start + req.timeout;
     auto& p = service_of(ex).slot(keep.get());
-    if (!p) p = std::make_shared<pool>(ex, keep->opts.chromium);
+    if (!p) p = std::make_shared<pool>(ex, keep->opts.chromium, keep->opts.temp_dir);
     auto the_pool = p;  // the map may rehash while we wait
 
     const std::set<std::string> verified(req.trusted_spki.begin(), req.trusted_spki.end());

@@ -4,13 +4,16 @@
 #include "proc/browser/checker.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace r1::proc::browser {
 
 struct chromium_options {
     std::string chromium;  // the executable's path, found already (find_chromium)
     unsigned concurrency = 4;  // checks in a browser at once, over all event loops
+    std::string temp_dir;      // where profiles are made; empty: $TMPDIR, else /tmp
 };
 
 /// --chromium PATH when given, else `chromium` then `chromium-browser` on $PATH; nullopt when none
