@@ -1,6 +1,8 @@
 #pragma once
 /// What a browser check saw on a page, the rules it is judged by, and the verdict. Plain data, free
 /// of Asio and JSON, so the CLI's outputs and the lifecycle's rollback predicate can read it.
+#include "engine/error.hpp"
+
 #include <boost/system/error_code.hpp>
 
 #include <chrono>

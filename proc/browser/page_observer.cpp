@@ -8,6 +8,8 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 
 namespace r1::proc::browser {
@@ -36,6 +38,11 @@ std::string argument_text(const json::value& arg) {
     const auto& o = arg.as_object();
     if (auto* v = o.if_contains("value")) {
         if (v->is_string()) return std::string(v->as_string());
+        if (v->is_double()) {  // shortest form, as JavaScript prints it: 3.5, not Boost's 3.5E0
+            std::array<char, 32> digits{};
+            auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), v->as_double());
+            return ec == std::errc() ? std::string(digits.data(), end) : std::string("NaN");
+        }
         return json::serialize(*v);
     }
     if (auto u = string_at(o, "unserializableValue"); !u.empty()) return std::string(u);
