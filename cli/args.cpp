@@ -56,6 +56,19 @@ Flags:
   --verify-only          skip the deploy: only the health check (needs --health-url or --app)
   -h, --help             this help
 
+Browser check (after the health check passes; needs Debian's chromium):
+  --browser              load the page in headless Chromium: fail on console errors, uncaught
+                         exceptions or a page that does not load in time
+  --browser-url URL      the page to load (default: the health URL)
+  --browser-timeout DURATION
+                         load and network idle within this (default 30s)
+  --max-console-errors N console errors allowed (default 0)
+  --fail-on-request-errors
+                         a failed subresource (network error, status >= 400) fails the check
+  --browser-concurrency N
+                         browser checks at once (default 4)
+  --chromium PATH        the Chromium binary (default: chromium on $PATH)
+
 Fleets (r1 deploy --batch FILE):
   --batch FILE           deploy every [[app]] of a TOML manifest ("-": stdin); flags above
                          override its [defaults], keys set on an app override both
@@ -87,7 +100,11 @@ Flags:
   --output FORMAT        text (default) or json: NDJSON events on stdout
   --report FILE          write the whole result as one JSON document
   --junit FILE           write JUnit XML, one test case per URL
-  --log-dir DIR          write each check's verdict to DIR/<name>.log
+  --log-dir DIR          write each check's verdict to DIR/<name>.log (and a screenshot,
+                         DIR/<name>.png, with --browser)
+  --browser              also load each page in headless Chromium (see r1 deploy --help for
+                         --browser-timeout, --max-console-errors, --fail-on-request-errors,
+                         --browser-concurrency, --chromium)
   -h, --help             this help
 
 Exit codes: 0 every URL healthy, 1 some check failed, 2 usage error (nothing was checked),
@@ -185,13 +202,47 @@ const std::map<std::string_view, flag_spec>& deploy_flags() {
                              c.batch.fail_fast = true;
                              return std::nullopt;
                          }}},
+        {"--browser", {false, [](command& c, std::string_view) -> std::optional<std::string> {
+                           c.deploy.browser = true;
+                           return std::nullopt;
+                       }, "browser"}},
+        {"--browser-url", {true, text(&deploy_config::browser_url), "browser_url"}},
+        {"--browser-timeout", {true, [](command& c, std::string_view v) {
+                                   return set_duration(c.deploy.browser_timeout, "--browser-timeout", v);
+                               }, "browser_timeout"}},
+        {"--max-console-errors", {true, [](command& c, std::string_view v) -> std::optional<std::string> {
+                                      if (v.empty() || v.size() > 7 || v.find_first_not_of("0123456789") != std::string_view::npos ||
+                                          std::stoul(std::string(v)) > 1'000'000)
+                                          return "invalid --max-console-errors \"" + shown(v) +
+                                                 "\": use a whole number from 0 to 1000000";
+                                      c.deploy.max_console_errors = static_cast<unsigned>(std::stoul(std::string(v)));
+                                      return std::nullopt;
+                                  }, "max_console_errors"}},
+        {"--fail-on-request-errors", {false, [](command& c, std::string_view) -> std::optional<std::string> {
+                                          c.deploy.fail_on_request_errors = true;
+                                          return std::nullopt;
+                                      }, "fail_on_request_errors"}},
+        {"--browser-concurrency", {true, [](command& c, std::string_view v) -> std::optional<std::string> {
+                                       if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string_view::npos ||
+                                           std::stoul(std::string(v)) == 0 || std::stoul(std::string(v)) > 64)
+                                           return "invalid --browser-concurrency \"" + shown(v) +
+                                                  "\": use a whole number from 1 to 64";
+                                       c.browser_concurrency = static_cast<unsigned>(std::stoul(std::string(v)));
+                                       return std::nullopt;
+                                   }}},
+        {"--chromium", {true, [](command& c, std::string_view v) -> std::optional<std::string> {
+                            c.chromium = std::string(v);
+                            return std::nullopt;
+                        }}},
     };
     return flags;
 }
 
 constexpr std::string_view batch_only_flags[] = {"--concurrency", "--fail-fast", "--log-dir", "--report", "--junit"};
 constexpr std::string_view verify_flags[] = {"--batch",  "--concurrency", "--fail-fast", "--log-dir", "--report",
-                                             "--junit",  "--expected-body", "--timeout", "--ca-file", "--output"};
+                                             "--junit",  "--expected-body", "--timeout", "--ca-file", "--output",
+                                             "--browser", "--browser-timeout", "--max-console-errors",
+                                             "--fail-on-request-errors", "--browser-concurrency", "--chromium"};
 
 /// Flags (and, for r1 verify, URLs) from args[i...] into `cmd`.
 std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& args, std::size_t i, command& cmd,

@@ -36,6 +36,10 @@ struct command {
     /// Manifest key names of the per-task flags given ("region", "health_timeout"): in a batch they
     /// override the manifest's [defaults].
     std::vector<std::string> given_keys;
+    std::string chromium;              // --chromium PATH; empty: chromium on $PATH
+    unsigned browser_concurrency = 4;  // --browser-concurrency: browser checks at once, all loops
+    /// True when any task may run a browser check: --browser, or a manifest that may set browser.
+    bool may_browse() const noexcept { return deploy.browser || !batch.file.empty(); }
 };
 
 struct usage_problem {

@@ -2,6 +2,7 @@
 // root coroutine, turns Ctrl-C into cancellation, and maps the outcome to an exit code.
 #include "cli/args.hpp"
 #include "cli/batch_command.hpp"
+#include "cli/browser_output.hpp"
 #include "cli/classify_command.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/fd_limit.hpp"
@@ -9,6 +10,7 @@
 #include "cli/output.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
+#include "proc/browser/chromium_checker.hpp"
 #include "proc/real_runner.hpp"
 #include "providers/deploy.hpp"
 #include "r1/version.hpp"
@@ -45,7 +47,10 @@ asio::awaitable<r1::deploy_result> root(r1::deploy_config cfg, r1::deploy_servic
     // terminal (the second signal) kills at once.
     co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
     co_await asio::this_coro::throw_if_cancelled(false);  // each step checks and cleans up itself
-    co_return co_await r1::deploy(std::move(cfg), std::move(services));
+    auto* browser = services.browser;
+    auto result = co_await r1::deploy(std::move(cfg), std::move(services));
+    if (browser) co_await browser->close();  // Chromium's process group gone, its profile removed
+    co_return result;
 }
 
 int run_deploy(const r1::cli::command& cmd) {
@@ -57,6 +62,14 @@ int run_deploy(const r1::cli::command& cmd) {
                            std::to_string(r1::cli::minimum_fds + per_deploy));
     auto tls = r1::net::make_tls_context(cmd.ca_file);
     if (!tls) return usage_error(tls.error());
+
+    std::optional<r1::proc::browser::chromium_checker> browser;
+    if (cmd.deploy.browser && !cmd.deploy.dry_run) {
+        const char* path_env = std::getenv("PATH");
+        auto chromium = r1::proc::browser::find_chromium(cmd.chromium, path_env ? path_env : "");
+        if (!chromium) return usage_error(r1::proc::browser::chromium_missing_message(cmd.chromium));
+        browser.emplace(r1::proc::browser::chromium_options{*chromium, cmd.browser_concurrency, {}});
+    }
 
     asio::io_context ctx;
     r1::proc::real_runner runner;
@@ -71,6 +84,7 @@ int run_deploy(const r1::cli::command& cmd) {
             write_fd(2, r1::cli::attempt_text(a));
     };
     services.seed = std::random_device{}();
+    if (browser) services.browser = &*browser;
 
     asio::cancellation_signal cancel;
     asio::signal_set signals{ctx, SIGINT, SIGTERM};
@@ -109,9 +123,13 @@ int run_deploy(const r1::cli::command& cmd) {
         for (const auto& c : result->criteria) write_fd(2, r1::cli::criterion_text(c));
         if (!result->output.empty())
             write_fd(1, result->output.ends_with('\n') ? result->output : result->output + "\n");
+        if (result->browser && result->browser->passed())
+            write_fd(1, result->browser->line + "\n" + r1::cli::browser_causes_block(*result->browser));
     }
     if (first_signal != 0 || (result->ec && !result->message.empty()))
         write_fd(2, std::string(first_signal != 0 ? "r1: " : "r1: error: ") + result->message + "\n");
+    if (!cmd.json_output && result->browser && !result->browser->passed())
+        write_fd(2, r1::cli::browser_causes_block(*result->browser));
     return code;
 }
 

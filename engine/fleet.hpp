@@ -29,6 +29,9 @@ struct fleet_hooks {
     /// The first SIGINT / SIGTERM, serialised with the hooks above and called before any task sees
     /// it, so every `finished` of an interrupted task comes after it.
     std::function<void(int signal)> interrupted;
+    /// Runs on each event loop once its last task has ended, before the loop stops: per-loop
+    /// resources (a browser) are released there. May be empty. Not serialised with the hooks above.
+    std::function<boost::asio::awaitable<void>()> loop_done;
 };
 
 struct fleet_summary {

@@ -23,6 +23,8 @@ public:
     boost::asio::awaitable<engine::criterion_result> evaluate() override;
     /// The last check's line ("health check: ..."), for stdout.
     const std::string& last_line() const noexcept { return last_line_; }
+    /// The leaf certificates the last check verified (engine::health_report::verified_spki).
+    const std::vector<std::string>& verified_spki() const noexcept { return verified_spki_; }
 
 private:
     net::http_client& http_;
@@ -30,6 +32,7 @@ private:
     std::chrono::milliseconds timeout_;
     bool dry_run_;
     std::string last_line_;
+    std::vector<std::string> verified_spki_;
 };
 
 /// The commit in --dir when the deploy started must still be HEAD after it (a prefix of either

@@ -5,6 +5,7 @@
 #include "engine/classify.hpp"
 #include "engine/repair_loop.hpp"
 #include "proc/find_executable.hpp"
+#include "providers/browser_step.hpp"
 #include "providers/criteria.hpp"
 #include "providers/deploy_values.hpp"
 #include "providers/fly_app_name.hpp"
@@ -64,6 +65,25 @@ boost::asio::awaitable<deploy_result> run_loop(const deploy_config& cfg, const d
     co_return result;
 }
 
+/// After a passed health check: the browser check, once (no retry: a console error is rarely
+/// transient), its failure the task's failure.
+boost::asio::awaitable<void> add_browser_check(deploy_result& result, const deploy_config& cfg,
+                                               const deploy_services& services, std::string url,
+                                               std::vector<std::string> verified) {
+    if (!services.browser) {
+        result.ec = make_error_code(error::usage);
+        result.message = "--browser needs a browser checker (proc::browser::chromium_checker)";
+        co_return;
+    }
+    auto report = co_await browser_step(cfg, services.http, *services.browser, std::move(url), std::move(verified),
+                                        services.screenshot_path);
+    if (report.ec) {
+        result.ec = report.ec;
+        result.message = report.line;
+    }
+    result.browser = std::move(report);
+}
+
 }  // namespace
 
 std::string fly_app_url(std::string_view app) { return "https://" + std::string(app) + ".fly.dev"; }
@@ -93,9 +113,12 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     std::string url = !cfg.health_url.empty() ? cfg.health_url : cfg.app.empty() ? "" : fly_app_url(cfg.app);
     if (cfg.verify_only) {
         if (url.empty()) co_return fail(error::usage, "--verify-only needs --health-url URL or --app NAME");
-        auto hc = health_check_of(cfg, std::move(url));  // named: GCC 12 and coroutine arguments
+        auto hc = health_check_of(cfg, url);  // named: GCC 12 and coroutine arguments
         auto report = co_await engine::check_health(services.http, std::move(hc));
-        co_return deploy_result{report.ec, report.line, {}};
+        deploy_result result{report.ec, report.line, {}};
+        if (!report.ec && cfg.browser)
+            co_await add_browser_check(result, cfg, services, std::move(url), std::move(report.verified_spki));
+        co_return result;
     }
 
     if (cfg.app.empty()) co_return fail(error::app_name_missing, "a deploy needs --app NAME");
@@ -138,7 +161,9 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     };
     std::vector<engine::criterion*> criteria{&commit, &health};
     engine::deploy_step step = flyctl_deploy;
-    co_return co_await run_loop(cfg, services, std::move(step), std::move(criteria), health);
+    auto result = co_await run_loop(cfg, services, std::move(step), std::move(criteria), health);
+    if (!result.ec && cfg.browser) co_await add_browser_check(result, cfg, services, url, health.verified_spki());
+    co_return result;
 }
 
 }  // namespace r1

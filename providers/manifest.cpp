@@ -17,9 +17,10 @@ namespace {
 
 using engine::quoted;
 
-constexpr std::array<std::string_view, 12> keys{
+constexpr std::array<std::string_view, 17> keys{
     "provider", "name", "region", "image", "dir", "flyctl", "health_url", "expected_body",
-    "health_timeout", "deploy_timeout", "retries", "retry_budget"};
+    "health_timeout", "deploy_timeout", "retries", "retry_budget", "browser", "browser_url",
+    "browser_timeout", "max_console_errors", "fail_on_request_errors"};
 
 constexpr std::size_t max_value_length = 8192;
 
@@ -77,11 +78,25 @@ public:
             const auto* n = std::get_if<std::int64_t>(&e.value);
             if (!n || *n < 0 || *n > 99) problem(e.line, "retries must be a whole number from 0 to 99");
             else cfg.retries = static_cast<unsigned>(*n);
+        } else if (k == "browser" || k == "fail_on_request_errors") {
+            const auto* b = std::get_if<bool>(&e.value);
+            if (!b) problem(e.line, k + " must be true or false");
+            else (k == "browser" ? cfg.browser : cfg.fail_on_request_errors) = *b;
+        } else if (k == "browser_url") {
+            if (auto* s = need_string()) cfg.browser_url = *s;
+        } else if (k == "browser_timeout") {
+            duration(cfg.browser_timeout);
+        } else if (k == "max_console_errors") {
+            const auto* n = std::get_if<std::int64_t>(&e.value);
+            if (!n || *n < 0 || *n > 1'000'000) problem(e.line, "max_console_errors must be a whole number from 0 to 1000000");
+            else cfg.max_console_errors = static_cast<unsigned>(*n);
         } else {
             auto guess = did_you_mean(k, keys);
             problem(e.line, "unknown key " + quoted(k) +
                                 (guess.empty() ? " (keys: provider, name, region, image, dir, flyctl, health_url, "
-                                                 "expected_body, health_timeout, deploy_timeout, retries, retry_budget)"
+                                                 "expected_body, health_timeout, deploy_timeout, retries, retry_budget, "
+                                                 "browser, browser_url, browser_timeout, max_console_errors, "
+                                                 "fail_on_request_errors)"
                                                : " (did you mean \"" + std::string(guess) + "\"?)"));
         }
     }
@@ -101,6 +116,11 @@ public:
             else if (k == "deploy_timeout") cfg.deploy_timeout = c.deploy_timeout;
             else if (k == "retries") cfg.retries = c.retries;
             else if (k == "retry_budget") cfg.retry_budget = c.retry_budget;
+            else if (k == "browser") cfg.browser = c.browser;
+            else if (k == "browser_url") cfg.browser_url = c.browser_url;
+            else if (k == "browser_timeout") cfg.browser_timeout = c.browser_timeout;
+            else if (k == "max_console_errors") cfg.max_console_errors = c.max_console_errors;
+            else if (k == "fail_on_request_errors") cfg.fail_on_request_errors = c.fail_on_request_errors;
         }
         cfg.dry_run = c.dry_run;
         cfg.verify_only = c.verify_only || base_.verify;
@@ -127,6 +147,9 @@ public:
         if (!cfg.health_url.empty())
             if (auto why = net::describe_url_error(cfg.health_url); !why.empty())
                 problem(line, "invalid health_url: " + why);
+        if (!cfg.browser_url.empty())
+            if (auto why = net::describe_url_error(cfg.browser_url); !why.empty())
+                problem(line, "invalid browser_url: " + why);
         if (!cfg.dir.empty() && cfg.dir.front() != '/' && !base_.base_dir.empty()) cfg.dir = base_.base_dir + "/" + cfg.dir;
         cfg.app = task.name;
         if (task.name.empty()) task.name = cfg.health_url;
