@@ -77,22 +77,28 @@ std::optional<std::string> make_profile_dir(const std::string& temp_dir) {
     std::string base = !temp_dir.empty() ? temp_dir : tmp && *tmp ? tmp : "/tmp";
     std::string pattern = base + "/r1-chromium-XXXXXX";
     if (!::mkdtemp(pattern.data())) return std::nullopt;
+    std::error_code ec;
+    std::filesystem::create_directory(pattern + "/tmp", ec);  // Chromium's TMPDIR
     return pattern;
 }
 
 /// r1's environment for Chromium, less what it has no business seeing: secret-looking variables
-/// (provider tokens reach provider CLIs only). HOME and the XDG directories point into the profile,
-/// so nothing Chromium writes (its crash database included) lands outside it.
+/// (provider tokens reach provider CLIs only). HOME, TMPDIR and the XDG directories point into the
+/// profile, so nothing Chromium writes (its crash database, its singleton socket) lands outside it:
+/// a killed Chromium cleans up nothing itself.
 std::vector<std::string> chromium_env(const std::string& profile) {
     std::vector<std::string> env;
     for (char** e = environ; e && *e; ++e) {
         std::string_view entry = *e;
         auto name = entry.substr(0, entry.find('='));
-        if (name == "HOME" || name == "XDG_CONFIG_HOME" || name == "XDG_CACHE_HOME" || name == "XDG_DATA_HOME") continue;
+        if (name == "HOME" || name == "TMPDIR" || name == "XDG_CONFIG_HOME" || name == "XDG_CACHE_HOME" ||
+            name == "XDG_DATA_HOME")
+            continue;
         if (engine::env_name_looks_secret(name)) continue;
         env.emplace_back(entry);
     }
     env.push_back("HOME=" + profile);
+    env.push_back("TMPDIR=" + profile + "/tmp");
     env.push_back("XDG_CONFIG_HOME=" + profile + "/config");
     env.push_back("XDG_CACHE_HOME=" + profile + "/cache");
     env.push_back("XDG_DATA_HOME=" + profile + "/data");
