@@ -392,3 +392,75 @@ TEST_CASE("browser check: a missing Chromium is found missing, with how to insta
           "--browser needs Chromium: install it (apt-get install chromium) or pass --chromium PATH");
     CHECK(browser::find_chromium("", "/usr/bin:/bin") == std::optional<std::string>("/usr/bin/chromium"));
 }
+
+TEST_CASE("browser check: checks on one event loop share one browser, each in a context of its own", "[proc][browser]") {
+    browsing b;
+    // Storage left by an earlier check would show up as a console error.
+    b.site.serve("/", {.body = html("<script>if (localStorage.getItem('seen') || document.cookie) console.error('state leaked');"
+                                    "localStorage.setItem('seen', '1'); document.cookie = 'seen=1';</script>"),
+                       .delay = 300ms});
+    std::set<pid_t> browsers;
+    std::atomic<bool> done{false};
+    std::thread watch([&] {
+        while (!done) {
+            if (pid_t pid = r1::test::browser_process(b.profiles.path().string()); pid > 0) browsers.insert(pid);
+            std::this_thread::sleep_for(10ms);
+        }
+    });
+    auto reports = r1::test::run([&]() -> asio::awaitable<std::vector<browser::page_report>> {
+        std::vector<browser::page_report> out;
+        browser::check_request req;
+        req.url = b.site.url("/");
+        req.timeout = 15s;
+        auto tls = r1::test::trusting_tls();
+        r1::net::beast_client http{tls};
+        r1::engine::health_config cfg{req.url, "", sclock::now() + 10s, "r1-test"};
+        auto health = co_await r1::engine::check_health(http, std::move(cfg));
+        req.trusted_spki = health.verified_spki;
+        for (int i = 0; i < 3; ++i) out.push_back(co_await b.checker.check(req));
+        co_await b.checker.close();
+        co_return out;
+    }());
+    done = true;
+    watch.join();
+
+    REQUIRE(reports.size() == 3);
+    for (const auto& r : reports) {
+        INFO(r.line);
+        CHECK(r.passed());
+    }
+    CHECK(browsers.size() == 1);
+    CHECK(r1::test::processes_mentioning(b.profiles.path().string()).empty());
+    CHECK(r1::test::empty_dir(b.profiles.path()));
+}
+
+TEST_CASE("browser check: a page whose script never returns fails at the timeout, and the next check still runs",
+          "[proc][browser]") {
+    browsing b;
+    b.site.serve("/spin", {.body = html("<script>for (;;) {}</script>")});
+    b.site.serve("/", {.body = html("<p>fine</p>")});
+    browser::check_request spin;
+    spin.url = b.site.url("/spin");
+    spin.timeout = 2s;
+    browser::check_request fine;
+    fine.url = b.site.url("/");
+    fine.timeout = 15s;
+    auto started = sclock::now();
+    auto reports = r1::test::run([&]() -> asio::awaitable<std::pair<browser::page_report, browser::page_report>> {
+        auto tls = r1::test::trusting_tls();
+        r1::net::beast_client http{tls};
+        r1::engine::health_config cfg{fine.url, "", sclock::now() + 10s, "r1-test"};
+        auto health = co_await r1::engine::check_health(http, std::move(cfg));
+        spin.trusted_spki = fine.trusted_spki = health.verified_spki;
+        auto first = co_await b.checker.check(spin);
+        auto second = co_await b.checker.check(fine);
+        co_await b.checker.close();
+        co_return std::pair{std::move(first), std::move(second)};
+    }());
+    CHECK(reports.first.ec == r1::error::timed_out);
+    CHECK(reports.first.line == "browser check: page did not load within 2s");
+    CHECK(reports.second.passed());
+    CHECK(sclock::now() - started < 20s);
+    CHECK(r1::test::processes_mentioning(b.profiles.path().string()).empty());
+    CHECK(r1::test::empty_dir(b.profiles.path()));
+}
