@@ -18,7 +18,6 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 
 #include <dirent.h>
@@ -123,6 +122,23 @@ std::string exit_cause(const siginfo_t& info, const std::string& stderr_tail) {
     return cause;
 }
 
+/// A /proc file, whole; empty when the process is gone (reads then fail with ESRCH, which a stream
+/// would turn into an exception).
+std::string read_proc_file(const std::string& path) {
+    std::string out;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    char buf[4096];
+    for (;;) {
+        auto n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
 /// Crash handlers Chromium started in sessions of their own (chrome_crashpad_handler double-forks
 /// and calls setsid, so the group kill misses them): found by the database path inside `profile`.
 void kill_strays(const std::string& profile) {
@@ -136,9 +152,7 @@ void kill_strays(const std::string& profile) {
         std::string dir = std::string("/proc/") + name;
         struct stat st {};
         if (::stat(dir.c_str(), &st) != 0 || st.st_uid != me) continue;
-        std::ifstream in(dir + "/cmdline", std::ios::binary);
-        std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (cmdline.find(mark) == std::string::npos) continue;
+        if (read_proc_file(dir + "/cmdline").find(mark) == std::string::npos) continue;
         ::kill(static_cast<pid_t>(std::strtol(name, nullptr, 10)), SIGKILL);
     }
     ::closedir(proc);

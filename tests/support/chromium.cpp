@@ -3,16 +3,23 @@
 #include "proc/browser/chromium_checker.hpp"
 
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace r1::test {
 namespace {
 
+/// A /proc file; empty once the process is gone (a stream would throw on the ESRCH read).
 std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::string out;
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return out;
 }
 
 bool zombie_or_gone(const std::filesystem::path& proc_dir) {
