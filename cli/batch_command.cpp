@@ -7,6 +7,9 @@
 #include "cli/exit_code.hpp"
 #include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
+#include "cli/manifest.hpp"
+#include "cli/signals.hpp"
+#include "cli/url_list.hpp"
 #include "engine/fleet.hpp"
 #include "engine/text.hpp"
 #include "net/beast_client.hpp"
@@ -16,7 +19,6 @@
 #include "proc/real_runner.hpp"
 #include "providers/browser_step.hpp"
 #include "providers/deploy.hpp"
-#include "providers/manifest.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -70,9 +72,9 @@ file_text read_input(const std::string& file) {
         }
         if (n == 0) break;
         text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > providers::max_manifest_bytes) {
+        if (text.size() > max_manifest_bytes) {
             if (fd != 0) ::close(fd);
-            return {{}, file + " is larger than " + std::to_string(providers::max_manifest_bytes / (1024 * 1024)) + " MiB"};
+            return {{}, file + " is larger than " + std::to_string(max_manifest_bytes / (1024 * 1024)) + " MiB"};
         }
     }
     if (fd != 0) ::close(fd);
@@ -136,7 +138,7 @@ std::size_t terminal_width() {
 
 class batch_run {
 public:
-    batch_run(const command& cmd, std::vector<providers::fleet_task> tasks, net::http_client& http,
+    batch_run(const command& cmd, std::vector<fleet_task> tasks, net::http_client& http,
               proc::browser::page_checker* browser)
         : cmd_(cmd), http_(http), browser_(browser) {
         const char* path = std::getenv("PATH");
@@ -156,7 +158,7 @@ public:
             // is left is the same for every URL of a list, so it is kept once (see configs_).
             const bool check_only = cfg.verify_only && !cfg.dry_run;
             if (cfg.dry_run) r.url.clear();
-            else if (cfg.health_url.empty()) r.url = fly_app_url(cfg.app);
+            else if (cfg.health_url.empty()) r.url = planned_health_url(cfg);
             else r.url = check_only ? std::move(cfg.health_url) : cfg.health_url;
             r.name = std::move(tasks[i].name);
             if (check_only) {
@@ -189,6 +191,10 @@ public:
         hooks.finished = [this](std::size_t i, bool) { finished(i); };
         hooks.tick = [this] { draw_progress(); };
         hooks.interrupted = [this](int sig) { signal_ = sig; };
+        hooks.watch_interrupts = [](asio::io_context& loop, std::function<void(int)> interrupt) {
+            auto watch = std::make_shared<signal_watch>(loop, std::move(interrupt));
+            return std::function<void()>([watch] { watch->stop(); });
+        };
         if (browser_) hooks.loop_done = [this] { return browser_->close(); };  // each loop's Chromium
         auto fleet = engine::run_fleet(opts, hooks);
 
@@ -229,7 +235,7 @@ private:
         bool provider_spoke = output.bytes() > 0;
         if (task_cfg.dry_run && !result.ec) {
             rec.preview = std::move(result.output);
-            rec.detail = "fly.toml preview rendered";
+            rec.detail = "preview rendered";
             output.append(rec.preview);
         } else {
             std::string_view why = result.ec && !result.message.empty() ? result.message : result.output;
@@ -245,7 +251,7 @@ private:
     asio::awaitable<bool> run_check(std::size_t i) {
         auto& rec = outcome_.tasks[i];
         auto began = sclock::now();
-        auto hc = health_check_of(config(i), rec.url);
+        auto hc = health_check_of(config(i), rec.url, began);
         auto report = co_await engine::check_health(http_, std::move(hc));
         auto ec = report.ec;
         std::string line = report.line;
@@ -267,7 +273,8 @@ private:
     asio::awaitable<void> browse(std::size_t i, boost::system::error_code& ec, std::string& line,
                                  std::vector<std::string> verified) {
         auto& rec = outcome_.tasks[i];
-        auto report = co_await browser_step(config(i), http_, *browser_, rec.url, std::move(verified), screenshot_path(rec, i));
+        auto report = co_await browser_step(config(i), http_, *browser_, sclock::now(), rec.url, std::move(verified),
+                                            screenshot_path(rec, i));
         if (report.ec) {
             ec = report.ec;
             line = report.line;
@@ -330,7 +337,7 @@ private:
             write_fd(1, "\n" + summary_table(outcome_, tty_ ? terminal_width() : 160));
         }
         if (outcome_.signal != 0)
-            write_fd(2, std::string("r1: interrupted by ") + (outcome_.signal == 2 ? "SIGINT" : "SIGTERM") +
+            write_fd(2, "r1: interrupted by " + signal_name(outcome_.signal) +
                             "; running tasks stopped, the rest not started\n");
         int code = outcome_.exit_code;
         auto write = [&](const std::string& path, const std::string& content) {
@@ -364,8 +371,8 @@ private:
 };
 
 /// The tasks of the batch, or every problem with its line.
-std::variant<std::vector<providers::fleet_task>, int> load_tasks(const command& cmd) {
-    providers::manifest_base base;
+std::variant<std::vector<fleet_task>, int> load_tasks(const command& cmd) {
+    manifest_base base;
     base.cli = cmd.deploy;
     base.cli_keys = cmd.given_keys;
     base.verify = cmd.batch.verify;
@@ -382,9 +389,9 @@ std::variant<std::vector<providers::fleet_task>, int> load_tasks(const command& 
         text = std::move(read.text);
         if (source == "-") source = "stdin";
         else base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
-        url_list = cmd.batch.verify && providers::looks_like_url_list(text);
+        url_list = cmd.batch.verify && looks_like_url_list(text);
     }
-    auto manifest = url_list ? providers::read_url_list(text, base) : providers::read_fleet_manifest(text, base);
+    auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
     if (manifest.problems.empty()) return std::move(manifest.tasks);
     std::string out;
     for (const auto& p : manifest.problems) {

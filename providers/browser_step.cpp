@@ -7,12 +7,13 @@ namespace r1 {
 
 boost::asio::awaitable<proc::browser::page_report> browser_step(const deploy_config& cfg, net::http_client& http,
                                                                 proc::browser::page_checker& checker,
+                                                                engine::clock::time_point now,
                                                                 std::string health_url,
                                                                 std::vector<std::string> verified,
                                                                 std::string screenshot_path) {
     std::string page = cfg.browser_url.empty() ? std::move(health_url) : cfg.browser_url;
     if (!cfg.browser_url.empty() && cfg.browser_url != health_url) {
-        auto hc = health_check_of(cfg, page);  // named: GCC 12 and coroutine arguments
+        auto hc = health_check_of(cfg, page, now);  // named: GCC 12 and coroutine arguments
         auto report = co_await engine::check_health(http, std::move(hc));
         if (!report.healthy()) {
             proc::browser::page_report failed;

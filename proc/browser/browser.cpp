@@ -113,8 +113,10 @@ std::string last_line(std::string_view text) {
 
 std::string exit_cause(const siginfo_t& info, const std::string& stderr_tail) {
     if (info.si_code != CLD_EXITED) {
-        const char* name = ::strsignal(info.si_status);
-        return "chromium was killed by signal " + std::to_string(info.si_status) + (name ? std::string(" (") + name + ")" : "");
+        // Worded as providers::describe_ending words a provider CLI's end: "(SIGKILL)".
+        const char* name = ::sigabbrev_np(info.si_status);
+        return "chromium was killed by signal " + std::to_string(info.si_status) +
+               (name ? std::string(" (SIG") + name + ")" : "");
     }
     // An exit of its own usually says why on its last line; after a signal that line is only noise.
     std::string cause = "chromium exited with status " + std::to_string(info.si_status);

@@ -64,7 +64,7 @@ public:
     void unlisten(const std::shared_ptr<inbox>& to);
 
     bool alive() const noexcept { return !dead_; }
-    /// Why the browser is gone: "chromium was killed by signal 9 (Killed)", "chromium closed the
+    /// Why the browser is gone: "chromium was killed by signal 9 (SIGKILL)", "chromium closed the
     /// DevTools pipe", "chromium exited with status 1: <its last stderr line>".
     const std::string& death_cause() const noexcept { return cause_; }
     pid_t pid() const noexcept { return pid_; }
