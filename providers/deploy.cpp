@@ -1,6 +1,6 @@
 #include "providers/deploy.hpp"
 
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
 #include "net/url.hpp"
@@ -154,8 +154,11 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
             if (cfg.health_url.empty()) health.set_url(provider->default_health_url(cfg, &reported));
             co_return engine::failure{};
         }
-        auto why = reported.ec == error::interrupted ? engine::verdict{engine::failure_class::permanent, "interrupted"}
-                                                     : engine::classify(reported.message);
+        // A retry window in the provider's output ("try again in 2 hours") is judged against
+        // this deploy's own retry budget.
+        auto why = reported.ec == error::interrupted
+                       ? engine::verdict{engine::failure_class::permanent, "interrupted"}
+                       : engine::classify(reported.message, engine::classify_options{.retry_budget = cfg.retry_budget});
         co_return engine::failure{reported.ec, reported.message, why};
     };
     std::vector<engine::criterion*> criteria{&commit, &health};
