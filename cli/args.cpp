@@ -140,7 +140,7 @@ std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& ar
                                      std::string(subcommand) + " --help)"};
             return usage_problem{"unknown flag " + shown(name) + " (see r1 " + std::string(subcommand) + " --help)"};
         }
-        const bool takes_value = s->kind != value_kind::on;
+        const bool takes_value = s->kind != value_kind::on && s->kind != value_kind::toggle;
         if (!takes_value) {
             if (value) return usage_problem{std::string(name) + " takes no value"};
         } else if (!value) {

@@ -1,9 +1,11 @@
 #pragma once
 /// What the CLI keeps about each task of a batch: enough for the summary, the reports and JUnit.
 #include "engine/repair_loop.hpp"
+#include "proc/browser/findings.hpp"
 #include "providers/deploy.hpp"
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +33,8 @@ struct task_record {
     std::optional<providers::release_ref> previous;  // what served before it (the pre-flight's)
     std::optional<rollback_record> rollback;         // an --auto-rollback, done or declined
     std::string evidence;                            // the app's recent logs, for a failed verification
+    /// The browser check's report, when one ran (shared: records are copied, reports are large).
+    std::shared_ptr<const proc::browser::page_report> browser;
 };
 
 /// The whole batch, as the reports see it.

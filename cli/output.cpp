@@ -1,5 +1,7 @@
 #include "cli/output.hpp"
 
+#include "cli/browser_output.hpp"
+
 #include "engine/duration.hpp"
 
 #include <boost/json/object.hpp>
@@ -63,6 +65,7 @@ std::string result_json(const deploy_result& r, int exit_code, bool dry_run) {
         if (r.rollback) o["rollback"] = rollback_json(*r.rollback);
         if (!r.evidence.empty()) o["evidence"] = r.evidence;
     }
+    if (r.browser) o["browser"] = browser_json(*r.browser);
     return line(o);
 }
 

@@ -57,7 +57,7 @@ const setting tail[] = {
      "a failing health check is re-checked (1, 2, 4, 8 s...) within this\n"
      "after the deploy; then the deploy ends (default 15s; 0: no re-check)",
      {}, 0, 0, true},
-    {"--auto-rollback", "auto_rollback", {}, value_kind::on, &deploy_config::auto_rollback, in_deploy,
+    {"--auto-rollback", "auto_rollback", {}, value_kind::toggle, &deploy_config::auto_rollback, in_deploy,
      "roll back to the release that served before when the health check\n"
      "still fails 30 s after the deploy started (exit 1; 3 if that fails)",
      {}},
@@ -69,9 +69,9 @@ const setting tail[] = {
      {}, 0, 99},
     {"--retry-budget", "retry_budget", "DURATION", value_kind::duration, &deploy_config::retry_budget,
      in_deploy | in_rollback, "all retry waits together stay under this (default 10m)", {}},
-    {"--redeploy-on-unhealthy", "redeploy_on_unhealthy", {}, value_kind::on, &deploy_config::redeploy_on_unhealthy,
+    {"--redeploy-on-unhealthy", "redeploy_on_unhealthy", {}, value_kind::toggle, &deploy_config::redeploy_on_unhealthy,
      in_deploy, "also redeploy (within --retries) when the health check still fails\nafter the warm-up; never for a 4xx", {}},
-    {"--retries-on-timeout", "retries_on_timeout", {}, value_kind::on, &deploy_config::retries_on_timeout, in_deploy,
+    {"--retries-on-timeout", "retries_on_timeout", {}, value_kind::toggle, &deploy_config::retries_on_timeout, in_deploy,
      "retry a deploy that ran past --deploy-timeout (default: not retried)", {}},
     {"--output", {}, "FORMAT", value_kind::format, &command::json_output, in_deploy | in_verify | in_rollback,
      "text (default) or json: NDJSON events on stdout (attempt, criterion, result)",
@@ -82,6 +82,23 @@ const setting tail[] = {
      "print the fly.toml preview only: no process, no network, no file", {}},
     {"--verify-only", {}, {}, value_kind::on, &deploy_config::verify_only, in_deploy,
      "skip the deploy: only the health check (needs --health-url or --app)", {}},
+    {"--browser", "browser", {}, value_kind::toggle, &deploy_config::browser, in_deploy | in_verify,
+     "after the health check, load the page in headless Chromium (Debian's\n"
+     "chromium): fail on console errors, uncaught exceptions or no load in time",
+     "also load each page in headless Chromium: fail on console errors,\n"
+     "uncaught exceptions or a page that does not load in time"},
+    {"--browser-url", "browser_url", "URL", value_kind::text, &deploy_config::browser_url, in_deploy,
+     "the page to load (default: the health URL)", {}},
+    {"--browser-timeout", "browser_timeout", "DURATION", value_kind::duration, &deploy_config::browser_timeout,
+     in_deploy | in_verify, "load and network idle within this (default 30s)", {}},
+    {"--max-console-errors", "max_console_errors", "N", value_kind::count, &deploy_config::max_console_errors,
+     in_deploy | in_verify, "console errors and uncaught exceptions allowed (default 0)", {}, 0, 1'000'000},
+    {"--fail-on-request-errors", "fail_on_request_errors", {}, value_kind::toggle, &deploy_config::fail_on_request_errors,
+     in_deploy | in_verify, "a failed subresource (network error, status >= 400) fails the check", {}},
+    {"--browser-concurrency", {}, "N", value_kind::count, &command::browser_concurrency, in_deploy | in_verify,
+     "browser checks at once, over all event loops (default 4)", {}, 1, max_browser_concurrency},
+    {"--chromium", {}, "PATH", value_kind::text, &command::chromium, in_deploy | in_verify,
+     "the Chromium binary (default: chromium, then chromium-browser, on $PATH)", {}},
     {"--batch", {}, "FILE", value_kind::text, &batch_options::file, in_batch | in_verify,
      "deploy every [[app]] of a TOML manifest (\"-\": stdin); flags above\n"
      "override its [defaults], keys set on an app override both",
@@ -92,7 +109,8 @@ const setting tail[] = {
     {"--fail-fast", {}, {}, value_kind::on, &batch_options::fail_fast, in_batch | in_verify,
      "start no new task after the first failure", "start no new check after the first failure"},
     {"--log-dir", {}, "DIR", value_kind::text, &batch_options::log_dir, in_batch | in_verify,
-     "write each task's full output to DIR/<app>.log", "write each check's verdict to DIR/<name>.log"},
+     "write each task's full output to DIR/<app>.log (with --browser, a\nscreenshot too: DIR/<app>.png)",
+     "write each check's verdict to DIR/<name>.log (with --browser, a\nscreenshot too: DIR/<name>.png)"},
     {"--report", {}, "FILE", value_kind::text, &batch_options::report_file, in_batch | in_verify,
      "write the whole result as one JSON document", {}},
     {"--junit", {}, "FILE", value_kind::text, &batch_options::junit_file, in_batch | in_verify,
@@ -222,12 +240,13 @@ std::optional<std::string> apply_key(const setting& s, deploy_config& cfg, const
         cfg.*std::get<unsigned deploy_config::*>(s.target) = static_cast<unsigned>(*n);
         return std::nullopt;
     }
-    case value_kind::on: {
-        const auto* on = std::get_if<bool>(&v);
-        if (!on) return key + " must be true or false";
-        cfg.*std::get<bool deploy_config::*>(s.target) = *on;
+    case value_kind::toggle: {
+        const auto* b = std::get_if<bool>(&v);
+        if (!b) return key + " must be true or false, not a " + (str ? "string" : "whole number");
+        cfg.*std::get<bool deploy_config::*>(s.target) = *b;
         return std::nullopt;
     }
+    case value_kind::on:
     case value_kind::format: break;  // flags of the command line only: no manifest key
     }
     return key + " cannot be set in a manifest";

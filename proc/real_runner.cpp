@@ -129,7 +129,12 @@ int signal_for(asio::cancellation_type c) {
 }  // namespace
 
 asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
-    auto child = spawn_child(req.argv, req.cwd, req.env);
+    proc::spawn_request spawn{req.argv, req.cwd, std::nullopt, {}};
+    if (!req.env.empty()) {
+        spawn.env = environment_with(req.env);
+        if (!spawn.env) co_return sys::error_code{EINVAL, sys::system_category()};
+    }
+    auto child = spawn_child(spawn);
     if (!child) co_return child.error();
 
     auto ex = co_await asio::this_coro::executor;

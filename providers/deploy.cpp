@@ -5,6 +5,7 @@
 #include "engine/repair_loop.hpp"
 #include "net/url.hpp"
 #include "proc/find_executable.hpp"
+#include "providers/browser_step.hpp"
 #include "providers/criteria.hpp"
 #include "providers/lifecycle_steps.hpp"
 #include "providers/registry.hpp"
@@ -35,6 +36,9 @@ std::optional<deploy_result> validate(const deploy_config& cfg, const providers:
             return fail(error::usage, "invalid --health-url: " + problem);
     if (cfg.auto_rollback && !provider.can_roll_back())
         return fail(error::usage, "--auto-rollback: provider " + std::string(provider.name()) + " has no rollback in r1 yet");
+    if (!cfg.browser_url.empty())
+        if (auto problem = net::describe_url_error(cfg.browser_url); !problem.empty())
+            return fail(error::usage, "invalid --browser-url: " + problem);
     return std::nullopt;
 }
 
@@ -64,6 +68,25 @@ boost::asio::awaitable<deploy_result> run_loop(const deploy_services& services, 
                          std::move(outcome.criteria)};
     if (result.ec && outcome.last.detail != result.output) result.message = std::move(outcome.last.detail);
     co_return result;
+}
+
+/// After a passed health check: the browser check, once (no retry: a console error is rarely
+/// transient), its failure the task's failure.
+boost::asio::awaitable<void> add_browser_check(deploy_result& result, const deploy_config& cfg,
+                                               const deploy_services& services, engine::clock& clock,
+                                               std::string url, std::vector<std::string> verified) {
+    if (!services.browser) {
+        result.ec = make_error_code(error::usage);
+        result.message = "--browser needs a browser checker (proc::browser::chromium_checker)";
+        co_return;
+    }
+    auto report = co_await browser_step(cfg, services.http, *services.browser, clock.now(), std::move(url),
+                                        std::move(verified), services.screenshot_path);
+    if (report.ec) {
+        result.ec = report.ec;
+        result.message = report.line;
+    }
+    result.browser = std::move(report);
 }
 
 engine::failure step_failure(const providers::deploy_outcome& reported, const deploy_config& cfg) {
@@ -126,8 +149,10 @@ boost::asio::awaitable<void> after_failed_verification(deploy_result& result, co
     providers::rollback_inputs in{.health_passed = health_passed,
                                   .since_deploy_start = std::chrono::duration_cast<std::chrono::milliseconds>(
                                       clock.now() - deploy_started),
-                                  .browser = providers::browser_evidence::off,
-                                  .console_errors = 0,
+                                  .browser = !cfg.browser      ? providers::browser_evidence::off
+                                             : result.browser ? providers::browser_evidence::ran
+                                                              : providers::browser_evidence::not_run,
+                                  .console_errors = result.browser ? static_cast<unsigned>(result.browser->findings.console_errors) : 0u,
                                   .have_target = before.serving.has_value()};
     auto decision = providers::decide_rollback(in);
     std::string failure = result.message.empty() ? result.output : result.message;
@@ -190,9 +215,12 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     std::string url = !cfg.health_url.empty() ? cfg.health_url : provider->default_health_url(cfg, nullptr);
     if (cfg.verify_only) {
         if (url.empty()) co_return fail(error::usage, "--verify-only needs --health-url URL or --app NAME");
-        auto hc = health_check_of(cfg, std::move(url), clock.now());  // named: GCC 12 and coroutine arguments
+        auto hc = health_check_of(cfg, url, clock.now());  // named: GCC 12 and coroutine arguments
         auto report = co_await engine::check_health(services.http, std::move(hc));
-        co_return deploy_result{report.ec, report.line, {}};
+        deploy_result result{report.ec, report.line, {}};
+        if (!report.ec && cfg.browser)
+            co_await add_browser_check(result, cfg, services, clock, std::move(url), std::move(report.verified_spki));
+        co_return result;
     }
 
     if (cfg.app.empty()) co_return fail(error::app_name_missing, "a deploy needs --app NAME");
@@ -253,6 +281,12 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     result.previous = before.serving;
     result.release = release.release().empty() ? providers::release_ref{{}, reported.release, reported.image} : release.release();
     result.reported = std::move(reported);
+    // The page at the URL the health check last passed (a provider may have set it after its deploy).
+    if (!result.ec && cfg.browser) {
+        std::string page = health.url();  // named, moved in: GCC 12 and coroutine arguments
+        auto verified = health.verified_spki();
+        co_await add_browser_check(result, cfg, services, clock, std::move(page), std::move(verified));
+    }
     // A verification failure after a deploy step that succeeded: evidence, then maybe a rollback.
     if (is_verification_failure(result.ec) && !result.reported.ec)
         co_await after_failed_verification(result, *provider, ctx, cfg, services, clock, before, deploy_started);

@@ -7,6 +7,7 @@
 #include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
 #include "net/http_client.hpp"
+#include "proc/browser/checker.hpp"
 #include "proc/runner.hpp"
 #include "providers/deploy_config.hpp"
 #include "providers/provider.hpp"
@@ -36,6 +37,10 @@ struct deploy_services {
     std::function<void(const engine::attempt_record&)> on_attempt;  // each retry, as decided
     std::uint64_t seed = 0;                     // backoff jitter
     const providers::registry* providers = nullptr;  // null: the built-in providers
+    /// Runs the browser check of a task with `browser` set, after its health check passed. Null: a
+    /// task that asks for one fails with a usage error.
+    proc::browser::page_checker* browser = nullptr;
+    std::string screenshot_path;                // the browser check's PNG; empty: none
     std::function<void(const providers::lifecycle_event&)> on_event;  // pre-flight, release, polls, rollback
 };
 
@@ -62,6 +67,9 @@ struct deploy_result {
     providers::release_ref release;                  // the release the deploy made, when the provider said
     std::optional<rollback_record> rollback;
     std::string evidence;  // the app's recent logs (secrets masked), attached to a failed verification
+    /// The browser check's report, when one ran: its console_errors is the count the lifecycle's
+    /// auto-rollback predicate reads.
+    std::optional<proc::browser::page_report> browser;
 };
 
 /// The operator's `r1 deploy`. Dry-run starts no process and touches no network or file.

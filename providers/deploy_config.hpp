@@ -30,6 +30,12 @@ struct deploy_config {
     bool auto_rollback = false;          // roll back when verification fails (the strict predicate)
     bool redeploy_on_unhealthy = false;  // the seed's repair tier for a failing health check (never a 4xx)
     bool retries_on_timeout = false;     // a deploy that ran past --deploy-timeout may be retried
+    // The browser check (--browser): after the health check passes, the page loaded in Chromium.
+    bool browser = false;
+    std::string browser_url;  // the page to load; empty: the health URL
+    std::chrono::milliseconds browser_timeout = std::chrono::seconds(30);
+    unsigned max_console_errors = 0;     // console errors and uncaught exceptions allowed
+    bool fail_on_request_errors = false;  // a failed subresource fails the check
     /// Settings one provider alone takes, by manifest key ("flyctl" = the flyctl binary's path).
     std::map<std::string, std::string, std::less<>> options;
 
