@@ -57,6 +57,9 @@ const setting tail[] = {
      "a failing health check is re-checked (1, 2, 4, 8 s...) within this\n"
      "after the deploy; then the deploy ends (default 15s; 0: no re-check)",
      {}, 0, 0, true},
+    {"--ttfb-sla", "ttfb_sla", "DURATION", value_kind::duration, &deploy_config::ttfb_sla, in_deploy | in_rollback,
+     "response headers later than this fail a deploy's health check as\n\"slow\" (default 3s; 0: no limit)",
+     {}, 0, 0, true},
     {"--auto-rollback", "auto_rollback", {}, value_kind::toggle, &deploy_config::auto_rollback, in_deploy,
      "roll back to the release that served before when the health check\n"
      "still fails 30 s after the deploy started (exit 1; 3 if that fails)",

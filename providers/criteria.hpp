@@ -14,14 +14,29 @@
 
 namespace r1::providers {
 
-/// The health GET of `r1 deploy`: 200, a non-empty body, the expected substring. Soft-passes in a
+/// What a deploy asks of its health check beyond a 200.
+struct health_rules {
+    /// Response headers later than this fail the check ("slow"); 0: no limit.
+    std::chrono::milliseconds ttfb_sla{0};
+    /// The URL is the app's root, not one the user gave: when the root answers a 4xx (no page
+    /// there), the app's health paths are tried, in cascade_paths' order.
+    bool cascade = false;
+};
+
+/// The cascade after a root that answered a 4xx: each entry one path, or two that must both
+/// answer 200 (liveness with readiness).
+inline constexpr std::string_view cascade_paths[][2] = {
+    {"/healthz", ""}, {"/health", ""}, {"/livez", "/readyz"}, {"/_health", ""}};
+
+/// The health GET of `r1 deploy`: 200, a non-empty body, the expected substring, headers within the
+/// TTFB limit; at the app's root, its health paths when the root is not a page. Soft-passes in a
 /// dry run, so a preview stays free of network traffic.
 class health_criterion final : public engine::criterion {
 public:
     /// Each check's deadline is `timeout` from `clock`'s now.
     health_criterion(engine::clock& clock, net::http_client& http, engine::health_config cfg,
-                     std::chrono::milliseconds timeout, bool dry_run)
-        : clock_(clock), http_(http), cfg_(std::move(cfg)), timeout_(timeout), dry_run_(dry_run) {}
+                     std::chrono::milliseconds timeout, bool dry_run, health_rules rules = {})
+        : clock_(clock), http_(http), cfg_(std::move(cfg)), timeout_(timeout), dry_run_(dry_run), rules_(rules) {}
 
     std::string_view id() const override { return "DEPLOY-HEALTH-200"; }
     boost::asio::awaitable<engine::criterion_result> evaluate() override;
@@ -36,9 +51,15 @@ public:
 private:
     engine::clock& clock_;
     net::http_client& http_;
+    /// One check of `url` (a health path of the app, or cfg_'s own URL).
+    boost::asio::awaitable<engine::health_report> check(std::string url);
+    /// The root answered `root` (a 4xx): the first health path that decides, or `root` itself.
+    boost::asio::awaitable<engine::health_report> cascade(engine::health_report root);
+
     engine::health_config cfg_;
     std::chrono::milliseconds timeout_;
     bool dry_run_;
+    health_rules rules_;
     std::string last_line_;
     std::vector<std::string> verified_spki_;
 };

@@ -46,6 +46,10 @@ engine::health_config health_settings(const deploy_config& cfg, std::string url)
     return {.url = std::move(url), .expected_body = cfg.expected_body, .user_agent = health_user_agent()};
 }
 
+providers::health_rules health_rules_of(const deploy_config& cfg) {
+    return {.ttfb_sla = cfg.ttfb_sla, .cascade = cfg.health_url.empty()};
+}
+
 engine::loop_policy policy_of(const deploy_config& cfg) {
     engine::loop_policy policy;
     policy.retries = cfg.retries;
@@ -242,7 +246,8 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     providers::commit_criterion commit{clock, services.runner,
                                        proc::find_executable("git", services.path_env).value_or(""), cfg.dir, false};
     providers::release_criterion release{*provider, ctx, cfg, cfg.release_timeout, false};
-    providers::health_criterion health{clock, services.http, health_settings(cfg, url), cfg.health_timeout, false};
+    providers::health_criterion health{clock, services.http, health_settings(cfg, url), cfg.health_timeout, false,
+                                       health_rules_of(cfg)};
     providers::deploy_outcome reported;
     engine::clock::time_point deploy_started = clock.now();
     auto provider_deploy = [&]() -> boost::asio::awaitable<engine::failure> {

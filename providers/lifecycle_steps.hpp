@@ -24,6 +24,9 @@ std::optional<deploy_result> validate(const deploy_config& cfg, const providers:
 
 engine::health_config health_settings(const deploy_config& cfg, std::string url);
 
+/// A deploy's health rules: --ttfb-sla, and the cascade of health paths when no --health-url was given.
+providers::health_rules health_rules_of(const deploy_config& cfg);
+
 /// The loop's policy from the task's settings (warm-up, redeploy rules, budget).
 engine::loop_policy policy_of(const deploy_config& cfg);
 

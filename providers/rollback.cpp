@@ -20,7 +20,8 @@ boost::asio::awaitable<deploy_result> put_back(const providers::provider& provid
               .release = target});
     std::string url = !cfg.health_url.empty() ? cfg.health_url : provider.default_health_url(cfg, nullptr);
     providers::release_criterion release{provider, ctx, cfg, cfg.release_timeout, false};
-    providers::health_criterion health{clock, services.http, health_settings(cfg, url), cfg.health_timeout, false};
+    providers::health_criterion health{clock, services.http, health_settings(cfg, url), cfg.health_timeout, false,
+                                       health_rules_of(cfg)};
     providers::deploy_outcome reported;
     auto step = [&]() -> boost::asio::awaitable<engine::failure> {
         providers::deploy_request req{.cli = ctx.cli,

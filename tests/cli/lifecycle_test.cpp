@@ -356,45 +356,11 @@ TEST_CASE("lifecycle: r1 rollback whose flyctl deploy fails is exit 3; one that 
 
 // Each new phase interrupted where it waits on flyctl: the stand-in holds that call until the
 // signal; r1 must stop it (its whole group), start nothing more and exit 130 / 143 at once.
-TEST_CASE("lifecycle: SIGINT/SIGTERM in each new phase stops flyctl at once and exits 130/143",
-          "[cli][lifecycle][interrupt]") {
-    auto sig = GENERATE(SIGINT, SIGTERM);
-    CAPTURE(sig);
-    fixture f{2};
-    r1_options o;
-    std::string held;
-    std::size_t deploys_expected = 0;
-    SECTION("pre-flight") {
-        f.fly.set_global("hold_plan", json::object{{"status", json::array{60}}});
-        o = f.opts({"deploy"});
-        held = "status";
-    }
-    SECTION("a status poll of the release proof") {
-        f.fly.set_global("hold_plan", json::object{{"status", json::array{0, 60}}});
-        o = f.opts({"deploy"});
-        held = "status";
-        deploys_expected = 1;
-    }
-    SECTION("the logs of a failed verification") {
-        f.fly.set("demo", "new_health", 503);
-        f.fly.set_global("hold_plan", json::object{{"logs", json::array{60}}});
-        o = f.opts({"deploy"}, {"--warmup", "0"});
-        held = "logs";
-        deploys_expected = 1;
-    }
-    SECTION("the releases lookup of r1 rollback") {
-        f.fly.set_global("hold_plan", json::object{{"releases", json::array{60}}});
-        o = f.opts({"rollback"});
-        held = "releases";
-    }
-    SECTION("the deploy of r1 rollback") {
-        f.fly.set_global("hold_plan", json::object{{"deploy", json::array{60}}});
-        o = f.opts({"rollback"}, {"--to", "1"});
-        held = "deploy";
-        deploys_expected = 1;
-    }
+namespace {
+
+void interrupt_while_held(const fixture& f, r1_options o, const std::string& held, std::size_t deploys_expected, int sig) {
     CAPTURE(held);
-    r1_process r1p{o};
+    r1_process r1p{std::move(o)};
     auto pid = r1::test::wait_for_pid_file(std::filesystem::path(f.fly.state_dir()) / ("holding-" + held), 20'000);
     REQUIRE(pid > 0);
     auto sent = sclock::now();
@@ -411,6 +377,36 @@ TEST_CASE("lifecycle: SIGINT/SIGTERM in each new phase stops flyctl at once and 
     REQUIRE_FALSE(calls.empty());
     CHECK(calls.back()[1] == held);
     CHECK(f.fly.calls_of("deploy").size() == deploys_expected);
+}
+
+}  // namespace
+
+TEST_CASE("lifecycle: SIGINT/SIGTERM in each new phase stops flyctl at once and exits 130/143",
+          "[cli][lifecycle][interrupt]") {
+    auto sig = GENERATE(SIGINT, SIGTERM);
+    CAPTURE(sig);
+    fixture f{2};
+    SECTION("pre-flight") {
+        f.fly.set_global("hold_plan", json::object{{"status", json::array{60}}});
+        interrupt_while_held(f, f.opts({"deploy"}), "status", 0, sig);
+    }
+    SECTION("a status poll of the release proof") {
+        f.fly.set_global("hold_plan", json::object{{"status", json::array{0, 60}}});
+        interrupt_while_held(f, f.opts({"deploy"}), "status", 1, sig);
+    }
+    SECTION("the logs of a failed verification") {
+        f.fly.set("demo", "new_health", 503);
+        f.fly.set_global("hold_plan", json::object{{"logs", json::array{60}}});
+        interrupt_while_held(f, f.opts({"deploy"}, {"--warmup", "0"}), "logs", 1, sig);
+    }
+    SECTION("the releases lookup of r1 rollback") {
+        f.fly.set_global("hold_plan", json::object{{"releases", json::array{60}}});
+        interrupt_while_held(f, f.opts({"rollback"}), "releases", 0, sig);
+    }
+    SECTION("the deploy of r1 rollback") {
+        f.fly.set_global("hold_plan", json::object{{"deploy", json::array{60}}});
+        interrupt_while_held(f, f.opts({"rollback"}, {"--to", "1"}), "deploy", 1, sig);
+    }
 }
 
 TEST_CASE("lifecycle: in a batch each app is rolled back on its own; task.end, the report and JUnit carry the releases",
@@ -497,4 +493,16 @@ TEST_CASE("lifecycle: a directory without fly.toml gets one for its stack before
         CHECK(r.exit_code == 0);
         CHECK(r1::test::read_file(f.dir / "fly.toml") == "app = \"demo\"\n# mine\n");
     }
+}
+
+TEST_CASE("lifecycle: --ttfb-sla fails a deploy whose app answers its headers late", "[cli][lifecycle][ttfb]") {
+    fixture f;
+    f.fly.set("demo", "new_health", "200 1500");  // the new release's headers come after 1.5 s
+    auto slow = f.deploy({"--ttfb-sla", "1s", "--warmup", "0"});
+    INFO(slow.err);
+    CHECK(slow.exit_code == 1);
+    CHECK(slow.out.starts_with("health check: 200 OK (10 bytes); too slow: headers after 1s"));
+    CHECK(slow.out.ends_with(", over --ttfb-sla 1s\n"));
+    auto fine = f.deploy({"--ttfb-sla", "3s"});
+    CHECK(fine.exit_code == 0);
 }

@@ -284,8 +284,8 @@ def cmd_deploy(args):
         for m in app["machines"]:
             app.setdefault("logs", []).append("%s app[%s] %s [info]%s" % (
                 stamp(version), m["id"], m["region"],
-                "Listening on 0.0.0.0:8080 (v%d)" % version if status == 200 else
-                "Error: connect ECONNREFUSED 10.0.0.2:5432 (v%d, answering %d)" % (version, status)))
+                "Listening on 0.0.0.0:8080 (v%d)" % version if str(status).split()[0] == "200" else
+                "Error: connect ECONNREFUSED 10.0.0.2:5432 (v%d, answering %s)" % (version, status)))
         app["logs"] = app["logs"][-400:]
         # The next status calls answer badly (cut JSON, an API error), as flyctl does now and then.
         app["flaky_status"] = app.get("flaky_after_deploy", 0)

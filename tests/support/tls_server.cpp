@@ -84,6 +84,7 @@ struct tls_server::impl {
     mutable std::mutex mutex;
     std::vector<seen_request> seen;
     std::string files_dir;
+    bool files_at_root = false;
     std::uint16_t http_port = plain_acceptor.local_endpoint().port();
     std::uint16_t https_port = tls_acceptor.local_endpoint().port();
     std::thread thread;
@@ -167,6 +168,12 @@ struct tls_server::impl {
     /// Writes the response for `path`; false when the connection was already dealt with.
     template <class Stream>
     asio::awaitable<bool> route(Stream& stream, std::string_view path, std::string_view target) {
+        bool at_root = false;
+        {
+            std::lock_guard lock{mutex};
+            at_root = files_at_root;
+        }
+        if (at_root) co_return co_await from_file(stream, path.substr(1));
         if (auto c = canned_reply(path)) co_return co_await reply(stream, std::move(*c));
         if (path == "/big") co_return co_await big(stream, number_after(target, "at=", big_size));
         if (path.starts_with("/files/")) co_return co_await from_file(stream, path.substr(7));
@@ -292,9 +299,10 @@ std::string tls_server::https_url(std::string_view path, std::string_view host) 
     return "https://" + std::string(host) + ":" + std::to_string(https_port()) + std::string(path);
 }
 
-void tls_server::serve_files(std::string dir) {
+void tls_server::serve_files(std::string dir, bool at_root) {
     std::lock_guard lock{impl_->mutex};
     impl_->files_dir = std::move(dir);
+    impl_->files_at_root = at_root;
 }
 
 std::vector<seen_request> tls_server::requests() const {

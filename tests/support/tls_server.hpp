@@ -50,8 +50,9 @@ public:
     std::string https_url(std::string_view path, std::string_view host = "localhost") const;
     /// Every request read so far, in arrival order.
     std::vector<seen_request> requests() const;
-    /// The directory /files/ answers from.
-    void serve_files(std::string dir);
+    /// The directory /files/ answers from; with `at_root`, every path but the routes above is
+    /// answered from it as well ("/healthz" from the file healthz, "/" from _root).
+    void serve_files(std::string dir, bool at_root = false);
 
     static constexpr std::string_view needle = "NEEDLE-XYZ";
     static constexpr std::size_t big_size = 200 * 1024;
