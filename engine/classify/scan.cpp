@@ -279,11 +279,13 @@ public:
     /// Whether no later word can change the verdict: the lowest tier has matched on a main line,
     /// every phrase that could still start at or before that match (and so replace it) has ended,
     /// and no failure before it on its line waits for a mark that would make it decisive
-    /// permanent too (a refused connection and "localhost", a limit and "per day").
+    /// permanent too (a refused connection and "localhost", a limit and "per day") or for the
+    /// end of its line (an authoritative "no such host", which a later word there may excuse).
     bool decided() const noexcept {
         if (Trace::tracing || head_ < stop_after_ || window_ != window_state::idle) return false;
         if (line_number_ > stop_line_) return true;
-        return !(line_.refused_at < where_[0]) && !(line_.limit_at < where_[0]);
+        return !(line_.refused_at < where_[0]) && !(line_.limit_at < where_[0]) &&
+               !(line_.authoritative_nx_at < where_[0]);
     }
 
     outcome result() const noexcept {

@@ -367,6 +367,12 @@ TEST_CASE("classify: the rows of POLICY.md's table decide where a line states th
     // "could not resolve" gives no cause: a rule reads it, it does not decide.
     CHECK(matched("curl: (6) Could not resolve host: my-app.fly.dev", "dns-nxdomain"));
     CHECK(!matched("curl: (6) Could not resolve host: my-app.fly.dev", "dns-registry-host"));
+    // The scan does not stop early while its line may still excuse a "no such host" (found by
+    // fuzz_classify: fuzz/corpus/classify/regress-nxdomain-early-stop).
+    std::string excused = "lookup db: no such host, then connect ECONNREFUSED 127.0.0.1:8787 and one two three "
+                          "four five six seven eight: lookup db on 10.0.0.1:53: server misbehaving";
+    CHECK(decide(excused) == "permanent/local-service-down");
+    CHECK(r1::engine::explain(excused).result.signal == classify(excused).signal);
     // A connection cut on its way to a registry is the connection row.
     CHECK(decide("fatal: unable to access 'https://bitbucket.org/u/r.git/': GnuTLS recv error (-54): Error in the pull "
                  "function.") == "transient/registry-network");
