@@ -148,6 +148,42 @@ TEST_CASE("lifecycle: an unhealthy deploy runs flyctl deploy once and ends after
     CHECK(f.serving() == v2_image);  // nothing rolled back without --auto-rollback
 }
 
+TEST_CASE("lifecycle: the evidence of a failed verification is the app's last 200 log lines, secrets masked",
+          "[cli][lifecycle][evidence]") {
+    fixture f;
+    f.fly.set("demo", "new_health", 503);
+    const std::string token = "fm2_lifecycle-evidence-token-0123456789";
+    const std::string password = "hunter2-evidence-password";
+    // 250 lines before the deploy (flyctl logs --no-tail prints what fly kept), two secrets among
+    // the last ones: the token r1 passes on, and a value printed with a secret-looking name.
+    json::array logs;
+    for (int i = 1; i <= 250; ++i) {
+        std::string n = std::to_string(1000 + i).substr(1);
+        std::string line = "2026-12-01T00:00:00Z app[148e4d5b7d0589] iad [info]line " + n;
+        if (i == 240) line += " DATABASE_PASSWORD=" + password;
+        if (i == 245) line += " using token " + token;
+        logs.emplace_back(line);
+    }
+    f.fly.set("demo", "logs", logs);
+    auto o = f.opts({"deploy"}, {"--warmup", "0", "--output", "json"});
+    o.env.emplace_back("FLY_API_TOKEN", token);
+    auto r = run_r1(o);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    auto events = ndjson(r.out);
+    auto evidence = std::string(events.back().at("evidence").as_string());
+    CHECK(count_of(evidence, "\n") == 200);  // 248 of the 250, then the deploy's two machines' lines
+    CHECK(evidence.find("line 052\n") == std::string::npos);
+    CHECK(evidence.starts_with("2026-12-01T00:00:00Z app[148e4d5b7d0589] iad [info]line 053\n"));
+    CHECK(evidence.find("line 240 DATABASE_PASSWORD=[redacted]\n") != std::string::npos);
+    CHECK(evidence.find("line 245 using token [redacted]\n") != std::string::npos);
+    CHECK(event(events, "evidence").at("detail") == "200 lines of the app's recent logs");
+    CHECK(r.out.find(password) == std::string::npos);
+    CHECK(r.out.find(token) == std::string::npos);
+    CHECK(r.err.find(password) == std::string::npos);
+    CHECK(r.err.find(token) == std::string::npos);
+}
+
 TEST_CASE("lifecycle: --redeploy-on-unhealthy restores redeploys of a failing health check, --retries bound them",
           "[cli][lifecycle][retry]") {
     fixture f;
