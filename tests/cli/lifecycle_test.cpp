@@ -394,10 +394,11 @@ TEST_CASE("lifecycle: r1 rollback whose flyctl deploy fails is exit 3; one that 
 // signal; r1 must stop it (its whole group), start nothing more and exit 130 / 143 at once.
 namespace {
 
-void interrupt_while_held(const fixture& f, r1_options o, const std::string& held, std::size_t deploys_expected, int sig) {
+void interrupt_while_held(const fixture& f, r1_options o, const std::string& held, std::size_t deploys_expected, int sig,
+                          int reach_ms = 20'000) {
     CAPTURE(held);
     r1_process r1p{std::move(o)};
-    auto pid = r1::test::wait_for_pid_file(std::filesystem::path(f.fly.state_dir()) / ("holding-" + held), 20'000);
+    auto pid = r1::test::wait_for_pid_file(std::filesystem::path(f.fly.state_dir()) / ("holding-" + held), reach_ms);
     REQUIRE(pid > 0);
     auto sent = sclock::now();
     r1p.signal(sig);
@@ -443,6 +444,16 @@ TEST_CASE("lifecycle: SIGINT/SIGTERM in each new phase stops flyctl at once and 
         f.fly.set_global("hold_plan", json::object{{"deploy", json::array{60}}});
         interrupt_while_held(f, f.opts({"rollback"}, {"--to", "1"}), "deploy", 1, sig);
     }
+}
+
+TEST_CASE("lifecycle: SIGTERM during --auto-rollback's deploy stops that flyctl at once and exits 143",
+          "[cli][lifecycle][interrupt][rollback]") {
+    fixture f;
+    f.fly.set("demo", "new_health", 503);
+    // The deploy answers at once; the rollback's deploy (after 30 s of failure) is held until the signal.
+    f.fly.set_global("hold_plan", json::object{{"deploy", json::array{0, 60}}});
+    interrupt_while_held(f, f.opts({"deploy"}, {"--auto-rollback", "--warmup", "0"}), "deploy", 2, SIGTERM, 60'000);
+    CHECK(f.serving() == v2_image);  // the rollback never finished
 }
 
 TEST_CASE("lifecycle: in a batch each app is rolled back on its own; task.end, the report and JUnit carry the releases",
