@@ -131,6 +131,7 @@ std::string evidence_text(std::string_view evidence) {
         ++lines;
         evidence = nl == std::string_view::npos ? std::string_view{} : evidence.substr(nl + 1);
     }
+    if (lines == 1) return "r1: the app's last log line:\n" + block;
     return "r1: the app's last " + std::to_string(lines) + " log lines:\n" + block;
 }
 

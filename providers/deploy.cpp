@@ -141,7 +141,8 @@ boost::asio::awaitable<void> after_failed_verification(deploy_result& result, co
         auto lines = std::count(result.evidence.begin(), result.evidence.end(), '\n');
         ctx.emit({.name = providers::event_names::evidence,
                   .ok = true,
-                  .detail = std::to_string(lines) + " lines of the app's recent logs"});
+                  .detail = lines == 1 ? std::string("1 line of the app's recent logs")
+                                       : std::to_string(lines) + " lines of the app's recent logs"});
     }
     if (!cfg.auto_rollback) co_return;
     auto cs = co_await boost::asio::this_coro::cancellation_state;

@@ -6,7 +6,10 @@ default, as the issue measured) and a plain HTTP server on 127.0.0.1 that answer
 stand-in says the serving image answers: 200 for the release already there, the chosen status for
 the new one. Each case runs --runs times; medians are reported, with the 1-minute load average.
 
-    bench/lifecycle/unhealthy_deploy.py --r1 build/r1 [--status 503 429 500] [--runs 3] [-- r1 flags...]
+    bench/lifecycle/unhealthy_deploy.py --r1 build/r1 [--status 503 429 500] [--runs 3] [--logs DIR] [-- r1 flags...]
+
+Each row gives the median wall time and the slowest run's; with --logs, each run's stderr is kept
+as DIR/<status>-<run>.log (a slow run is then explained by its own lines).
 """
 import argparse
 import http.server
@@ -45,7 +48,7 @@ def serve(health_file):
     return server
 
 
-def one_run(r1, status, deploy_seconds, extra):
+def one_run(r1, status, deploy_seconds, extra, log_path=None):
     with tempfile.TemporaryDirectory() as work:
         state_dir = os.path.join(work, "state")
         bin_dir = os.path.join(work, "bin")
@@ -81,6 +84,9 @@ def one_run(r1, status, deploy_seconds, extra):
         done = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=900)
         wall = time.monotonic() - start
         server.shutdown()
+        if log_path:
+            with open(log_path, "w") as f:
+                f.write(done.stderr)
         with open(os.path.join(state_dir, "calls.log")) as f:
             calls = [json.loads(line) for line in f]
         deploys = sum(1 for c in calls if len(c) > 1 and c[1] == "deploy")
@@ -93,16 +99,20 @@ def main():
     p.add_argument("--status", type=int, nargs="+", default=[503, 429, 500])
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--deploy-seconds", type=float, default=1.0)
+    p.add_argument("--logs", help="keep each run's stderr in this directory")
     p.add_argument("extra", nargs="*", help="flags passed on to r1 deploy (after --)")
     a = p.parse_args()
     print("r1: %s; load: %.2f" % (a.r1, os.getloadavg()[0]))
-    print("| status | exit | wall (median s) | flyctl deploy runs | flyctl calls |")
-    print("|---:|---:|---:|---:|---:|")
+    print("| status | exit | wall (median s) | slowest (s) | flyctl deploy runs | flyctl calls |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    if a.logs:
+        os.makedirs(a.logs, exist_ok=True)
     for status in a.status:
-        runs = [one_run(a.r1, status, a.deploy_seconds, a.extra) for _ in range(a.runs)]
+        runs = [one_run(a.r1, status, a.deploy_seconds, a.extra,
+                        os.path.join(a.logs, "%d-%d.log" % (status, n)) if a.logs else None) for n in range(a.runs)]
         exits = sorted({r["exit"] for r in runs})
-        print("| %d | %s | %.1f | %s | %s |" % (
-            status, "/".join(map(str, exits)), statistics.median(r["wall"] for r in runs),
+        print("| %d | %s | %.1f | %.1f | %s | %s |" % (
+            status, "/".join(map(str, exits)), statistics.median(r["wall"] for r in runs), max(r["wall"] for r in runs),
             "/".join(sorted({str(r["deploys"]) for r in runs})), "/".join(sorted({str(r["calls"]) for r in runs}))))
         sys.stdout.flush()
 

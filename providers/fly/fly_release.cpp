@@ -99,7 +99,8 @@ release_view judge_release(const app_status& status, const release& wanted, cons
     }
     if (problems.empty()) {
         view.live = true;
-        view.detail = v + " serves on all " + std::to_string(view.total) + (view.total == 1 ? " machine" : " machines");
+        view.detail = view.total == 1 ? v + " serves on the app's one machine"
+                                      : v + " serves on all " + std::to_string(view.total) + " machines";
         if (resting_now > 0) view.detail += " (" + std::to_string(resting_now) + " stopped, as before the deploy)";
         return view;
     }

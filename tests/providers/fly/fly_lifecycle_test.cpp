@@ -259,7 +259,7 @@ TEST_CASE("fly_lifecycle: the proof polls every 2 s until --release-timeout, tol
         h.runner.queue("status", live);
         auto p = r1::test::run(fly_prove_release(h.ctx, req));
         CHECK_FALSE(p.ec);
-        CHECK(p.detail == "v7 serves on all 1 machine");
+        CHECK(p.detail == "v7 serves on the app's one machine");
         CHECK(h.clock.sleeps() == std::vector<r1::test::manual_clock::duration>{2s, 2s, 2s});
     }
     SECTION("four bad answers end it") {
