@@ -70,6 +70,16 @@ const setting tail[] = {
      "write JUnit XML, one test case per app", "write JUnit XML, one test case per URL"},
 };
 
+value_kind kind_of(providers::option_kind k) {
+    switch (k) {
+    case providers::option_kind::duration: return value_kind::duration;
+    case providers::option_kind::count: return value_kind::count;
+    case providers::option_kind::on: return value_kind::on;
+    case providers::option_kind::text: break;
+    }
+    return value_kind::text;
+}
+
 struct table {
     std::vector<setting> all;
     std::vector<std::string_view> keys;
@@ -81,7 +91,8 @@ const table& the_table() {
         out.all.assign(std::begin(head), std::end(head));
         for (const auto& p : providers::registry::builtin().wired())
             for (const auto& o : p->options())
-                out.all.push_back({o.flag, o.key, o.value_name, value_kind::text, option_key{o.key}, in_deploy, o.help, {}});
+                out.all.push_back({o.flag, o.key, o.value_name, kind_of(o.kind), option_key{o.key, o.kind}, in_deploy,
+                                   o.help, {}, o.min, o.max});
         out.all.insert(out.all.end(), std::begin(tail), std::end(tail));
         for (const auto& s : out.all)
             if (!s.key.empty()) out.keys.push_back(s.key);
@@ -140,7 +151,16 @@ std::optional<std::string> apply_flag(const setting& s, command& cmd, std::strin
         [&](auto member) -> std::optional<std::string> {
             using type = decltype(member);
             if constexpr (std::is_same_v<type, option_key>) {
-                cmd.deploy.options[std::string(member.key)] = std::string(text);
+                std::string value(text);
+                if (s.kind == value_kind::duration && !engine::parse_duration(text))
+                    return "invalid " + std::string(s.flag) + " " + quoted(text) + ": use " + std::string(duration_words);
+                if (s.kind == value_kind::count) {
+                    unsigned n = 0;
+                    if (auto why = parse_count(s, text, n)) return why;
+                    value = std::to_string(n);
+                }
+                if (s.kind == value_kind::on) value = "true";
+                cmd.deploy.options[std::string(member.key)] = std::move(value);
                 return std::nullopt;
             } else {
                 auto& field = field_of(cmd, member);
@@ -168,6 +188,30 @@ std::optional<std::string> apply_flag(const setting& s, command& cmd, std::strin
 std::optional<std::string> apply_key(const setting& s, deploy_config& cfg, const manifest_value& v) {
     const std::string key(s.key);
     const auto* str = std::get_if<std::string>(&v);
+    if (const auto* option = std::get_if<option_key>(&s.target); option && s.kind != value_kind::text) {
+        // A provider's own duration, count or switch: checked here, kept as text in cfg.options.
+        std::string value;
+        if (s.kind == value_kind::duration) {
+            if (!str) return key + " must be a duration string like \"15s\" or \"2m\"";
+            if (!engine::parse_duration(*str)) return key + " " + quoted(*str) + " is not " + std::string(duration_words);
+            value = *str;
+        } else if (s.kind == value_kind::count) {
+            const auto* n = std::get_if<std::int64_t>(&v);
+            if (!n || *n < s.min || *n > s.max)
+                return key + " must be a whole number from " + std::to_string(s.min) + " to " + std::to_string(s.max);
+            value = std::to_string(*n);
+        } else {
+            const auto* b = std::get_if<bool>(&v);
+            if (!b) return key + " must be true or false";
+            if (!*b) {
+                cfg.options.erase(std::string(option->key));  // false: as if never set, over [defaults] too
+                return std::nullopt;
+            }
+            value = "true";
+        }
+        cfg.options[std::string(option->key)] = std::move(value);
+        return std::nullopt;
+    }
     switch (s.kind) {
     case value_kind::text: {
         if (!str) {
@@ -205,6 +249,7 @@ void copy_setting(const setting& s, const deploy_config& from, deploy_config& to
             using type = decltype(member);
             if constexpr (std::is_same_v<type, option_key>) {
                 if (auto it = from.options.find(member.key); it != from.options.end()) to.options[it->first] = it->second;
+                else to.options.erase(std::string(member.key));
             } else if constexpr (requires(const deploy_config& d) { d.*member; }) {
                 to.*member = from.*member;
             }

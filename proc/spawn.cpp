@@ -1,6 +1,8 @@
 #include "proc/spawn.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <string_view>
 #include <csignal>
 
 #include <fcntl.h>
@@ -57,12 +59,25 @@ public:
         return 0;
     }
 
-    int spawn(pid_t& pid, const std::vector<std::string>& argv) {
+    int spawn(pid_t& pid, const std::vector<std::string>& argv, const std::vector<std::string>& env) {
         std::vector<char*> args;
         args.reserve(argv.size() + 1);
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
-        return ::posix_spawn(&pid, argv.front().c_str(), &actions_, &attr_, args.data(), environ);
+        if (env.empty()) return ::posix_spawn(&pid, argv.front().c_str(), &actions_, &attr_, args.data(), environ);
+        // r1's environment less the names `env` sets, then `env`: one value per name.
+        std::vector<char*> vars;
+        for (char** e = environ; *e; ++e) {
+            std::string_view var{*e};
+            auto name = var.substr(0, var.find('='));
+            bool replaced = std::any_of(env.begin(), env.end(), [&](const std::string& set) {
+                return set.size() > name.size() && set[name.size()] == '=' && set.compare(0, name.size(), name) == 0;
+            });
+            if (!replaced) vars.push_back(*e);
+        }
+        for (const auto& set : env) vars.push_back(const_cast<char*>(set.c_str()));
+        vars.push_back(nullptr);
+        return ::posix_spawn(&pid, argv.front().c_str(), &actions_, &attr_, args.data(), vars.data());
     }
 
 private:
@@ -80,7 +95,8 @@ int make_pipe(fd_pair& p) {
 
 }  // namespace
 
-sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd) {
+sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd,
+                                       const std::vector<std::string>& env) {
     if (argv.empty() || argv.front().empty()) return errno_code(EINVAL);
     fd_pair out, err;
     if (int e = make_pipe(out)) return errno_code(e);
@@ -90,7 +106,7 @@ sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, con
     if (int e = setup.prepare(out.write, err.write, cwd)) return errno_code(e);
     spawned_child child;
     // glibc reports exec and chdir failures here, not as a child exiting 127.
-    if (int e = setup.spawn(child.pid, argv)) return errno_code(e);
+    if (int e = setup.spawn(child.pid, argv, env)) return errno_code(e);
 
     child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child.pid, 0));
     child.out_fd = out.read;

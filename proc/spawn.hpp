@@ -18,6 +18,8 @@ struct spawned_child {
 
 /// posix_spawn sets the group before exec, so no signal can find the child outside its group.
 /// Signal dispositions and the mask are reset to the defaults in the child (r1 ignores SIGPIPE).
-boost::system::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd);
+/// The child inherits r1's environment, with each "NAME=value" of `env` set over it.
+boost::system::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd,
+                                                 const std::vector<std::string>& env = {});
 
 }  // namespace r1::proc
