@@ -20,11 +20,18 @@ kamal_report read_kamal_output(std::string_view out) {
     std::string text = engine::printable(out.substr(out.size() > 65536 ? out.size() - 65536 : 0));
     std::string_view rest = text;
     std::string holder;
+    bool in_error = false;  // the lines after an ERROR line go on with its message (SSHKit's stdout/stderr)
     while (!rest.empty()) {
         auto nl = rest.find('\n');
         auto line = trim(rest.substr(0, nl));
         rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        if (in_error && !line.empty() && !line.starts_with("ERROR (") && r.error_message.size() < max_field) {
+            r.error_message = (r.error_message + "; " + std::string(line)).substr(0, max_field);
+            continue;
+        }
+        in_error = false;
         if (line.starts_with("ERROR (")) {
+            in_error = true;
             auto close = line.find("): ");
             if (close == std::string_view::npos) close = line.find(')');
             if (close == std::string_view::npos) continue;
