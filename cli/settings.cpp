@@ -20,26 +20,27 @@ constexpr std::string_view duration_words = "a duration like 500ms, 15s, 2m or 1
 // The table up to --dir; the providers' options follow it, then the rest.
 const setting head[] = {
     {"--provider", "provider", "NAME", value_kind::text, &deploy_config::provider, in_deploy,
-     "provider (default fly; vercel, cloudflare, docker, kamal are not wired yet)", {}},
+     "fly (default), vercel, cloudflare, docker or kamal", {}},
     {"--app", app_name_key, "NAME", value_kind::text, &deploy_config::app, in_deploy,
      "app name: lowercase letters, digits and dashes", {}},
-    {"--region", "region", "CODE", value_kind::text, &deploy_config::region, in_deploy, "primary region (default iad)", {}},
+    {"--region", "region", "CODE", value_kind::text, &deploy_config::region, in_deploy, "primary region (fly only; default iad)", {}},
     {"--image", "image", "REF", value_kind::text, &deploy_config::image, in_deploy,
-     "deploy this image instead of building ./Dockerfile", {}},
+     "deploy this image instead of building ./Dockerfile (fly, docker)", {}},
     {"--dir", "dir", "PATH", value_kind::text, &deploy_config::dir, in_deploy,
-     "directory flyctl runs in (default: current directory)", {}},
+     "directory the provider CLI runs in (default: current directory)", {}},
 };
 
 const setting tail[] = {
     {"--health-url", "health_url", "URL", value_kind::text, &deploy_config::health_url, in_deploy,
-     "URL to GET after the deploy (default https://<app>.fly.dev)", {}},
+     "URL to GET after the deploy (default: the provider's, e.g. https://<app>.fly.dev;\n"
+     "required for kamal)", {}},
     {"--expected-body", "expected_body", "TEXT", value_kind::text, &deploy_config::expected_body, in_deploy | in_verify,
      "the health response body must contain TEXT", "every body must contain TEXT"},
     {"--timeout", "health_timeout", "DURATION", value_kind::duration, &deploy_config::health_timeout,
      in_deploy | in_verify, "deadline for the whole health check, redirects included (default 15s)",
      "deadline for each check, redirects included (default 15s)"},
     {"--deploy-timeout", "deploy_timeout", "DURATION", value_kind::duration, &deploy_config::deploy_timeout, in_deploy,
-     "deadline for flyctl deploy; flyctl is stopped past it (default 30m)", {}},
+     "deadline for the provider CLI's deploy; it is stopped past it (default 30m)", {}},
     {"--ca-file", {}, "PATH", value_kind::text, &command::ca_file, in_deploy | in_verify,
      "extra CA certificate(s) to trust for the health check (PEM)", "extra CA certificate(s) to trust (PEM)"},
     {"--retries", "retries", "N", value_kind::count, &deploy_config::retries, in_deploy,
@@ -50,7 +51,7 @@ const setting tail[] = {
      "text (default) or json: NDJSON events on stdout (attempt, criterion, result)",
      "text (default) or json: NDJSON events on stdout"},
     {"--dry-run", {}, {}, value_kind::on, &deploy_config::dry_run, in_deploy,
-     "print the fly.toml preview only: no process, no network, no file", {}},
+     "print what would run (argv, directory, variable names) and stop: no process", {}},
     {"--verify-only", {}, {}, value_kind::on, &deploy_config::verify_only, in_deploy,
      "skip the deploy: only the health check (needs --health-url or --app)", {}},
     {"--batch", {}, "FILE", value_kind::text, &batch_options::file, in_batch | in_verify,

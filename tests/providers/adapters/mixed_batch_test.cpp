@@ -82,3 +82,39 @@ TEST_CASE("mixed batch: [provider.NAME] tables are checked like every other key"
     CHECK(r.err.find("fleet.toml:8: concurrency in [provider.cloudflare] must be a whole number from 1 to 65536") !=
           std::string::npos);
 }
+
+TEST_CASE("dry run: each provider prints its argv, directory, variable names and expectations, exactly, starting nothing",
+          "[providers][dry-run]") {
+    r1::test::temp_dir dir;
+    r1::test::write_file(dir / "wrangler.toml", "name = \"site\"\npages_build_output_dir = \"./dist\"\n");
+    auto run = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args{"deploy", "--app", "site", "--dir", dir.path().string(), "--dry-run"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return r1::test::run_r1({.args = args, .env = {{"PATH", "/nonexistent"}}});
+    };
+    auto kamal = run({"--provider", "kamal", "--health-url", "https://shop.example.com/up", "--kamal-destination", "prod",
+                      "--kamal-lock-wait", "5m"});
+    CHECK(kamal.exit_code == 0);
+    CHECK(kamal.out == "# r1 deploy --provider kamal --app site: dry run, nothing is started\n"
+                       "run:      kamal deploy -d prod --lock-wait --lock-wait-timeout 300\n"
+                       "in:       " + dir.path().string() + "\n"
+                       "env:      KAMAL_REGISTRY_PASSWORD (names only: the values come from r1's environment, passed on unchanged)\n"
+                       "expects:  config/deploy.prod.yml, .kamal/secrets (whatever it reads from the environment) and SSH access to the servers\n"
+                       "expects:  the deploy lock, waited for up to 5m\n"
+                       "success:  exit 0; a failure's cause is kamal's ERROR line on stdout\n"
+                       "health:   https://shop.example.com/up\n");
+    auto pages = run({"--provider", "cloudflare"});
+    CHECK(pages.exit_code == 0);
+    CHECK(pages.out.find("run:      wrangler pages deploy ./dist --project-name site\n") != std::string::npos);
+    CHECK(pages.out.find("sets:     WRANGLER_OUTPUT_FILE_PATH=<a private temporary file r1 removes afterwards>\n") !=
+          std::string::npos);
+    auto vercel = run({"--provider", "vercel", "--vercel-scope", "team-a"});
+    CHECK(vercel.out.find("run:      vercel deploy --prod --yes --format=json --scope team-a\n") != std::string::npos);
+    CHECK(vercel.out == run({"--provider", "vercel", "--vercel-scope", "team-a"}).out);  // deterministic
+    auto docker = run({"--provider", "docker", "--docker-port", "9000", "--docker-push", "--docker-repository",
+                       "ghcr.io/acme/site"});
+    CHECK(docker.exit_code == 0);
+    CHECK(docker.out.find("run:      docker push 'ghcr.io/acme/site:r1-<UTC time>'\n") != std::string::npos);
+    CHECK(docker.out.find("--publish 9000:9000") != std::string::npos);
+    for (const auto* r : {&kamal, &pages, &vercel, &docker}) CHECK(r->out.find("VERCEL_TOKEN=") == std::string::npos);
+}
