@@ -1,7 +1,7 @@
 #include "cli/batch_report.hpp"
 
 #include "cli/exit_code.hpp"
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/redact.hpp"
 #include "engine/text.hpp"
 #include "r1/version.hpp"

@@ -1,7 +1,7 @@
 #include "providers/criteria.hpp"
 
-#include "engine/classify.hpp"
-#include "engine/classify_error.hpp"
+#include "engine/classify/classify.hpp"
+#include "engine/classify/classify_error.hpp"
 #include "engine/text.hpp"
 
 #include <cstdlib>

@@ -1,6 +1,6 @@
 #include "providers/deploy.hpp"
 
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
 #include "net/url.hpp"
@@ -164,9 +164,14 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
             }
             co_return engine::failure{};
         }
-        auto why = reported.ec == error::interrupted ? engine::verdict{engine::failure_class::permanent, "interrupted"}
-                   : !reported.cause.signal.empty()   ? reported.cause
-                                                      : engine::classify(reported.message);
+        // A retry window in the provider's output ("try again in 2 hours") is judged against
+        // this deploy's own retry budget. An adapter that knows the cause better (kamal's held
+        // lock, wrangler's error code) has said so in `cause`.
+        auto why = reported.ec == error::interrupted
+                       ? engine::verdict{engine::failure_class::permanent, "interrupted"}
+                   : !reported.cause.signal.empty()
+                       ? reported.cause
+                       : engine::classify(reported.message, engine::classify_options{.retry_budget = cfg.retry_budget});
         co_return engine::failure{reported.ec, reported.message, why};
     };
     std::vector<engine::criterion*> criteria{&commit, &health};

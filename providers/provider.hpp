@@ -1,7 +1,7 @@
 #pragma once
 /// The provider seam: everything r1::deploy() asks of a hosting provider's adapter. Each adapter
 /// lives in its own folder (providers/fly/, ...) and is named only there and in the registry.
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/error.hpp"
 #include "proc/runner.hpp"
 #include "providers/deploy_config.hpp"

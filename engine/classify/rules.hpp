@@ -1,7 +1,7 @@
 #pragma once
 /// The classifier's vocabulary, built at compile time: phrases with their tier and signal, and a
-/// hash table from each word to the phrases it ends. Internal to engine/classify.cpp.
-#include "engine/classify.hpp"
+/// hash table from each word to the phrases it ends. Internal to engine/classify/classify.cpp.
+#include "engine/classify/classify.hpp"
 
 #include <array>
 #include <cstdint>
@@ -9,14 +9,18 @@
 
 namespace r1::engine::classify_rules {
 
-/// Lower wins; engine/classify.hpp documents why each rule sits where it does.
-enum class tier : std::uint8_t { decisive_permanent, decisive_transient, permanent, weak_transient, none };
+/// Lower wins; engine/classify/classify.hpp documents why each rule sits where it does. The two
+/// decisive tiers decide; the others leave the final word to the model when it is confident.
+enum class tier : std::uint8_t { decisive_permanent, decisive_transient, transient, permanent, weak_transient, none };
+
+constexpr bool decisive(tier t) noexcept { return t == tier::decisive_permanent || t == tier::decisive_transient; }
 
 constexpr failure_class class_of(tier t) noexcept {
     switch (t) {
     case tier::decisive_permanent:
     case tier::permanent: return failure_class::permanent;
     case tier::decisive_transient:
+    case tier::transient:
     case tier::weak_transient: return failure_class::transient;
     case tier::none: break;
     }
@@ -25,20 +29,35 @@ constexpr failure_class class_of(tier t) noexcept {
 
 constexpr std::size_t max_words = 6;
 
+/// What a phrase does when it matches: fire its signal, or (for the last three) set the scanner's
+/// state instead of deciding anything by itself.
+enum class phrase_kind : std::uint8_t {
+    fire,
+    dns_after_lookup,  // "i/o timeout" on a line that did a "lookup" is a resolver failure
+    window,            // opens a retry window ("try again in", "Retry-After:"): an amount and a unit follow
+    provider_host,     // names a provider's API host: NXDOMAIN for it is the runner's network, transient
+    local_endpoint,    // names this machine (localhost, a unix socket): a refused connection there stays refused
+    short_window,      // "per minute": a rate limit or quota on the same line resets within the budget
+    long_window,       // "per day", "daily": a rate limit or quota on the same line resets past it
+};
+
 struct phrase {
     std::array<std::string_view, max_words> words{};
     std::uint8_t count = 0;
     tier level = tier::none;
     std::string_view signal;
-    bool dns_after_lookup = false;  // "i/o timeout" on a line that did a "lookup" is a resolver failure
+    phrase_kind kind = phrase_kind::fire;
+    std::uint32_t unit_ms = 0;  // window: the unit when none is written ("Retry-After: 120" is seconds)
 };
 
 /// Splits `words` on spaces at compile time, so the table below reads like the messages it matches.
-constexpr phrase p(std::string_view words, tier t, std::string_view signal, bool dns_after_lookup = false) {
+constexpr phrase p(std::string_view words, tier t, std::string_view signal, phrase_kind kind = phrase_kind::fire,
+                   std::uint32_t unit_ms = 0) {
     phrase r;
     r.level = t;
     r.signal = signal;
-    r.dns_after_lookup = dns_after_lookup;
+    r.kind = kind;
+    r.unit_ms = unit_ms;
     std::size_t start = 0;
     for (std::size_t i = 0; i <= words.size(); ++i) {
         if (i < words.size() && words[i] != ' ') continue;
@@ -48,8 +67,18 @@ constexpr phrase p(std::string_view words, tier t, std::string_view signal, bool
     return r;
 }
 
+/// A phrase that opens a retry window (see phrase_kind::window).
+constexpr phrase window(std::string_view words, std::uint32_t unit_ms = 0) {
+    return p(words, tier::none, "retry-window", phrase_kind::window, unit_ms);
+}
+
+/// A phrase that only marks its line (phrase_kind::provider_host, local_endpoint, short_window,
+/// long_window); scan.cpp fires when the mark meets the failure it qualifies.
+constexpr phrase mark(std::string_view words, phrase_kind kind) { return p(words, tier::none, "mark", kind); }
+
 constexpr auto P0 = tier::decisive_permanent;
-constexpr auto T1 = tier::decisive_transient;
+constexpr auto D1 = tier::decisive_transient;
+constexpr auto T1 = tier::transient;
 constexpr auto P2 = tier::permanent;
 constexpr auto T3 = tier::weak_transient;
 
@@ -89,7 +118,9 @@ inline constexpr phrase phrases[] = {
     // billing and quota
     p("payment method", P0, "billing"), p("payment information", P0, "billing"),
     p("payment required", P0, "billing"), p("add a credit card", P0, "billing"),
-    p("quota exceeded", P0, "billing"), p("exceeded your quota", P0, "billing"),
+    // "Quota exceeded for quota metric ... per minute" is a throttle: the window decides (below).
+    p("quota exceeded", P2, "quota"), p("exceeded your quota", P0, "billing"),
+    p("exceeded your current quota", P0, "billing"), p("insufficient_quota", P0, "billing"),
     p("over quota", P0, "billing"), p("insufficient funds", P0, "billing"), p("spending limit", P0, "billing"),
 
     // rate limits
@@ -99,7 +130,7 @@ inline constexpr phrase phrases[] = {
     p("throttled", T1, "rate-limit"), p("throttling", T1, "rate-limit"),
     // timeouts
     p("timed out", T1, "timeout"), p("timeout exceeded", T1, "timeout"),
-    p("i o timeout", T1, "timeout", true), p("handshake timeout", T1, "timeout"),
+    p("i o timeout", T1, "timeout", phrase_kind::dns_after_lookup), p("handshake timeout", T1, "timeout"),
     p("timeout awaiting", T1, "timeout"), p("timeout waiting", T1, "timeout"),
     p("timeout reached", T1, "timeout"), p("timeout expired", T1, "timeout"),
     p("connect timeout", T1, "timeout"), p("connection timeout", T1, "timeout"), p("read timeout", T1, "timeout"),
@@ -134,7 +165,7 @@ inline constexpr phrase phrases[] = {
     p("insufficient memory", T1, "capacity"), p("insufficient capacity", T1, "capacity"),
     p("at capacity", T1, "capacity"), p("out of capacity", T1, "capacity"),
     // "failed to obtain lease: machine not found" is not contention: only a held lease is.
-    p("lease currently held", T1, "lease-contention"), p("currently held by", T1, "lease-contention"),
+    p("lease currently held", D1, "lease-contention"), p("currently held by", D1, "lease-contention"),
     // reason phrases standing alone
     p("service unavailable", T1, "http-503"), p("service temporarily unavailable", T1, "http-503"),
     p("bad gateway", T1, "http-502"), p("gateway timeout", T1, "http-504"), p("gateway time-out", T1, "http-504"),
@@ -143,6 +174,8 @@ inline constexpr phrase phrases[] = {
     p("no such host", P2, "dns-nxdomain"), p("nxdomain", P2, "dns-nxdomain"),
     p("name or service not known", P2, "dns-nxdomain"), p("nodename nor servname", P2, "dns-nxdomain"),
     p("enotfound", P2, "dns-nxdomain"), p("host not found", P2, "dns-nxdomain"),
+    p("could not be resolved", P2, "dns-nxdomain"), p("could not resolve host", P2, "dns-nxdomain"),
+    p("could not resolve hostname", P2, "dns-nxdomain"), p("unable to resolve host", P2, "dns-nxdomain"),
     p("not found", P2, "not-found"), p("not_found", P2, "not-found"), p("could not find", P2, "not-found"),
     p("does not exist", P2, "not-found"), p("name unknown", P2, "not-found"),
     p("manifest unknown", P2, "not-found"),
@@ -171,6 +204,118 @@ inline constexpr phrase phrases[] = {
     p("no space left on device", P2, "disk-full"), p("too large", P2, "too-large"),
     p("exceeds maximum", P2, "too-large"), p("exceeds the maximum", P2, "too-large"),
 
+    // gRPC status codes as Go's grpc prints them ("rpc error: code = Unavailable desc = ..."):
+    // https://github.com/grpc/grpc/blob/master/doc/statuscodes.md says UNAVAILABLE is "most likely
+    // a transient condition", and which codes mean the request itself is wrong. Canceled and
+    // Unknown say nothing by themselves: the desc after them decides.
+    p("rpc error code unavailable", T1, "grpc-unavailable"), p("rpc error code deadlineexceeded", T1, "deadline-exceeded"),
+    p("rpc error code resourceexhausted", T1, "rate-limit"), p("rpc error code aborted", T1, "grpc-aborted"),
+    p("rpc error code unauthenticated", P0, "auth"), p("rpc error code permissiondenied", P0, "auth"),
+    p("rpc error code notfound", P2, "not-found"), p("rpc error code alreadyexists", P2, "conflict"),
+    p("rpc error code invalidargument", P2, "config-invalid"),
+    p("rpc error code failedprecondition", P2, "failed-precondition"), p("rpc error code outofrange", P2, "config-invalid"),
+    p("rpc error code unimplemented", P2, "unsupported"), p("rpc error code dataloss", P2, "data-loss"),
+    p("rpc error code internal", T3, "server-error"),
+    // Kamal's exception classes, printed as "ERROR (Kamal::Cli::LockError): ..."
+    // (https://github.com/basecamp/kamal/blob/main/lib/kamal/cli.rb and lib/kamal.rb). A held deploy
+    // lock is another run's (POLICY.md: transient); a failed boot or health check is the release.
+    p("kamal cli lockerror", D1, "deploy-lock"), p("deploy lock found", D1, "deploy-lock"),
+    // ... unless nobody will release it: held by hand, or Kamal already waited for it and gave up.
+    p("lock held manually", P0, "deploy-lock-stuck"), p("timed out waiting for deploy lock", P0, "deploy-lock-stuck"), p("kamal configurationerror", P2, "config-invalid"),
+    p("kamal cli booterror", P2, "app-crashing"), p("kamal cli healthcheck error", P2, "app-crashing"),
+    p("kamal cli hookerror", P2, "exit-status"), p("kamal cli dependencyerror", P2, "config-invalid"),
+    p("build builderror", P2, "build-failed"), p("base buildererror", P2, "build-failed"),
+    // net-ssh's exceptions as Kamal prints them (ERROR (Net::SSH::ConnectionTimeout): ...).
+    p("net ssh authenticationfailed", P0, "auth"), p("net ssh connectiontimeout", T1, "timeout"),
+    p("net ssh disconnect", T1, "connection-closed"),
+    // undici's error codes (https://github.com/nodejs/undici/blob/main/lib/core/errors.js); its
+    // retry handler retries UND_ERR_SOCKET with ECONNRESET, ECONNREFUSED, ENETDOWN, ENETUNREACH,
+    // EHOSTDOWN, EHOSTUNREACH and EPIPE (lib/handler/retry-handler.js).
+    p("und_err_socket", T1, "connection-reset"), p("other side closed", T1, "connection-closed"),
+    p("und_err_body_timeout", T1, "timeout"), p("headers timeout", T1, "timeout"), p("body timeout", T1, "timeout"),
+    p("und_err_closed", T1, "connection-closed"), p("und_err_res_content_length_mismatch", T1, "connection-closed"),
+    p("und_err_res_exceeded_max_size", P2, "too-large"), p("und_err_headers_overflow", P2, "too-large"),
+    // errno and getaddrinfo names (Node's err.code, Ruby's Errno::*)
+    p("enetdown", T1, "network-unreachable"), p("ehostdown", T1, "network-unreachable"),
+    p("eai_noname", P2, "dns-nxdomain"), p("eai_nodata", P2, "dns-nxdomain"), p("eai_fail", P2, "dns-nxdomain"),
+    p("enospc", P2, "disk-full"), p("eaddrinuse", P2, "conflict"), p("address already in use", P2, "conflict"),
+    p("socket disconnected", T1, "connection-reset"), p("network connection lost", T1, "connection-reset"),
+    // npm's codes for HTTP answers ("npm ERR! code E503")
+    p("e500", T3, "http-500"), p("e502", T1, "http-502"), p("e503", T1, "http-503"), p("e504", T1, "http-504"),
+    p("e429", T1, "http-429"), p("e401", P0, "http-401"), p("e403", P0, "http-403"), p("e404", P2, "http-4xx"),
+    // TLS handshakes that fail the same way every time (OpenSSL's reason strings)
+    p("wrong version number", P2, "tls-protocol"), p("tlsv1 alert protocol version", P2, "tls-protocol"),
+    p("unsupported protocol", P2, "tls-protocol"), p("sslv3 alert handshake failure", P2, "tls-handshake"),
+    p("tlsv1 alert unknown ca", P0, "tls-verify"), p("no shared cipher", P2, "tls-handshake"),
+    // Retry windows: the amount and unit after these are compared with the retry budget.
+    window("again in"), window("again after"), window("retry in"), window("retry after"), window("retry-after", 1000),
+    window("retry_after", 1000), window("retry_after_ms", 1), window("retryafter", 1000), window("resets in"),
+    p("try again tomorrow", P0, "retry-window-long"),
+    // Windows written as a rate: with a rate limit or quota on the same line (scan.cpp).
+    mark("per second", phrase_kind::short_window), mark("per minute", phrase_kind::short_window),
+    mark("per min", phrase_kind::short_window), mark("per 100 seconds", phrase_kind::short_window),
+    mark("per hour", phrase_kind::long_window), mark("per day", phrase_kind::long_window),
+    mark("daily", phrase_kind::long_window), mark("hourly", phrase_kind::long_window),
+    mark("monthly", phrase_kind::long_window),
+    // Limits whose window is hours or longer, or that only an account change lifts (POLICY.md):
+    // Docker Hub counts pulls per hour (10 an hour per IP unauthenticated since March 2025, 100
+    // per 6 hours before: https://docs.docker.com/docker-hub/usage/pulls/, docker/docs#21494),
+    // GitHub's unauthenticated API limit is per hour and lifts by authenticating
+    // (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
+    p("reached your pull rate limit", P0, "quota"), p("reached your unauthenticated pull rate limit", P0, "quota"), p("requests get a higher rate limit", P0, "quota"),
+    p("daily quota", P0, "quota"), p("daily limit", P0, "quota"), p("upgrade your plan", P0, "quota"),
+    p("plan limits", P0, "quota"), p("plan limit", P0, "quota"), p("plan size limit", P0, "quota"),
+    p("accounts are limited to", P0, "quota"), p("usage limit", P0, "quota"),
+    // Accounts and payment
+    p("card was declined", P0, "billing"), p("billing issue", P0, "billing"), p("billing account", P0, "billing"),
+    p("verify your account", P0, "billing"), p("credit card", P0, "billing"), p("account is blocked", P0, "billing"),
+    p("account is locked", P0, "billing"), p("account has been suspended", P0, "billing"),
+    p("account is suspended", P0, "billing"), p("account suspended", P0, "billing"),
+    p("payment_required", P0, "billing"), p("unpaid", P0, "billing"), p("past due", P0, "billing"),
+    // The providers' own API hosts (POLICY.md): a failed lookup of these is the runner's network.
+    mark("api fly io", phrase_kind::provider_host), mark("api machines dev", phrase_kind::provider_host),
+    mark("api vercel com", phrase_kind::provider_host), mark("api cloudflare com", phrase_kind::provider_host),
+    mark("api zeit co", phrase_kind::provider_host),  // Vercel's API host under its former name
+    // This machine (POLICY.md: a refused local daemon socket is permanent).
+    // (127.0.0.1 is read in scan.cpp: phrases hold no one-digit words.)
+    mark("localhost", phrase_kind::local_endpoint),
+    mark("unix", phrase_kind::local_endpoint), mark("sock", phrase_kind::local_endpoint),
+    p("is the docker daemon running", P0, "local-service-down"),
+    p("docker daemon up and running", P0, "local-service-down"),
+    p("cannot connect to the docker daemon", T1, "connect-failed"), p("failed to connect", T1, "connect-failed"),
+    p("could not connect", T1, "connect-failed"), p("unable to connect", T1, "connect-failed"),
+    p("dial unix", T1, "connect-failed"), p("no such file or directory", P2, "not-found"),
+    // Vercel's error codes (https://vercel.com/docs/errors lists the deployment's and function's:
+    // DEPLOYMENT_DISABLED 402, DEPLOYMENT_PAUSED 503, FUNCTION_INVOCATION_TIMEOUT 504, ...). The
+    // INTERNAL_ ones are the platform's own faults, as printed in the threads of
+    // tests/data/classify/real/vercel.tsv.
+    p("internal_deployment_fetch_failed", D1, "platform-error"),
+    p("internal_function_invocation_failed", D1, "platform-error"),
+    p("function_throttled", T1, "rate-limit"),
+    p("function_invocation_timeout", P2, "app-timeout"), p("edge_function_invocation_timeout", P2, "app-timeout"),
+    p("function_invocation_failed", P2, "app-crashing"), p("edge_function_invocation_failed", P2, "app-crashing"),
+    p("deployment_not_found", P2, "not-found"), p("deployment_disabled", P0, "billing"),
+    p("deployment_paused", P0, "quota"), p("deployment_blocked", P0, "billing"),
+    p("gateway_timeout", T1, "http-504"), p("service_unavailable", T1, "http-503"), p("bad_gateway", T1, "http-502"),
+    p("internal_server_error", T3, "http-500"),
+    // Apps that fail on their own: the release is broken, a redeploy of it changes nothing.
+    p("worker threw exception", P2, "app-crashing"), p("worker exceeded resource limits", P2, "app-crashing"),
+    p("failed to become healthy", P2, "app-crashing"), p("exited with", P2, "exit-status"),
+    p("command failed with exit code", P2, "exit-status"), p("no longer supported", P2, "unsupported"),
+    p("is deprecated", P2, "unsupported"),
+    // Beast's messages for a response cut short or too large
+    // (https://github.com/boostorg/beast/blob/develop/include/boost/beast/http/impl/error.ipp).
+    p("partial message", T1, "connection-closed"), p("header limit exceeded", P2, "too-large"),
+    p("body limit exceeded", P2, "too-large"),
+    // A server saying the fault is passing
+    p("serviceunavailable", T1, "http-503"), p("server sent goaway", T1, "connection-closed"),
+    p("client connection lost", T1, "connection-closed"), p("non-properly terminated", T1, "connection-reset"),
+    p("transient issue", T1, "try-again"), p("transient error", T1, "try-again"),
+    p("retry the request", T1, "try-again"), p("no healthy upstream", T1, "no-healthy-upstream"),
+    // The tool already retried and gave up
+    p("max retries exceeded", P2, "retries-exhausted"), p("retries exhausted", P2, "retries-exhausted"),
+    p("giving up", P2, "retries-exhausted"), p("gave up", P2, "retries-exhausted"),
+
     // weak: words that lean transient but yield to anything clearer
     p("timeout", T3, "timeout"), p("time-out", T3, "timeout"), p("timeouts", T3, "timeout"),
     p("unavailable", T3, "unavailable"), p("internal server error", T3, "http-500"),
@@ -190,7 +335,37 @@ inline constexpr std::string_view reason_words[] = {
     "gone", "length", "precondition", "payload", "uri", "unsupported", "unprocessable", "too",
     "internal", "service", "gateway", "insufficient", "misdirected", "locked", "upgrade"};
 
-enum word_flag : std::uint8_t { flag_context = 1, flag_http = 2, flag_status = 4, flag_of = 8, flag_lookup = 16 };
+/// The parts of category tags (`[asio.ssl:N]`, `[beast.http:N]`, `[system:N]`) and of curl's
+/// `curl: (N)`: the scanner reads the number after them as a code.
+inline constexpr std::string_view tag_words[] = {"curl", "asio", "ssl", "stream", "misc", "netdb", "addrinfo",
+                                                 "system", "generic", "beast"};
+
+/// Units and amounts of a retry window ("in 24 hours", "after a few minutes").
+inline constexpr std::string_view window_words[] = {
+    "ms", "millisecond", "milliseconds", "s", "sec", "secs", "second", "seconds", "m", "min", "mins", "minute",
+    "minutes", "h", "hr", "hrs", "hour", "hours", "d", "day", "days", "week", "weeks", "a", "an", "few", "several",
+    "couple"};
+
+/// Words that say a text reports a failure at all. Without one, and without any rule matching,
+/// the model does not speak: "all good here" or a progress line stays unknown.
+inline constexpr std::string_view cue_words[] = {
+    "error", "errors", "err", "failed", "failure", "fail", "fails", "fatal", "unable", "cannot", "couldn",
+    "exception", "panic", "denied", "refused", "invalid", "abort", "aborted", "aborting", "timeout", "timed",
+    "rejected", "problem", "crashed", "crashing", "killed", "terminated", "unavailable", "exceeded", "oops",
+    "wrong", "unauthorized", "forbidden", "blocked", "suspended", "disabled", "unreachable",
+    "unhealthy", "throttled", "exited", "uncaught", "declined", "paused", "truncated", "expired", "typeerror",
+    "referenceerror", "syntaxerror", "fetcherror", "requesterror", "httperror", "apierror", "unexpected",
+    "couldn"};
+
+enum word_flag : std::uint8_t {
+    flag_context = 1,
+    flag_http = 2,
+    flag_status = 4,
+    flag_of = 8,
+    flag_lookup = 16,
+    flag_cue = 32,
+    flag_code = 64,  // a number after it may be a code: "curl", "asio", "system", "code", "error"...
+};
 
 constexpr std::size_t table_size = 1024;  // power of two, load well under one half
 constexpr std::size_t max_word = 40;      // longer words are in no phrase
@@ -269,6 +444,10 @@ constexpr tables build() {
         for (std::size_t j = 0; j < phrases[k].count; ++j) t.slots[k][j] = insert(t, phrases[k].words[j]);
     for (auto w : context_words) t.flags[insert(t, w)] |= flag_context;
     for (auto w : reason_words) insert(t, w);
+    for (auto w : tag_words) t.flags[insert(t, w)] |= flag_code;
+    for (auto w : {"ssl", "stream", "misc", "netdb", "addrinfo", "http", "code", "error"}) t.flags[insert(t, w)] |= flag_code;
+    for (auto w : window_words) insert(t, w);
+    for (auto w : cue_words) t.flags[insert(t, w)] |= flag_cue;
     t.flags[insert(t, "http")] |= flag_http;
     t.flags[insert(t, "status")] |= flag_status;
     t.flags[insert(t, "of")] |= flag_of;
@@ -310,6 +489,13 @@ consteval std::int16_t slot_of(std::string_view w) {
         if (table.length[i] == 0) throw "slot_of: not a vocabulary word";
     }
 }
+
+constexpr std::size_t words_used() {
+    std::size_t k = 0;
+    for (auto len : table.length) k += len != 0;
+    return k;
+}
+static_assert(words_used() <= table_size / 2, "vocabulary too large for the table: raise table_size");
 
 /// The history codes one-digit numbers by history_digit, not by slot: so no word may be one.
 constexpr bool no_digit_words() {
