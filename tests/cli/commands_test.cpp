@@ -29,7 +29,7 @@ TEST_CASE("r1 deploy: every named provider is wired; unknown ones fail fast with
                          .env = {{"PATH", "/nonexistent"}}});
         CHECK(r.exit_code == 2);
         CHECK(r.err.starts_with("r1: error: "));
-        CHECK(r.err.find(" not found on $PATH: install it") != std::string::npos);
+        CHECK(r.err.find(" not found on $PATH: install ") != std::string::npos);
     }
     SECTION("unknown, even in a dry run") {
         auto r = run_r1({.args = {"deploy", "--provider", "heroku", "--app", "x", "--dry-run"}});
