@@ -23,6 +23,7 @@ enum class value_kind {
     duration,  // 500ms, 15s, 2m, 1h30m, at most 168h; a string in a manifest
     count,     // a whole number from `min` to `max`; an integer in a manifest
     on,        // a switch: no value on the command line
+    toggle,    // a switch on the command line; true or false in a manifest
     format,    // --output: text or json
 };
 
@@ -35,7 +36,7 @@ struct option_key {
 using setting_target =
     std::variant<std::string deploy_config::*, std::chrono::milliseconds deploy_config::*, unsigned deploy_config::*,
                  bool deploy_config::*, std::string batch_options::*, unsigned batch_options::*, bool batch_options::*,
-                 std::string command::*, bool command::*, option_key>;
+                 std::string command::*, unsigned command::*, bool command::*, option_key>;
 
 /// Where a flag is taken. Batch flags of `r1 deploy` need --batch FILE.
 enum setting_scope : unsigned { in_deploy = 1, in_batch = 2, in_verify = 4 };

@@ -3,6 +3,10 @@
 #include "proc/output_tail.hpp"
 #include "proc/spawn.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <string_view>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -18,6 +22,8 @@
 
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace r1::proc {
 namespace {
@@ -126,10 +132,27 @@ int signal_for(asio::cancellation_type c) {
     return SIGINT;
 }
 
+/// r1's environment with each "NAME=value" of `set` put over it (one value per name); nullopt when
+/// nothing is set, so the child gets r1's environment unchanged.
+std::optional<std::vector<std::string>> child_environment(const std::vector<std::string>& set) {
+    if (set.empty()) return std::nullopt;
+    std::vector<std::string> vars;
+    for (char** e = environ; *e; ++e) {
+        std::string_view var{*e};
+        auto name = var.substr(0, var.find('='));
+        bool replaced = std::any_of(set.begin(), set.end(), [&](const std::string& s) {
+            return s.size() > name.size() && s[name.size()] == '=' && s.compare(0, name.size(), name) == 0;
+        });
+        if (!replaced) vars.emplace_back(var);
+    }
+    vars.insert(vars.end(), set.begin(), set.end());
+    return vars;
+}
+
 }  // namespace
 
 asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
-    auto child = spawn_child(req.argv, req.cwd, req.env);
+    auto child = spawn_child(spawn_request{req.argv, req.cwd, child_environment(req.env), {}});
     if (!child) co_return child.error();
 
     auto ex = co_await asio::this_coro::executor;

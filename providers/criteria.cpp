@@ -46,6 +46,7 @@ asio::awaitable<criterion_result> health_criterion::evaluate() {
     cfg.deadline = clock_.now() + timeout_;
     auto report = co_await engine::check_health(http_, std::move(cfg));
     last_line_ = report.line;
+    verified_spki_ = report.verified_spki;
     if (report.healthy()) co_return pass(id(), report.line);
 
     // Structured causes first: a transport error code (reset, refused, DNS, TLS verification) says
