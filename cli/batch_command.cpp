@@ -6,6 +6,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
+#include "cli/safe_file.hpp"
 #include "engine/fleet.hpp"
 #include "engine/text.hpp"
 #include "net/beast_client.hpp"
@@ -21,8 +22,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <thread>
+#include <variant>
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -86,9 +89,8 @@ std::string log_name(const task_record& t, std::size_t index) {
 /// One task's output: a bounded tail in memory, and the whole of it in --log-dir when given.
 class task_output {
 public:
-    task_output(const std::string& log_path) : tail_(kept_output_bytes) {
-        if (!log_path.empty()) fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    }
+    /// `log_fd`: the task's file in --log-dir (owned from here on), or -1.
+    explicit task_output(int log_fd) : tail_(kept_output_bytes), fd_(log_fd) {}
     ~task_output() {
         if (fd_ >= 0) ::close(fd_);
     }
@@ -131,8 +133,9 @@ std::size_t terminal_width() {
 
 class batch_run {
 public:
-    batch_run(const command& cmd, std::vector<providers::fleet_task> tasks, net::http_client& http)
-        : cmd_(cmd), http_(http) {
+    batch_run(const command& cmd, std::vector<providers::fleet_task> tasks, net::http_client& http,
+              const output_dir* log_dir)
+        : cmd_(cmd), http_(http), log_dir_(log_dir) {
         const char* path = std::getenv("PATH");
         path_env_ = path ? path : "";
         seed_ = std::random_device{}();
@@ -198,9 +201,7 @@ private:
     asio::awaitable<bool> run_task(std::size_t i) {
         const auto& task_cfg = config(i);
         auto& rec = outcome_.tasks[i];
-        std::string log_path;
-        if (!cmd_.batch.log_dir.empty()) log_path = cmd_.batch.log_dir + "/" + log_name(rec, i);
-        task_output output{log_path};
+        task_output output{log_fd(rec, i)};
         deploy_services services{runner_, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
         services.seed = seed_ ^ (0x9e3779b97f4a7c15ULL * (i + 1));
         auto began = sclock::now();
@@ -239,12 +240,16 @@ private:
         if (report.ec == error::interrupted) rec.state = task_state::interrupted;
         else rec.state = report.ec ? task_state::failed : task_state::ok;
         rec.detail = one_line(report.line);
-        if (!cmd_.batch.log_dir.empty()) {
-            task_output log{cmd_.batch.log_dir + "/" + log_name(rec, i)};
+        if (log_dir_) {
+            task_output log{log_fd(rec, i)};
             log.append("r1: " + std::string(to_string(rec.state)) + ": " + report.line + "\n");
         }
         co_return rec.state == task_state::ok;
     }
+
+    /// The task's file in --log-dir, or -1 without one (or when it cannot be made: the log is lost,
+    /// not the task).
+    int log_fd(const task_record& rec, std::size_t i) const { return log_dir_ ? log_dir_->create(log_name(rec, i)) : -1; }
 
     void started(std::size_t i) {
         outcome_.tasks[i].state = task_state::running;
@@ -296,7 +301,7 @@ private:
         int code = outcome_.exit_code;
         auto write = [&](const std::string& path, const std::string& content) {
             if (path.empty()) return;
-            if (auto why = write_file_atomically(path, content); !why.empty()) {
+            if (auto why = write_output_file(path, content); !why.empty()) {
                 write_fd(2, "r1: error: " + why + "\n");
                 if (outcome_.signal == 0) code = exit_usage;
             }
@@ -313,6 +318,7 @@ private:
     std::vector<std::uint32_t> config_of_;  // task index -> configs_ index
     const deploy_config& config(std::size_t i) const { return configs_[config_of_[i]]; }
     net::http_client& http_;
+    const output_dir* log_dir_;  // --log-dir, or null
     proc::real_runner runner_;
     std::string path_env_;
     std::uint64_t seed_ = 0;
@@ -370,14 +376,12 @@ int run_batch(const command& cmd) {
 
     for (const auto* path : {&cmd.batch.report_file, &cmd.batch.junit_file})
         if (!path->empty())
-            if (auto why = check_writable(*path); !why.empty()) return setup_error(why);
+            if (auto why = check_output_file(*path); !why.empty()) return setup_error(why);
+    std::optional<output_dir> log_dir;
     if (!cmd.batch.log_dir.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(cmd.batch.log_dir, ec);
-        if (ec || !std::filesystem::is_directory(cmd.batch.log_dir, ec))
-            return setup_error("cannot use --log-dir " + cmd.batch.log_dir + ": " +
-                               (ec ? ec.message() : std::string("not a directory")));
-        if (auto why = check_writable(cmd.batch.log_dir + "/.r1-probe"); !why.empty()) return setup_error(why);
+        auto opened = output_dir::open(cmd.batch.log_dir);
+        if (auto* why = std::get_if<std::string>(&opened)) return setup_error(*why);
+        log_dir.emplace(std::move(std::get<output_dir>(opened)));
     }
     auto tls = net::make_tls_context(cmd.ca_file);
     if (!tls) return setup_error(tls.error());
@@ -403,7 +407,7 @@ int run_batch(const command& cmd) {
     }
 
     net::beast_client http{*tls};
-    batch_run run{cmd, std::move(tasks), http};
+    batch_run run{cmd, std::move(tasks), http, log_dir ? &*log_dir : nullptr};
     return run.run(concurrency);
 }
 
