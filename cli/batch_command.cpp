@@ -11,6 +11,7 @@
 #include "engine/text.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
+#include "proc/find_executable.hpp"
 #include "proc/output_tail.hpp"
 #include "proc/real_runner.hpp"
 #include "providers/deploy.hpp"
@@ -136,8 +137,7 @@ public:
     batch_run(const command& cmd, std::vector<providers::fleet_task> tasks, net::http_client& http,
               const output_dir* log_dir)
         : cmd_(cmd), http_(http), log_dir_(log_dir) {
-        const char* path = std::getenv("PATH");
-        path_env_ = path ? path : "";
+        path_env_ = proc::search_path();
         seed_ = std::random_device{}();
         tty_ = !cmd.json_output && ::isatty(1) == 1;
         outcome_.command = cmd.batch.verify ? "verify" : "deploy";

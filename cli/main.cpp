@@ -9,6 +9,7 @@
 #include "cli/output.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
+#include "proc/find_executable.hpp"
 #include "proc/real_runner.hpp"
 #include "providers/deploy.hpp"
 #include "r1/version.hpp"
@@ -61,9 +62,8 @@ int run_deploy(const r1::cli::command& cmd) {
     asio::io_context ctx;
     r1::proc::real_runner runner;
     r1::net::beast_client http{*tls};
-    const char* path = std::getenv("PATH");
     r1::deploy_services services{runner, http, [](std::string_view chunk) { write_fd(2, chunk); },
-                                 path ? path : ""};
+                                 r1::proc::search_path()};
     services.on_attempt = [json = cmd.json_output](const r1::engine::attempt_record& a) {
         if (json)
             write_fd(1, r1::cli::attempt_json(a));

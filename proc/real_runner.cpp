@@ -129,7 +129,7 @@ int signal_for(asio::cancellation_type c) {
 }  // namespace
 
 asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
-    auto child = spawn_child(req.argv, req.cwd);
+    auto child = spawn_child(req.argv, req.cwd, req.pass_secrets);
     if (!child) co_return child.error();
 
     auto ex = co_await asio::this_coro::executor;

@@ -1,7 +1,10 @@
 #include "proc/spawn.hpp"
 
+#include "engine/redact.hpp"
+
 #include <cerrno>
 #include <csignal>
+#include <string_view>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -57,12 +60,12 @@ public:
         return 0;
     }
 
-    int spawn(pid_t& pid, const std::vector<std::string>& argv) {
+    int spawn(pid_t& pid, const std::vector<std::string>& argv, char* const* envp) {
         std::vector<char*> args;
         args.reserve(argv.size() + 1);
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
-        return ::posix_spawn(&pid, argv.front().c_str(), &actions_, &attr_, args.data(), environ);
+        return ::posix_spawn(&pid, argv.front().c_str(), &actions_, &attr_, args.data(), envp);
     }
 
 private:
@@ -78,9 +81,22 @@ int make_pipe(fd_pair& p) {
     return 0;
 }
 
+/// r1's environment without the variables named like secrets: pointers into environ, which
+/// nothing changes while r1 runs.
+std::vector<char*> environment_without_secrets() {
+    std::vector<char*> env;
+    for (char** e = environ; *e; ++e) {
+        std::string_view entry{*e};
+        if (!engine::env_name_looks_secret(entry.substr(0, entry.find('=')))) env.push_back(*e);
+    }
+    env.push_back(nullptr);
+    return env;
+}
+
 }  // namespace
 
-sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd) {
+sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd,
+                                       bool pass_secrets) {
     if (argv.empty() || argv.front().empty()) return errno_code(EINVAL);
     fd_pair out, err;
     if (int e = make_pipe(out)) return errno_code(e);
@@ -90,7 +106,9 @@ sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, con
     if (int e = setup.prepare(out.write, err.write, cwd)) return errno_code(e);
     spawned_child child;
     // glibc reports exec and chdir failures here, not as a child exiting 127.
-    if (int e = setup.spawn(child.pid, argv)) return errno_code(e);
+    std::vector<char*> filtered;
+    if (!pass_secrets) filtered = environment_without_secrets();
+    if (int e = setup.spawn(child.pid, argv, pass_secrets ? environ : filtered.data())) return errno_code(e);
 
     child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child.pid, 0));
     child.out_fd = out.read;

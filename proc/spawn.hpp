@@ -18,6 +18,8 @@ struct spawned_child {
 
 /// posix_spawn sets the group before exec, so no signal can find the child outside its group.
 /// Signal dispositions and the mask are reset to the defaults in the child (r1 ignores SIGPIPE).
-boost::system::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd);
+/// The child gets r1's environment, without the variables named like secrets unless `pass_secrets`.
+boost::system::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd,
+                                                 bool pass_secrets = true);
 
 }  // namespace r1::proc
