@@ -132,7 +132,7 @@ failure describe(const sys::error_code& ec) {
             return {error::unavailable, "TLS: no protocol version in common (r1 requires TLS 1.2 or newer)"};
         return {error::unavailable, "TLS: " + shown(text)};
     }
-    if (category == "beast.http") {
+    if (category == "beast.http" || category == "r1.http") {  // r1.http: net's limits on chunk metadata
         auto text = ec.message();
         if (text == "end of stream" || text == "partial message")
             return {error::unavailable, "connection closed before a complete response"};
