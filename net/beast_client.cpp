@@ -92,12 +92,16 @@ sys::error_code chunk_metadata_overflow(std::string_view pending) {
                                                                                      : response_limit::chunk_header);
 }
 
-/// Retry-After as delta-seconds ("120"); the HTTP-date form is left out.
+/// Retry-After as delta-seconds ("120"), clamped to max_retry_after_seconds however many digits it
+/// has; the HTTP-date form is left out.
 std::optional<std::uint64_t> delta_seconds(std::string_view v) {
-    if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (v.empty() || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return std::nullopt;
     std::uint64_t n = 0;
-    for (char c : v) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    for (char c : v) {
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+        if (n >= max_retry_after_seconds) return max_retry_after_seconds;
+    }
     return n;
 }
 
