@@ -55,8 +55,9 @@ struct file_text {
 
 /// Reads the manifest or URL list whole, refusing anything past the size limit.
 file_text read_input(const std::string& file) {
+    const std::string shown = engine::printable(file, true);  // an argument is never echoed raw
     int fd = file == "-" ? 0 : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return {{}, "cannot read " + file + ": " + std::strerror(errno)};
+    if (fd < 0) return {{}, "cannot read " + shown + ": " + std::strerror(errno)};
     std::string text;
     char buf[65536];
     for (;;) {
@@ -65,13 +66,13 @@ file_text read_input(const std::string& file) {
         if (n < 0) {
             std::string why = std::strerror(errno);
             if (fd != 0) ::close(fd);
-            return {{}, "cannot read " + file + ": " + why};
+            return {{}, "cannot read " + shown + ": " + why};
         }
         if (n == 0) break;
         text.append(buf, static_cast<std::size_t>(n));
         if (text.size() > providers::max_manifest_bytes) {
             if (fd != 0) ::close(fd);
-            return {{}, file + " is larger than " + std::to_string(providers::max_manifest_bytes / (1024 * 1024)) + " MiB"};
+            return {{}, shown + " is larger than " + std::to_string(providers::max_manifest_bytes / (1024 * 1024)) + " MiB"};
         }
     }
     if (fd != 0) ::close(fd);
@@ -346,8 +347,8 @@ std::variant<std::vector<providers::fleet_task>, int> load_tasks(const command& 
         auto read = read_input(cmd.batch.file);
         if (!read.error.empty()) return setup_error(read.error);
         text = std::move(read.text);
-        if (source == "-") source = "stdin";
-        else base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
+        source = source == "-" ? "stdin" : engine::printable(source, true);  // never echoed raw
+        if (cmd.batch.file != "-") base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
         url_list = cmd.batch.verify && providers::looks_like_url_list(text);
     }
     auto manifest = url_list ? providers::read_url_list(text, base) : providers::read_fleet_manifest(text, base);

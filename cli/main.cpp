@@ -62,7 +62,8 @@ int run_deploy(const r1::cli::command& cmd) {
     asio::io_context ctx;
     r1::proc::real_runner runner;
     r1::net::beast_client http{*tls};
-    r1::deploy_services services{runner, http, [](std::string_view chunk) { write_fd(2, chunk); },
+    r1::cli::output_stream provider_output{2};  // flyctl's own output, live on stderr
+    r1::deploy_services services{runner, http, [&](std::string_view chunk) { provider_output.write(chunk); },
                                  r1::proc::search_path()};
     services.on_attempt = [json = cmd.json_output](const r1::engine::attempt_record& a) {
         if (json)
@@ -96,6 +97,7 @@ int run_deploy(const r1::cli::command& cmd) {
                        result = std::move(r);
                    }));
     ctx.run();
+    provider_output.finish();
 
     int code = r1::cli::exit_code_for(result->ec, first_signal);
     if (first_signal != 0) {

@@ -1,6 +1,7 @@
 #include "cli/safe_file.hpp"
 
 #include "engine/redact.hpp"
+#include "engine/text.hpp"
 
 #include <cerrno>
 #include <charconv>
@@ -17,7 +18,9 @@
 namespace r1::cli {
 namespace {
 
-std::string cannot(const std::string& path, std::string_view why) { return "cannot write " + path + ": " + std::string(why); }
+std::string cannot(const std::string& path, std::string_view why) {
+    return "cannot write " + engine::printable(path, true) + ": " + std::string(why);
+}
 
 /// Closes a descriptor when it goes out of scope.
 struct fd_guard {
@@ -180,7 +183,9 @@ std::string write_output_file(const std::string& path, std::string_view raw) {
 }
 
 std::variant<output_dir, std::string> output_dir::open(const std::string& path) {
-    auto refuse = [&](std::string_view why) { return "cannot use --log-dir " + path + ": " + std::string(why); };
+    auto refuse = [&](std::string_view why) {
+        return "cannot use --log-dir " + engine::printable(path, true) + ": " + std::string(why);
+    };
     if (::mkdir(path.c_str(), output_dir_mode) != 0 && errno != EEXIST) {
         if (errno != ENOENT) return refuse(std::strerror(errno));
         // Missing parents are made as `mkdir -p` makes them; the directory r1 writes in is its own.

@@ -4,6 +4,7 @@
 #include "net/url.hpp"
 #include "engine/classify.hpp"
 #include "engine/repair_loop.hpp"
+#include "engine/text.hpp"
 #include "proc/find_executable.hpp"
 #include "providers/criteria.hpp"
 #include "providers/deploy_values.hpp"
@@ -101,14 +102,14 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     if (cfg.app.empty()) co_return fail(error::app_name_missing, "a deploy needs --app NAME");
     std::error_code fs_ec;
     if (!std::filesystem::is_directory(cfg.dir, fs_ec))
-        co_return fail(error::usage, "--dir " + cfg.dir + " is not a directory");
+        co_return fail(error::usage, "--dir " + engine::printable(cfg.dir, true) + " is not a directory");
     auto flyctl = providers::resolve_flyctl(cfg.flyctl, services.path_env);
     if (!flyctl) {
         co_return fail(error::flyctl_not_found,
                        cfg.flyctl.empty()
                            ? "flyctl not found on $PATH (looked for flyctl and fly): install it from "
                              "https://fly.io/docs/flyctl/install/ or pass --flyctl PATH"
-                           : "flyctl not found: " + cfg.flyctl + " is not an executable file");
+                           : "flyctl not found: " + engine::printable(cfg.flyctl, true) + " is not an executable file");
     }
 
     providers::commit_criterion commit{services.runner, proc::find_executable("git", services.path_env).value_or(""),

@@ -51,7 +51,8 @@ boost::asio::awaitable<step_outcome> run_flyctl_deploy(proc::runner& runner, fly
 
     auto ran = co_await runner.run(std::move(req));
     if (!ran) co_return step_outcome{make_error_code(error::provider_failed),
-                                     "could not start " + spec.flyctl + ": " + ran.error().message()};
+                                     "could not start " + engine::printable(spec.flyctl, true) + ": " +
+                                         ran.error().message()};
     const auto& out = *ran;
     if (out.cancelled) co_return step_outcome{make_error_code(error::interrupted), what + " was interrupted"};
     if (out.succeeded()) co_return step_outcome{};
