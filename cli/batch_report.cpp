@@ -58,12 +58,20 @@ json::object task_json(const task_record& t) {
     return o;
 }
 
-/// Text fit for XML 1.0: printable, with markup characters escaped.
+/// Text fit for XML 1.0: printable (no C0 but tab and newline, no C1, no invalid UTF-8, so no lone
+/// surrogate), U+FFFE and U+FFFF (the only other code points XML 1.0's Char production leaves out)
+/// shown as U+FFFD, and markup characters escaped. CI systems drop a report that is not well-formed.
 std::string xml(std::string_view text) {
     std::string clean = engine::printable(text, false);
     std::string out;
     out.reserve(clean.size());
-    for (char c : clean) {
+    for (std::size_t i = 0; i < clean.size(); ++i) {
+        char c = clean[i];
+        if (c == '\xEF' && i + 2 < clean.size() && clean[i + 1] == '\xBF' && (clean[i + 2] == '\xBE' || clean[i + 2] == '\xBF')) {
+            out += "\xEF\xBF\xBD";
+            i += 2;
+            continue;
+        }
         switch (c) {
         case '&': out += "&amp;"; break;
         case '<': out += "&lt;"; break;
