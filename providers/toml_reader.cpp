@@ -120,8 +120,11 @@ value_or_problem integer(std::string_view s, std::size_t i) {
             continue;
         }
         any = true;
-        n = n * 10 + static_cast<std::uint64_t>(s[i] - '0');
-        if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::string("number too large");
+        // Checked before the step, not after it: 18446744073709551620 wrapped round 2^64 to 4.
+        constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+        auto digit = static_cast<std::uint64_t>(s[i] - '0');
+        if (n > (max - digit) / 10) return std::string("number too large");
+        n = n * 10 + digit;
     }
     if (!any || prev == '_') return std::string("invalid value");
     if (i < s.size() && (s[i] == '.' || s[i] == 'e' || s[i] == 'E' || s[i] == ':' || s[i] == 'T' || s[i] == '-'))
