@@ -48,6 +48,8 @@ Flags:
   --deploy-timeout DURATION
                          deadline for flyctl deploy; flyctl is stopped past it (default 30m)
   --ca-file PATH         extra CA certificate(s) to trust for the health check (PEM)
+  --allow-insecure-redirects
+                         follow a redirect from https to plain http (refused by default)
   --retries N            redeploys after the first deploy on a transient failure (default 2; 0: no retry)
   --retry-budget DURATION
                          all retry waits together stay under this (default 10m)
@@ -83,6 +85,8 @@ Flags:
   --expected-body TEXT   every body must contain TEXT
   --timeout DURATION     deadline for each check, redirects included (default 15s)
   --ca-file PATH         extra CA certificate(s) to trust (PEM)
+  --allow-insecure-redirects
+                         follow a redirect from https to plain http (refused by default)
   --fail-fast            start no new check after the first failure
   --output FORMAT        text (default) or json: NDJSON events on stdout
   --report FILE          write the whole result as one JSON document
@@ -169,6 +173,10 @@ const std::map<std::string_view, flag_spec>& deploy_flags() {
                                c.deploy.verify_only = true;
                                return std::nullopt;
                            }}},
+        {"--allow-insecure-redirects", {false, [](command& c, std::string_view) -> std::optional<std::string> {
+                                            c.deploy.allow_insecure_redirects = true;
+                                            return std::nullopt;
+                                        }, "allow_insecure_redirects"}},
         {"--batch", {true, path(&batch_options::file)}},
         {"--log-dir", {true, path(&batch_options::log_dir)}},
         {"--report", {true, path(&batch_options::report_file)}},
@@ -191,7 +199,8 @@ const std::map<std::string_view, flag_spec>& deploy_flags() {
 
 constexpr std::string_view batch_only_flags[] = {"--concurrency", "--fail-fast", "--log-dir", "--report", "--junit"};
 constexpr std::string_view verify_flags[] = {"--batch",  "--concurrency", "--fail-fast", "--log-dir", "--report",
-                                             "--junit",  "--expected-body", "--timeout", "--ca-file", "--output"};
+                                             "--junit",  "--expected-body", "--timeout", "--ca-file", "--output",
+                                             "--allow-insecure-redirects"};
 
 /// Flags (and, for r1 verify, URLs) from args[i...] into `cmd`.
 std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& args, std::size_t i, command& cmd,

@@ -202,6 +202,11 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
         if (!next)
             co_return fail(error::unhealthy, where + "redirect to an unusable Location " +
                                                  shown(without_userinfo(res->location)));
+        // A verdict reached over plain HTTP after an https start can be forged by anyone on the path.
+        if (current.https() && !next->https() && !cfg.allow_insecure_redirects)
+            co_return fail(error::unhealthy, where + "refused the redirect from https to " +
+                                                 shown(without_userinfo(next->text())) +
+                                                 " (--allow-insecure-redirects permits it)");
         // A URL seen before can only lead round the same circle again: stop now, not after 10 hops.
         if (!visited.insert(next->text()).second) co_return fail(error::unhealthy, where + "redirect loop");
         if (redirects == max_redirects)

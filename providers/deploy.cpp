@@ -43,7 +43,10 @@ std::optional<deploy_result> validate(const deploy_config& cfg) {
 }
 
 engine::health_config health_settings(const deploy_config& cfg, std::string url) {
-    return {.url = std::move(url), .expected_body = cfg.expected_body, .user_agent = health_user_agent()};
+    return {.url = std::move(url),
+            .expected_body = cfg.expected_body,
+            .user_agent = health_user_agent(),
+            .allow_insecure_redirects = cfg.allow_insecure_redirects};
 }
 
 /// Runs the task through the descent loop and turns its outcome into the caller's result.

@@ -17,9 +17,9 @@ namespace {
 
 using engine::quoted;
 
-constexpr std::array<std::string_view, 12> keys{
+constexpr std::array<std::string_view, 13> keys{
     "provider", "name", "region", "image", "dir", "flyctl", "health_url", "expected_body",
-    "health_timeout", "deploy_timeout", "retries", "retry_budget"};
+    "health_timeout", "deploy_timeout", "retries", "retry_budget", "allow_insecure_redirects"};
 
 constexpr std::size_t max_value_length = 8192;
 
@@ -73,6 +73,9 @@ public:
             duration(cfg.deploy_timeout);
         } else if (k == "retry_budget") {
             duration(cfg.retry_budget);
+        } else if (k == "allow_insecure_redirects") {
+            if (const auto* b = std::get_if<bool>(&e.value)) cfg.allow_insecure_redirects = *b;
+            else problem(e.line, "allow_insecure_redirects must be true or false");
         } else if (k == "retries") {
             const auto* n = std::get_if<std::int64_t>(&e.value);
             if (!n || *n < 0 || *n > 99) problem(e.line, "retries must be a whole number from 0 to 99");
@@ -81,7 +84,8 @@ public:
             auto guess = did_you_mean(k, keys);
             problem(e.line, "unknown key " + quoted(k) +
                                 (guess.empty() ? " (keys: provider, name, region, image, dir, flyctl, health_url, "
-                                                 "expected_body, health_timeout, deploy_timeout, retries, retry_budget)"
+                                                 "expected_body, health_timeout, deploy_timeout, retries, retry_budget, "
+                                                 "allow_insecure_redirects)"
                                                : " (did you mean \"" + std::string(guess) + "\"?)"));
         }
     }
@@ -101,6 +105,7 @@ public:
             else if (k == "deploy_timeout") cfg.deploy_timeout = c.deploy_timeout;
             else if (k == "retries") cfg.retries = c.retries;
             else if (k == "retry_budget") cfg.retry_budget = c.retry_budget;
+            else if (k == "allow_insecure_redirects") cfg.allow_insecure_redirects = c.allow_insecure_redirects;
         }
         cfg.dry_run = c.dry_run;
         cfg.verify_only = c.verify_only || base_.verify;
