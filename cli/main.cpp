@@ -11,6 +11,7 @@
 #include "net/tls_context.hpp"
 #include "proc/find_executable.hpp"
 #include "proc/real_runner.hpp"
+#include "proc/spawn.hpp"
 #include "providers/deploy.hpp"
 #include "r1/version.hpp"
 
@@ -120,6 +121,8 @@ int run_deploy(const r1::cli::command& cmd) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (auto shim = r1::proc::run_exec_shim(argc, argv)) return *shim;  // r1 re-executed to start a child
+    r1::proc::harden_process();  // before anything: no core dumps while secrets are in memory
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must be an error value, not a silent death
     std::vector<std::string_view> args(argv + 1, argv + argc);
     auto parsed = r1::cli::parse_args(args);

@@ -178,6 +178,8 @@ asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
         co_await s->wake.async_wait(as_tuple(use_awaitable));
     }
 
+    // Through the exec shim, a program that could not be exec'd is a spawn error here too.
+    if (auto e = exec_failure(child->status_fd)) co_return e;
     if (WIFEXITED(s->wait_status)) result.exit_code = WEXITSTATUS(s->wait_status);
     if (WIFSIGNALED(s->wait_status)) result.signal = WTERMSIG(s->wait_status);
     result.out_tail = s->out_tail.str();

@@ -4,10 +4,13 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <string_view>
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,6 +22,19 @@ namespace {
 namespace sys = boost::system;
 
 sys::error_code errno_code(int e) { return {e, sys::system_category()}; }
+
+// argv[0] of r1 re-executed as the exec shim; then the parent's pid, the status pipe's fd, the
+// open-file and core-file soft limits to restore, and the real program's argv (argv[5] its path).
+constexpr std::string_view shim_name = "r1-exec-shim";
+constexpr int shim_fixed_args = 5;
+
+/// Set once by harden_process(), before any thread or child exists; read-only afterwards.
+struct process_start {
+    bool use_shim = false;
+    rlimit nofile{};
+    rlimit core{};
+};
+process_start start;
 
 struct fd_pair {
     int read = -1;
@@ -42,7 +58,7 @@ public:
     spawn_setup(const spawn_setup&) = delete;
     spawn_setup& operator=(const spawn_setup&) = delete;
 
-    int prepare(int out_w, int err_w, const std::string& cwd) {
+    int prepare(int out_w, int err_w, const std::string& cwd, int status_w) {
         sigset_t none, all;
         sigemptyset(&none);
         sigfillset(&all);
@@ -55,6 +71,10 @@ public:
         if (int e = ::posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0)) return e;
         if (int e = ::posix_spawn_file_actions_adddup2(&actions_, out_w, 1)) return e;
         if (int e = ::posix_spawn_file_actions_adddup2(&actions_, err_w, 2)) return e;
+        // dup2 onto itself clears close-on-exec (POSIX 2024, glibc 2.29): the shim, and only the
+        // shim, gets the status pipe; it marks it close-on-exec again before its own exec.
+        if (status_w >= 0)
+            if (int e = ::posix_spawn_file_actions_adddup2(&actions_, status_w, status_w)) return e;
         if (!cwd.empty())
             if (int e = ::posix_spawn_file_actions_addchdir_np(&actions_, cwd.c_str())) return e;
         return 0;
@@ -66,6 +86,18 @@ public:
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
         return ::posix_spawn(&pid, argv.front().c_str(), &actions_, &attr_, args.data(), envp);
+    }
+
+    /// Starts r1 itself as the exec shim, which then execs `argv`.
+    int spawn_shim(pid_t& pid, const std::vector<std::string>& argv, char* const* envp, int status_w) {
+        std::vector<std::string> shim{std::string(shim_name), std::to_string(::getpid()), std::to_string(status_w),
+                                      std::to_string(start.nofile.rlim_cur), std::to_string(start.core.rlim_cur)};
+        shim.insert(shim.end(), argv.begin(), argv.end());
+        std::vector<char*> args;
+        args.reserve(shim.size() + 1);
+        for (auto& a : shim) args.push_back(a.data());
+        args.push_back(nullptr);
+        return ::posix_spawn(&pid, "/proc/self/exe", &actions_, &attr_, args.data(), envp);
     }
 
 private:
@@ -93,7 +125,60 @@ std::vector<char*> environment_without_secrets() {
     return env;
 }
 
+bool parse(const char* text, unsigned long long& out) {
+    char* end = nullptr;
+    errno = 0;
+    out = std::strtoull(text, &end, 10);
+    return errno == 0 && end != text && *end == '\0';
+}
+
 }  // namespace
+
+void harden_process() {
+    ::getrlimit(RLIMIT_NOFILE, &start.nofile);
+    ::getrlimit(RLIMIT_CORE, &start.core);
+    rlimit no_core = start.core;
+    no_core.rlim_cur = 0;
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Without /proc (some containers) children start directly, without PR_SET_PDEATHSIG.
+    start.use_shim = ::access("/proc/self/exe", X_OK) == 0;
+}
+
+std::optional<int> run_exec_shim(int argc, char** argv) {
+    if (argc <= shim_fixed_args || std::string_view(argv[0]) != shim_name) return std::nullopt;
+    unsigned long long parent = 0, status = 0, nofile = 0, core = 0;
+    if (!parse(argv[1], parent) || !parse(argv[2], status) || !parse(argv[3], nofile) || !parse(argv[4], core))
+        return 127;
+    const int status_fd = static_cast<int>(status);
+    // SIGKILL once the thread that started us ends: r1 dying, by SIGKILL too, takes its child along.
+    // If r1 died before this line, our parent is already someone else: stop here.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::getppid() != static_cast<pid_t>(parent)) ::_exit(127);
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && nofile <= lim.rlim_max) {
+        lim.rlim_cur = nofile;
+        ::setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    if (::getrlimit(RLIMIT_CORE, &lim) == 0 && core <= lim.rlim_max) {
+        lim.rlim_cur = core;
+        ::setrlimit(RLIMIT_CORE, &lim);
+    }
+    ::fcntl(status_fd, F_SETFD, FD_CLOEXEC);  // closed by a successful exec: end of file for r1
+    ::execve(argv[shim_fixed_args], argv + shim_fixed_args, environ);
+    int e = errno;
+    (void)!::write(status_fd, &e, sizeof e);
+    ::_exit(127);
+}
+
+sys::error_code exec_failure(int status_fd) {
+    if (status_fd < 0) return {};
+    int e = 0;
+    ssize_t n;
+    while ((n = ::read(status_fd, &e, sizeof e)) < 0 && errno == EINTR) {
+    }
+    ::close(status_fd);
+    return n == static_cast<ssize_t>(sizeof e) && e != 0 ? errno_code(e) : sys::error_code{};
+}
 
 sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd,
                                        bool pass_secrets) {
@@ -102,18 +187,29 @@ sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, con
     if (int e = make_pipe(out)) return errno_code(e);
     if (int e = make_pipe(err)) return errno_code(e);
 
+    fd_pair status;
+    if (start.use_shim)
+        if (int e = make_pipe(status)) return errno_code(e);
+
     spawn_setup setup;
-    if (int e = setup.prepare(out.write, err.write, cwd)) return errno_code(e);
+    if (int e = setup.prepare(out.write, err.write, cwd, status.write)) return errno_code(e);
     spawned_child child;
-    // glibc reports exec and chdir failures here, not as a child exiting 127.
+    // glibc reports exec and chdir failures here, not as a child exiting 127; the shim's own exec
+    // failure comes back on the status pipe.
     std::vector<char*> filtered;
     if (!pass_secrets) filtered = environment_without_secrets();
-    if (int e = setup.spawn(child.pid, argv, pass_secrets ? environ : filtered.data())) return errno_code(e);
+    char* const* envp = pass_secrets ? environ : filtered.data();
+    if (start.use_shim) {
+        if (int e = setup.spawn_shim(child.pid, argv, envp, status.write)) return errno_code(e);
+    } else {
+        if (int e = setup.spawn(child.pid, argv, envp)) return errno_code(e);
+    }
 
     child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child.pid, 0));
     child.out_fd = out.read;
     child.err_fd = err.read;
-    out.read = err.read = -1;  // ownership moves to the caller; the write ends close with fd_pair
+    child.status_fd = status.read;
+    out.read = err.read = status.read = -1;  // ownership moves to the caller; the write ends close with fd_pair
     return child;
 }
 

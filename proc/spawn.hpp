@@ -2,6 +2,7 @@
 /// Starts a child in a process group of its own, its stdout and stderr on fresh pipes, stdin /dev/null.
 #include <boost/system/result.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,30 @@ struct spawned_child {
     int pidfd = -1;  // readable once the child has exited; -1 where the kernel has no pidfd_open
     int out_fd = -1;
     int err_fd = -1;
+    /// Through the exec shim: readable once the shim has exec'd (end of file) or failed to (the
+    /// errno of its execve, 4 bytes); -1 without the shim. See exec_failure().
+    int status_fd = -1;
 };
 
+/// Makes this process fit to hold secrets and to start children, first thing in main(): no core
+/// dump of it (RLIMIT_CORE's soft limit 0, and PR_SET_DUMPABLE 0, which also keeps other processes
+/// of the user from reading its memory or environment), and later spawns go through the exec
+/// shim (when /proc/self/exe can run), which in the child asks for PR_SET_PDEATHSIG (SIGKILL when
+/// r1 dies, even by SIGKILL, whose clean-up never runs) and gives back the open-file and core-file
+/// soft limits this process started with (r1 raises its own open-file limit).
+void harden_process();
+
+/// The exec shim's entry: when argv is the shim's (r1 re-executed by spawn_child), this sets up
+/// the child and execs the real program, returning only if that fails (with 127, after reporting
+/// errno on the status pipe); otherwise nullopt at once. A main() that calls harden_process()
+/// calls this before anything else.
+std::optional<int> run_exec_shim(int argc, char** argv);
+
+/// After a shim-started child has exited: the error of its execve, if it failed (closes the fd).
+boost::system::error_code exec_failure(int status_fd);
+
 /// posix_spawn sets the group before exec, so no signal can find the child outside its group.
+/// After harden_process(), the child is started through the exec shim (see there).
 /// Signal dispositions and the mask are reset to the defaults in the child (r1 ignores SIGPIPE).
 /// The child gets r1's environment, without the variables named like secrets unless `pass_secrets`.
 boost::system::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd,

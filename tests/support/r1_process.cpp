@@ -189,7 +189,10 @@ r1_result r1_process::wait() {
     }
     pid_ = -1;
     if (WIFEXITED(status)) res.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) res.signal = WTERMSIG(status);
+    if (WIFSIGNALED(status)) {
+        res.signal = WTERMSIG(status);
+        res.core_dumped = WCOREDUMP(status);
+    }
     res.out = read_file(out_path_);
     if (tty_master_ >= 0) {
         stop_terminal();

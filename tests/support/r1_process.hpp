@@ -30,6 +30,7 @@ struct r1_options {
 struct r1_result {
     int exit_code = -1;  // -1 when r1 was killed by a signal
     int signal = 0;
+    bool core_dumped = false;  // the kernel wrote a core dump when the signal ended r1
     std::string out;
     std::string err;
     long max_rss_kb = 0;  // peak VmHWM seen while r1 ran (sampled every few ms)
