@@ -101,25 +101,28 @@ TEST_CASE("r1 verify --log-dir: a directory others can write to, owned by anothe
     temp_dir dir;
     auto logs = dir / "logs";
     std::filesystem::create_directories(logs);
-    std::string expect;
+    auto refused = [&](const std::filesystem::path& log_dir, const std::string& why) {
+        auto r = run_r1({.args = {"verify", "--batch", fleet(dir), "--log-dir", log_dir.string()}});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err == "r1: error: cannot use --log-dir " + log_dir.string() + ": " + why + "\n");
+        CHECK(r.out.empty());
+        CHECK_FALSE(std::filesystem::exists(log_dir / "web.log"));
+    };
     SECTION("writable by others") {
         ::chmod(logs.c_str(), 0777);
-        expect = "r1: error: cannot use --log-dir " + logs.string() +
-                 ": it is writable by others (mode 0777); use a directory only you can write to\n";
+        refused(logs, "it is writable by others (mode 0777); use a directory only you can write to");
     }
     SECTION("writable by its group") {
         ::chmod(logs.c_str(), 0770);
-        expect = "r1: error: cannot use --log-dir " + logs.string() +
-                 ": it is writable by others (mode 0770); use a directory only you can write to\n";
+        refused(logs, "it is writable by others (mode 0770); use a directory only you can write to");
     }
     SECTION("owned by another user") {
         if (::geteuid() == 0) {
             REQUIRE(::chown(logs.c_str(), 65534, 65534) == 0);
             ::chmod(logs.c_str(), 0755);
-            expect = "r1: error: cannot use --log-dir " + logs.string() + ": it is owned by another user (uid 65534)\n";
+            refused(logs, "it is owned by another user (uid 65534)");
         } else {
-            logs = "/";  // root's, and not writable by others
-            expect = "r1: error: cannot use --log-dir /: it is owned by another user (uid 0)\n";
+            refused("/", "it is owned by another user (uid 0)");  // root's, and not writable by others
         }
     }
     SECTION("a symbolic link to a directory") {
@@ -127,13 +130,8 @@ TEST_CASE("r1 verify --log-dir: a directory others can write to, owned by anothe
         std::filesystem::create_directories(elsewhere);
         std::filesystem::remove(logs);
         std::filesystem::create_directory_symlink(elsewhere, logs);
-        expect = "r1: error: cannot use --log-dir " + logs.string() + ": it is a symbolic link\n";
+        refused(logs, "it is a symbolic link");
     }
-    auto r = run_r1({.args = {"verify", "--batch", fleet(dir), "--log-dir", logs.string()}});
-    CHECK(r.exit_code == 2);
-    CHECK(r.err == expect);
-    CHECK(r.out.empty());
-    CHECK_FALSE(std::filesystem::exists(logs / "web.log"));
 }
 
 TEST_CASE("r1 verify: reports and logs are created 0600 in a 0700 log directory, stricter under a stricter umask",

@@ -46,10 +46,11 @@ TEST_CASE("r1 deploy: without $PATH, or with empty or relative entries, no flyct
     r1::test::r1_options o{.args = {"deploy", "--app", "demo-app", "--retries", "0", "--health-url", refused_http_url()},
                            .env = {{"FLY_API_TOKEN", token}},
                            .cwd = dir.path().string()};
-    SECTION("PATH unset: the system's default path") { o.unset_env = {"PATH"}; }
-    SECTION("an empty entry") { o.env.emplace_back("PATH", ":/nonexistent"); }
-    SECTION("an empty entry at the end") { o.env.emplace_back("PATH", "/nonexistent:"); }
-    SECTION("relative entries") { o.env.emplace_back("PATH", ".:bin:./bin"); }
+    // "" stands for no PATH at all: the system's default path.
+    auto path = GENERATE(as<std::string>{}, "", ":/nonexistent", "/nonexistent:", ".:bin:./bin");
+    INFO("PATH=" << (path.empty() ? "(unset)" : path));
+    if (path.empty()) o.unset_env = {"PATH"};
+    else o.env.emplace_back("PATH", path);
     auto r = run_r1(o);
     INFO(r.err);
     CHECK(r.exit_code == 2);
