@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 
 #include <fcntl.h>
@@ -170,14 +171,11 @@ std::optional<int> run_exec_shim(int argc, char** argv) {
     ::_exit(127);
 }
 
-sys::error_code exec_failure(int status_fd) {
-    if (status_fd < 0) return {};
+sys::error_code exec_status_error(const char* status, std::size_t size) {
     int e = 0;
-    ssize_t n;
-    while ((n = ::read(status_fd, &e, sizeof e)) < 0 && errno == EINTR) {
-    }
-    ::close(status_fd);
-    return n == static_cast<ssize_t>(sizeof e) && e != 0 ? errno_code(e) : sys::error_code{};
+    if (size != exec_status_bytes) return {};
+    std::memcpy(&e, status, sizeof e);
+    return e != 0 ? errno_code(e) : sys::error_code{};
 }
 
 sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd,

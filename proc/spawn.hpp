@@ -15,8 +15,9 @@ struct spawned_child {
     int pidfd = -1;  // readable once the child has exited; -1 where the kernel has no pidfd_open
     int out_fd = -1;
     int err_fd = -1;
-    /// Through the exec shim: readable once the shim has exec'd (end of file) or failed to (the
-    /// errno of its execve, 4 bytes); -1 without the shim. See exec_failure().
+    /// Through the exec shim: end of file once the shim has exec'd the program, or first the errno
+    /// of its failed execve (exec_status_bytes, see exec_status_error); -1 without the shim, when
+    /// the program runs from the start.
     int status_fd = -1;
 };
 
@@ -34,8 +35,9 @@ void harden_process();
 /// calls this before anything else.
 std::optional<int> run_exec_shim(int argc, char** argv);
 
-/// After a shim-started child has exited: the error of its execve, if it failed (closes the fd).
-boost::system::error_code exec_failure(int status_fd);
+/// What the shim writes on the status pipe when its execve fails, and what that means.
+inline constexpr std::size_t exec_status_bytes = sizeof(int);
+boost::system::error_code exec_status_error(const char* status, std::size_t size);
 
 /// posix_spawn sets the group before exec, so no signal can find the child outside its group.
 /// After harden_process(), the child is started through the exec shim (see there).

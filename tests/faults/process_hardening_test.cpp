@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -124,8 +125,14 @@ TEST_CASE("process hardening: flyctl starts with the open-file and core-file sof
     write_file(recorder, "#!/bin/sh\ncat /proc/$$/limits > '" + (dir / "limits.tmp").string() + "'\nmv '" +
                              (dir / "limits.tmp").string() + "' '" + (dir / "limits").string() + "'\nsleep 60\n");
     ::chmod(recorder.c_str(), 0755);
-    r1_process r1p{{.args = {"deploy", "--app", "demo-app", "--flyctl", recorder.string(), "--retries", "0",
-                             "--health-url", refused_http_url()}}};
+    r1_options o{.args = {"deploy", "--app", "demo-app", "--flyctl", recorder.string(), "--retries", "0",
+                          "--health-url", refused_http_url()}};
+#if defined(__SANITIZE_ADDRESS__)
+    // ASan sets RLIMIT_CORE to 0 itself before main (disable_coredump): r1 would start with 0.
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    o.env.emplace_back("ASAN_OPTIONS", std::string(asan ? asan : "") + ":disable_coredump=0");
+#endif
+    r1_process r1p{o};
     auto until = sclock::now() + std::chrono::seconds(10);
     while (read_file(dir / "limits").empty() && sclock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     auto r1_limits = read_file("/proc/" + std::to_string(r1p.pid()) + "/limits");
