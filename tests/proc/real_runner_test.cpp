@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <functional>
 #include <optional>
 
 namespace asio = boost::asio;
@@ -156,8 +157,18 @@ TEST_CASE("real_runner: cancellation interrupts the child and its whole group", 
             if (e) std::rethrow_exception(e);
             got = std::move(r);
         }));
-    asio::steady_timer later{ctx, 300ms};
-    later.async_wait([&](auto) { cancel.emit(signal_type); });
+    // Cancelled once the grandchild exists (its pid file is written), not after a fixed time: through
+    // the exec shim under ASan, starting the child alone can take a few hundred milliseconds.
+    asio::steady_timer poll{ctx};
+    std::function<void()> when_grandchild_runs = [&] {
+        if (!r1::test::read_file(pid_file).empty()) {
+            cancel.emit(signal_type);
+            return;
+        }
+        poll.expires_after(10ms);
+        poll.async_wait([&](auto) { when_grandchild_runs(); });
+    };
+    when_grandchild_runs();
     auto start = sclock::now();
     ctx.run();
 
