@@ -3,20 +3,26 @@
 #include "cli/batch_output.hpp"
 #include "cli/batch_record.hpp"
 #include "cli/batch_report.hpp"
+#include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
-#include "cli/safe_file.hpp"
+#include "cli/manifest.hpp"
+#include "cli/signals.hpp"
+#include "cli/url_list.hpp"
 #include "engine/fleet.hpp"
+#include "engine/safe_file.hpp"
 #include "engine/text.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
+#include "proc/browser/chromium_checker.hpp"
 #include "proc/find_executable.hpp"
 #include "proc/output_tail.hpp"
 #include "proc/real_runner.hpp"
+#include "providers/browser_step.hpp"
 #include "providers/deploy.hpp"
-#include "providers/manifest.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -70,9 +76,9 @@ file_text read_input(const std::string& file) {
         }
         if (n == 0) break;
         text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > providers::max_manifest_bytes) {
+        if (text.size() > max_manifest_bytes) {
             if (fd != 0) ::close(fd);
-            return {{}, shown + " is larger than " + std::to_string(providers::max_manifest_bytes / (1024 * 1024)) + " MiB"};
+            return {{}, shown + " is larger than " + std::to_string(max_manifest_bytes / (1024 * 1024)) + " MiB"};
         }
     }
     if (fd != 0) ::close(fd);
@@ -135,9 +141,9 @@ std::size_t terminal_width() {
 
 class batch_run {
 public:
-    batch_run(const command& cmd, std::vector<providers::fleet_task> tasks, net::http_client& http,
-              const output_dir* log_dir)
-        : cmd_(cmd), http_(http), log_dir_(log_dir) {
+    batch_run(const command& cmd, std::vector<fleet_task> tasks, net::http_client& http,
+              proc::browser::page_checker* browser, const engine::output_dir* log_dir)
+        : cmd_(cmd), http_(http), browser_(browser), log_dir_(log_dir) {
         path_env_ = proc::search_path();
         seed_ = std::random_device{}();
         tty_ = !cmd.json_output && ::isatty(1) == 1;
@@ -154,7 +160,7 @@ public:
             // is left is the same for every URL of a list, so it is kept once (see configs_).
             const bool check_only = cfg.verify_only && !cfg.dry_run;
             if (cfg.dry_run) r.url.clear();
-            else if (cfg.health_url.empty()) r.url = fly_app_url(cfg.app);
+            else if (cfg.health_url.empty()) r.url = planned_health_url(cfg);
             else r.url = check_only ? std::move(cfg.health_url) : cfg.health_url;
             r.name = std::move(tasks[i].name);
             if (check_only) {
@@ -187,6 +193,11 @@ public:
         hooks.finished = [this](std::size_t i, bool) { finished(i); };
         hooks.tick = [this] { draw_progress(); };
         hooks.interrupted = [this](int sig) { signal_ = sig; };
+        hooks.watch_interrupts = [](asio::io_context& loop, std::function<void(int)> interrupt) {
+            auto watch = std::make_shared<signal_watch>(loop, std::move(interrupt));
+            return std::function<void()>([watch] { watch->stop(); });
+        };
+        if (browser_) hooks.loop_done = [this] { return browser_->close(); };  // each loop's Chromium
         auto fleet = engine::run_fleet(opts, hooks);
 
         outcome_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
@@ -205,6 +216,8 @@ private:
         task_output output{log_fd(rec, i)};
         deploy_services services{runner_, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
         services.seed = seed_ ^ (0x9e3779b97f4a7c15ULL * (i + 1));
+        services.browser = browser_;
+        services.screenshot_path = screenshot_path(rec, i);
         auto began = sclock::now();
         deploy_config cfg = task_cfg;
         auto result = co_await r1::deploy(std::move(cfg), std::move(services));
@@ -212,13 +225,17 @@ private:
         rec.exit_code = exit_code_for(result.ec, 0);
         rec.attempts = std::move(result.attempts);
         rec.criteria = std::move(result.criteria);
+        if (result.browser) {
+            output.append(result.browser->line + "\n" + browser_causes_block(*result.browser, 1000));
+            rec.browser = std::make_shared<proc::browser::page_report>(std::move(*result.browser));
+        }
         if (result.ec == error::interrupted) rec.state = task_state::interrupted;
         else rec.state = result.ec ? task_state::failed : task_state::ok;
 
         bool provider_spoke = output.bytes() > 0;
         if (task_cfg.dry_run && !result.ec) {
             rec.preview = std::move(result.output);
-            rec.detail = "fly.toml preview rendered";
+            rec.detail = "preview rendered";
             output.append(rec.preview);
         } else {
             std::string_view why = result.ec && !result.message.empty() ? result.message : result.output;
@@ -234,23 +251,50 @@ private:
     asio::awaitable<bool> run_check(std::size_t i) {
         auto& rec = outcome_.tasks[i];
         auto began = sclock::now();
-        auto hc = health_check_of(config(i), rec.url);
+        auto hc = health_check_of(config(i), rec.url, began);
         auto report = co_await engine::check_health(http_, std::move(hc));
+        auto ec = report.ec;
+        std::string line = report.line;
+        if (!ec && config(i).browser) co_await browse(i, ec, line, std::move(report.verified_spki));
         rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
-        rec.exit_code = exit_code_for(report.ec, 0);
-        if (report.ec == error::interrupted) rec.state = task_state::interrupted;
-        else rec.state = report.ec ? task_state::failed : task_state::ok;
-        rec.detail = one_line(report.line);
+        rec.exit_code = exit_code_for(ec, 0);
+        if (ec == error::interrupted) rec.state = task_state::interrupted;
+        else rec.state = ec ? task_state::failed : task_state::ok;
+        rec.detail = one_line(line);
         if (log_dir_) {
             task_output log{log_fd(rec, i)};
             log.append("r1: " + std::string(to_string(rec.state)) + ": " + report.line + "\n");
+            if (rec.browser) log.append(rec.browser->line + "\n" + browser_causes_block(*rec.browser, 1000));
         }
         co_return rec.state == task_state::ok;
+    }
+
+    /// A verification's browser check, after its health check passed: its verdict becomes the task's.
+    asio::awaitable<void> browse(std::size_t i, boost::system::error_code& ec, std::string& line,
+                                 std::vector<std::string> verified) {
+        auto& rec = outcome_.tasks[i];
+        auto report = co_await browser_step(config(i), http_, *browser_, sclock::now(), rec.url, std::move(verified),
+                                            screenshot_path(rec, i));
+        if (report.ec) {
+            ec = report.ec;
+            line = report.line;
+        } else {
+            line += "; " + report.line;
+        }
+        rec.browser = std::make_shared<proc::browser::page_report>(std::move(report));
     }
 
     /// The task's file in --log-dir, or -1 without one (or when it cannot be made: the log is lost,
     /// not the task).
     int log_fd(const task_record& rec, std::size_t i) const { return log_dir_ ? log_dir_->create(log_name(rec, i)) : -1; }
+
+    /// DIR/<the log's name>.png with --log-dir; empty without. Written by engine::write_output_file
+    /// into the directory output_dir::open checked.
+    std::string screenshot_path(const task_record& rec, std::size_t i) const {
+        if (cmd_.batch.log_dir.empty()) return {};
+        auto name = log_name(rec, i);
+        return cmd_.batch.log_dir + "/" + name.substr(0, name.size() - 4) + ".png";
+    }
 
     void started(std::size_t i) {
         outcome_.tasks[i].state = task_state::running;
@@ -278,6 +322,7 @@ private:
         }
         std::string text = task_line(r, live_.ok + live_.failed + live_.interrupted, outcome_.tasks.size());
         if (show_output) text += output_block(r);
+        if (r.browser && (r.state == task_state::failed || !r.browser->causes.empty())) text += browser_causes_block(*r.browser);
         if (!r.preview.empty()) text += output_block(r, 100) ;
         write_fd(1, text);
         if (tty_) draw_progress();
@@ -297,12 +342,12 @@ private:
             write_fd(1, "\n" + summary_table(outcome_, tty_ ? terminal_width() : 160));
         }
         if (outcome_.signal != 0)
-            write_fd(2, std::string("r1: interrupted by ") + (outcome_.signal == 2 ? "SIGINT" : "SIGTERM") +
+            write_fd(2, "r1: interrupted by " + signal_name(outcome_.signal) +
                             "; running tasks stopped, the rest not started\n");
         int code = outcome_.exit_code;
         auto write = [&](const std::string& path, const std::string& content) {
             if (path.empty()) return;
-            if (auto why = write_output_file(path, content); !why.empty()) {
+            if (auto why = engine::write_output_file(path, content); !why.empty()) {
                 write_fd(2, "r1: error: " + why + "\n");
                 if (outcome_.signal == 0) code = exit_usage;
             }
@@ -319,7 +364,8 @@ private:
     std::vector<std::uint32_t> config_of_;  // task index -> configs_ index
     const deploy_config& config(std::size_t i) const { return configs_[config_of_[i]]; }
     net::http_client& http_;
-    const output_dir* log_dir_;  // --log-dir, or null
+    proc::browser::page_checker* browser_;  // null: no task asked for a browser check
+    const engine::output_dir* log_dir_;      // --log-dir, or null
     proc::real_runner runner_;
     std::string path_env_;
     std::uint64_t seed_ = 0;
@@ -331,8 +377,8 @@ private:
 };
 
 /// The tasks of the batch, or every problem with its line.
-std::variant<std::vector<providers::fleet_task>, int> load_tasks(const command& cmd) {
-    providers::manifest_base base;
+std::variant<std::vector<fleet_task>, int> load_tasks(const command& cmd) {
+    manifest_base base;
     base.cli = cmd.deploy;
     base.cli_keys = cmd.given_keys;
     base.verify = cmd.batch.verify;
@@ -349,9 +395,9 @@ std::variant<std::vector<providers::fleet_task>, int> load_tasks(const command& 
         text = std::move(read.text);
         source = source == "-" ? "stdin" : engine::printable(source, true);  // never echoed raw
         if (cmd.batch.file != "-") base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
-        url_list = cmd.batch.verify && providers::looks_like_url_list(text);
+        url_list = cmd.batch.verify && looks_like_url_list(text);
     }
-    auto manifest = url_list ? providers::read_url_list(text, base) : providers::read_fleet_manifest(text, base);
+    auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
     if (manifest.problems.empty()) return std::move(manifest.tasks);
     std::string out;
     for (const auto& p : manifest.problems) {
@@ -377,12 +423,12 @@ int run_batch(const command& cmd) {
 
     for (const auto* path : {&cmd.batch.report_file, &cmd.batch.junit_file})
         if (!path->empty())
-            if (auto why = check_output_file(*path); !why.empty()) return setup_error(why);
-    std::optional<output_dir> log_dir;
+            if (auto why = engine::check_output_file(*path); !why.empty()) return setup_error(why);
+    std::optional<engine::output_dir> log_dir;
     if (!cmd.batch.log_dir.empty()) {
-        auto opened = output_dir::open(cmd.batch.log_dir);
+        auto opened = engine::output_dir::open(cmd.batch.log_dir);
         if (auto* why = std::get_if<std::string>(&opened)) return setup_error(*why);
-        log_dir.emplace(std::move(std::get<output_dir>(opened)));
+        log_dir.emplace(std::move(std::get<engine::output_dir>(opened)));
     }
     auto tls = net::make_tls_context(cmd.ca_file);
     if (!tls) return setup_error(tls.error());
@@ -407,8 +453,16 @@ int run_batch(const command& cmd) {
         concurrency = static_cast<unsigned>(room);
     }
 
+    // Chromium is looked for once, before anything runs, when any task will use it.
+    std::optional<proc::browser::chromium_checker> browser;
+    if (!cmd.deploy.dry_run && std::any_of(tasks.begin(), tasks.end(), [](const auto& t) { return t.cfg.browser; })) {
+        auto chromium = proc::browser::find_chromium(cmd.chromium, proc::search_path());
+        if (!chromium) return setup_error(proc::browser::chromium_missing_message(cmd.chromium));
+        browser.emplace(proc::browser::chromium_options{*chromium, cmd.browser_concurrency, {}});
+    }
+
     net::beast_client http{*tls};
-    batch_run run{cmd, std::move(tasks), http, log_dir ? &*log_dir : nullptr};
+    batch_run run{cmd, std::move(tasks), http, browser ? &*browser : nullptr, log_dir ? &*log_dir : nullptr};
     return run.run(concurrency);
 }
 

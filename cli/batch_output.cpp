@@ -1,5 +1,7 @@
 #include "cli/batch_output.hpp"
 
+#include "cli/browser_output.hpp"
+#include "cli/exit_code.hpp"
 #include "engine/duration.hpp"
 #include "engine/text.hpp"
 
@@ -168,6 +170,7 @@ std::string task_end_json(const task_record& t, std::size_t index) {
     o["attempts"] = t.attempts.size() + 1;
     if (!t.preview.empty()) o["preview"] = t.preview;
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
+    if (t.browser) o["browser"] = browser_json(*t.browser);
     return line(o);
 }
 
@@ -183,7 +186,7 @@ std::string batch_end_json(const batch_outcome& batch) {
     o["exit_code"] = batch.exit_code;
     o["duration_ms"] = batch.duration.count();
     o["stopped_early"] = batch.stopped_early;
-    if (batch.signal != 0) o["signal"] = batch.signal == 2 ? "SIGINT" : "SIGTERM";
+    if (batch.signal != 0) o["signal"] = signal_name(batch.signal);
     return line(o);
 }
 

@@ -246,6 +246,7 @@ asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, std::size_t
     if (auto ec = co_await stream.handshake(); ec) co_return ec;
     slot.release();
     auto res = co_await exchange(stream, req, cs);
+    if (res) res->spki_sha256 = stream.peer_spki_sha256();
     // A courtesy close_notify; the server's is not awaited: the response is complete by its own
     // framing, and servers often drop the connection without theirs.
     if (res && !res->body_capped) stream.close_notify();

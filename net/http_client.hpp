@@ -35,6 +35,8 @@ struct http_response {
     std::uint64_t body_bytes = 0;     // bytes of body read, at most max_body
     bool body_capped = false;         // the body was longer than max_body; reading stopped there
     bool substring_found = false;
+    /// HTTPS: base64 SHA-256 of the leaf certificate's SubjectPublicKeyInfo, as verified. Empty for http.
+    std::string spki_sha256;
 };
 
 /// A non-2xx status is data, not an error. Errors are transport failures: Asio, SSL and Beast codes,

@@ -48,6 +48,9 @@ public:
     /// store) and of the host name or IP address. Call after connect().
     boost::system::error_code start_tls(SSL_CTX* ctx, const std::string& host, bool host_is_ip);
     boost::asio::awaitable<boost::system::error_code> handshake();
+    /// After a successful handshake: base64 of the SHA-256 of the verified leaf certificate's
+    /// SubjectPublicKeyInfo (the form Chromium's --ignore-certificate-errors-spki-list takes).
+    std::string peer_spki_sha256() const;
     /// Sends a close_notify if the socket takes it at once; never waits for the peer's.
     void close_notify() noexcept;
 

@@ -151,7 +151,9 @@ int signal_for(asio::cancellation_type c) {
 }  // namespace
 
 asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
-    auto child = spawn_child(req.argv, req.cwd, req.pass_secrets);
+    spawn_request spawn{.argv = req.argv, .cwd = req.cwd, .watch_exec = true};
+    if (!req.pass_secrets) spawn.env = environment_without_secrets();
+    auto child = spawn_child(spawn);
     if (!child) co_return child.error();
 
     auto ex = co_await asio::this_coro::executor;

@@ -2,6 +2,7 @@
 
 #include "engine/redact.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -59,7 +61,7 @@ public:
     spawn_setup(const spawn_setup&) = delete;
     spawn_setup& operator=(const spawn_setup&) = delete;
 
-    int prepare(int out_w, int err_w, const std::string& cwd, int status_w) {
+    int prepare(int out_w, int err_w, const spawn_request& req, int status_w) {
         sigset_t none, all;
         sigemptyset(&none);
         sigfillset(&all);
@@ -72,33 +74,43 @@ public:
         if (int e = ::posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0)) return e;
         if (int e = ::posix_spawn_file_actions_adddup2(&actions_, out_w, 1)) return e;
         if (int e = ::posix_spawn_file_actions_adddup2(&actions_, err_w, 2)) return e;
+        // dup2 runs in the child in this order: a source fd below 3 + extra_fds.size() could be
+        // overwritten by an earlier dup2, so extra_fds are first copied above that range (below).
+        for (const auto& [from, to] : req.extra_fds)
+            if (int e = ::posix_spawn_file_actions_adddup2(&actions_, from, to)) return e;
         // dup2 onto itself clears close-on-exec (POSIX 2024, glibc 2.29): the shim, and only the
-        // shim, gets the status pipe; it marks it close-on-exec again before its own exec.
+        // shim, gets the status pipe (above every extra_fds number); it marks it close-on-exec
+        // again before its own exec.
         if (status_w >= 0)
             if (int e = ::posix_spawn_file_actions_adddup2(&actions_, status_w, status_w)) return e;
-        if (!cwd.empty())
-            if (int e = ::posix_spawn_file_actions_addchdir_np(&actions_, cwd.c_str())) return e;
+        if (!req.cwd.empty())
+            if (int e = ::posix_spawn_file_actions_addchdir_np(&actions_, req.cwd.c_str())) return e;
         return 0;
     }
 
-    int spawn(pid_t& pid, const std::vector<std::string>& argv, char* const* envp) {
+    /// Starts `req.argv`, directly or (status_w >= 0) through r1 itself as the exec shim.
+    int spawn(pid_t& pid, const spawn_request& req, int status_w) {
+        std::vector<std::string> shim;
+        if (status_w >= 0) {
+            shim = {std::string(shim_name), std::to_string(::getpid()), std::to_string(status_w),
+                    std::to_string(start.nofile.rlim_cur), std::to_string(start.core.rlim_cur)};
+            shim.insert(shim.end(), req.argv.begin(), req.argv.end());
+        }
+        const auto& argv = status_w >= 0 ? shim : req.argv;
         std::vector<char*> args;
         args.reserve(argv.size() + 1);
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
-        return ::posix_spawn(&pid, argv.front().c_str(), &actions_, &attr_, args.data(), envp);
-    }
-
-    /// Starts r1 itself as the exec shim, which then execs `argv`.
-    int spawn_shim(pid_t& pid, const std::vector<std::string>& argv, char* const* envp, int status_w) {
-        std::vector<std::string> shim{std::string(shim_name), std::to_string(::getpid()), std::to_string(status_w),
-                                      std::to_string(start.nofile.rlim_cur), std::to_string(start.core.rlim_cur)};
-        shim.insert(shim.end(), argv.begin(), argv.end());
-        std::vector<char*> args;
-        args.reserve(shim.size() + 1);
-        for (auto& a : shim) args.push_back(a.data());
-        args.push_back(nullptr);
-        return ::posix_spawn(&pid, "/proc/self/exe", &actions_, &attr_, args.data(), envp);
+        char** envp = environ;
+        std::vector<char*> env;
+        if (req.env) {
+            env.reserve(req.env->size() + 1);
+            for (const auto& e : *req.env) env.push_back(const_cast<char*>(e.c_str()));
+            env.push_back(nullptr);
+            envp = env.data();
+        }
+        const char* path = status_w >= 0 ? "/proc/self/exe" : req.argv.front().c_str();
+        return ::posix_spawn(&pid, path, &actions_, &attr_, args.data(), envp);
     }
 
 private:
@@ -114,17 +126,14 @@ int make_pipe(fd_pair& p) {
     return 0;
 }
 
-/// r1's environment without the variables named like secrets: pointers into environ, which
-/// nothing changes while r1 runs.
-std::vector<char*> environment_without_secrets() {
-    std::vector<char*> env;
-    for (char** e = environ; *e; ++e) {
-        std::string_view entry{*e};
-        if (!engine::env_name_looks_secret(entry.substr(0, entry.find('=')))) env.push_back(*e);
+/// Copies of `extra_fds`' sources at numbers no dup2 of the child targets, closed on exec (the
+/// child's dup2 copies are not). Closed again when this goes.
+struct high_copies {
+    std::vector<int> fds;
+    ~high_copies() {
+        for (int fd : fds) ::close(fd);
     }
-    env.push_back(nullptr);
-    return env;
-}
+};
 
 bool parse(const char* text, unsigned long long& out) {
     char* end = nullptr;
@@ -133,7 +142,38 @@ bool parse(const char* text, unsigned long long& out) {
     return errno == 0 && end != text && *end == '\0';
 }
 
+/// Reads the shim's status pipe to its end: the exec's error, if it failed (then the shim is reaped
+/// and the child's descriptors closed, as if posix_spawn itself had failed).
+sys::error_code wait_for_exec(spawned_child& child) {
+    char buf[exec_status_bytes];
+    std::size_t got = 0;
+    while (got < sizeof buf) {
+        auto n = ::read(child.status_fd, buf + got, sizeof buf - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    ::close(child.status_fd);
+    child.status_fd = -1;
+    auto ec = exec_status_error(buf, got);
+    if (!ec) return ec;
+    while (::waitpid(child.pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    for (int fd : {child.pidfd, child.out_fd, child.err_fd})
+        if (fd >= 0) ::close(fd);
+    return ec;
+}
+
 }  // namespace
+
+std::vector<std::string> environment_without_secrets() {
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) {
+        std::string_view entry{*e};
+        if (!engine::env_name_looks_secret(entry.substr(0, entry.find('=')))) env.emplace_back(entry);
+    }
+    return env;
+}
 
 void harden_process() {
     ::getrlimit(RLIMIT_NOFILE, &start.nofile);
@@ -178,36 +218,50 @@ sys::error_code exec_status_error(const char* status, std::size_t size) {
     return e != 0 ? errno_code(e) : sys::error_code{};
 }
 
-sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd,
-                                       bool pass_secrets) {
-    if (argv.empty() || argv.front().empty()) return errno_code(EINVAL);
+sys::result<spawned_child> spawn_child(const spawn_request& request) {
+    if (request.argv.empty() || request.argv.front().empty()) return errno_code(EINVAL);
     fd_pair out, err;
     if (int e = make_pipe(out)) return errno_code(e);
     if (int e = make_pipe(err)) return errno_code(e);
 
+    spawn_request req = request;
+    high_copies copies;
+    int floor = 3;
+    for (const auto& [from, to] : req.extra_fds) floor = std::max(floor, to + 1);
+    for (auto& [from, to] : req.extra_fds) {
+        if (to < 3) return errno_code(EINVAL);  // 0-2 are the child's stdin, stdout and stderr
+        int copy = ::fcntl(from, F_DUPFD_CLOEXEC, floor);
+        if (copy < 0) return errno_code(errno);
+        copies.fds.push_back(copy);
+        from = copy;
+    }
+    // The shim's status pipe, its write end above every number the child's dup2s target.
     fd_pair status;
-    if (start.use_shim)
+    if (start.use_shim) {
         if (int e = make_pipe(status)) return errno_code(e);
+        int high = ::fcntl(status.write, F_DUPFD_CLOEXEC, floor);
+        if (high < 0) return errno_code(errno);
+        ::close(status.write);
+        status.write = high;
+    }
 
     spawn_setup setup;
-    if (int e = setup.prepare(out.write, err.write, cwd, status.write)) return errno_code(e);
+    if (int e = setup.prepare(out.write, err.write, req, status.write)) return errno_code(e);
     spawned_child child;
     // glibc reports exec and chdir failures here, not as a child exiting 127; the shim's own exec
     // failure comes back on the status pipe.
-    std::vector<char*> filtered;
-    if (!pass_secrets) filtered = environment_without_secrets();
-    char* const* envp = pass_secrets ? environ : filtered.data();
-    if (start.use_shim) {
-        if (int e = setup.spawn_shim(child.pid, argv, envp, status.write)) return errno_code(e);
-    } else {
-        if (int e = setup.spawn(child.pid, argv, envp)) return errno_code(e);
-    }
+    if (int e = setup.spawn(child.pid, req, status.write)) return errno_code(e);
 
     child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child.pid, 0));
     child.out_fd = out.read;
     child.err_fd = err.read;
     child.status_fd = status.read;
     out.read = err.read = status.read = -1;  // ownership moves to the caller; the write ends close with fd_pair
+    if (child.status_fd >= 0 && !req.watch_exec) {
+        ::close(status.write);  // our copy: the shim's exec must be the last writer to go
+        status.write = -1;
+        if (auto ec = wait_for_exec(child)) return ec;
+    }
     return child;
 }
 

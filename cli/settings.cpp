@@ -1,0 +1,275 @@
+#include "cli/settings.hpp"
+
+#include "engine/duration.hpp"
+#include "engine/text.hpp"
+#include "providers/registry.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace r1::cli {
+namespace {
+
+using engine::quoted;
+using namespace std::string_view_literals;
+
+constexpr std::size_t max_value_length = 8192;  // a manifest value; flags are bounded in args.cpp
+
+constexpr std::string_view duration_words = "a duration like 500ms, 15s, 2m or 1h30m (at most 168h)";
+
+// The table up to --dir; the providers' options follow it, then the rest.
+const setting head[] = {
+    {"--provider", "provider", "NAME", value_kind::text, &deploy_config::provider, in_deploy,
+     "provider (default fly; vercel, cloudflare, docker, kamal are not wired yet)", {}},
+    {"--app", app_name_key, "NAME", value_kind::text, &deploy_config::app, in_deploy,
+     "app name: lowercase letters, digits and dashes", {}},
+    {"--region", "region", "CODE", value_kind::text, &deploy_config::region, in_deploy, "primary region (default iad)", {}},
+    {"--image", "image", "REF", value_kind::text, &deploy_config::image, in_deploy,
+     "deploy this image instead of building ./Dockerfile", {}},
+    {"--dir", "dir", "PATH", value_kind::text, &deploy_config::dir, in_deploy,
+     "directory flyctl runs in (default: current directory)", {}},
+};
+
+const setting tail[] = {
+    {"--health-url", "health_url", "URL", value_kind::text, &deploy_config::health_url, in_deploy,
+     "URL to GET after the deploy (default https://<app>.fly.dev)", {}},
+    {"--expected-body", "expected_body", "TEXT", value_kind::text, &deploy_config::expected_body, in_deploy | in_verify,
+     "the health response body must contain TEXT", "every body must contain TEXT"},
+    {"--timeout", "health_timeout", "DURATION", value_kind::duration, &deploy_config::health_timeout,
+     in_deploy | in_verify, "deadline for the whole health check, redirects included (default 15s)",
+     "deadline for each check, redirects included (default 15s)"},
+    {"--deploy-timeout", "deploy_timeout", "DURATION", value_kind::duration, &deploy_config::deploy_timeout, in_deploy,
+     "deadline for flyctl deploy; flyctl is stopped past it (default 30m)", {}},
+    {"--ca-file", {}, "PATH", value_kind::text, &command::ca_file, in_deploy | in_verify,
+     "extra CA certificate(s) to trust for the health check (PEM)", "extra CA certificate(s) to trust (PEM)"},
+    {"--allow-insecure-redirects", "allow_insecure_redirects", {}, value_kind::toggle,
+     &deploy_config::allow_insecure_redirects, in_deploy | in_verify,
+     "follow a redirect from https to plain http (refused by default)", {}},
+    {"--retries", "retries", "N", value_kind::count, &deploy_config::retries, in_deploy,
+     "redeploys after the first deploy on a transient failure (default 2; 0: no retry)", {}, 0, 99},
+    {"--retry-budget", "retry_budget", "DURATION", value_kind::duration, &deploy_config::retry_budget, in_deploy,
+     "all retry waits together stay under this (default 10m)", {}},
+    {"--output", {}, "FORMAT", value_kind::format, &command::json_output, in_deploy | in_verify,
+     "text (default) or json: NDJSON events on stdout (attempt, criterion, result)",
+     "text (default) or json: NDJSON events on stdout"},
+    {"--dry-run", {}, {}, value_kind::on, &deploy_config::dry_run, in_deploy,
+     "print the fly.toml preview only: no process, no network, no file", {}},
+    {"--verify-only", {}, {}, value_kind::on, &deploy_config::verify_only, in_deploy,
+     "skip the deploy: only the health check (needs --health-url or --app)", {}},
+    {"--browser", "browser", {}, value_kind::toggle, &deploy_config::browser, in_deploy | in_verify,
+     "after the health check, load the page in headless Chromium (Debian's\n"
+     "chromium): fail on console errors, uncaught exceptions or no load in time",
+     "also load each page in headless Chromium: fail on console errors,\n"
+     "uncaught exceptions or a page that does not load in time"},
+    {"--browser-url", "browser_url", "URL", value_kind::text, &deploy_config::browser_url, in_deploy,
+     "the page to load (default: the health URL)", {}},
+    {"--browser-timeout", "browser_timeout", "DURATION", value_kind::duration, &deploy_config::browser_timeout,
+     in_deploy | in_verify, "load and network idle within this (default 30s)", {}},
+    {"--max-console-errors", "max_console_errors", "N", value_kind::count, &deploy_config::max_console_errors,
+     in_deploy | in_verify, "console errors and uncaught exceptions allowed (default 0)", {}, 0, 1'000'000},
+    {"--fail-on-request-errors", "fail_on_request_errors", {}, value_kind::toggle, &deploy_config::fail_on_request_errors,
+     in_deploy | in_verify, "a failed subresource (network error, status >= 400) fails the check", {}},
+    {"--browser-concurrency", {}, "N", value_kind::count, &command::browser_concurrency, in_deploy | in_verify,
+     "browser checks at once, over all event loops (default 4)", {}, 1, max_browser_concurrency},
+    {"--chromium", {}, "PATH", value_kind::text, &command::chromium, in_deploy | in_verify,
+     "the Chromium binary (default: chromium, then chromium-browser, on $PATH)", {}},
+    {"--batch", {}, "FILE", value_kind::text, &batch_options::file, in_batch | in_verify,
+     "deploy every [[app]] of a TOML manifest (\"-\": stdin); flags above\n"
+     "override its [defaults], keys set on an app override both",
+     "URLs to check, one per line, # comments allowed (\"-\": stdin); or a\n"
+     "TOML fleet manifest, whose apps are checked at their health_url"},
+    {"--concurrency", {}, "N", value_kind::count, &batch_options::concurrency, in_batch | in_verify,
+     "tasks at once (default 4)", "checks at once (default 256)", 1, max_concurrency},
+    {"--fail-fast", {}, {}, value_kind::on, &batch_options::fail_fast, in_batch | in_verify,
+     "start no new task after the first failure", "start no new check after the first failure"},
+    {"--log-dir", {}, "DIR", value_kind::text, &batch_options::log_dir, in_batch | in_verify,
+     "write each task's full output to DIR/<app>.log (with --browser, a\nscreenshot too: DIR/<app>.png)",
+     "write each check's verdict to DIR/<name>.log (with --browser, a\nscreenshot too: DIR/<name>.png)"},
+    {"--report", {}, "FILE", value_kind::text, &batch_options::report_file, in_batch | in_verify,
+     "write the whole result as one JSON document", {}},
+    {"--junit", {}, "FILE", value_kind::text, &batch_options::junit_file, in_batch | in_verify,
+     "write JUnit XML, one test case per app", "write JUnit XML, one test case per URL"},
+};
+
+struct table {
+    std::vector<setting> all;
+    std::vector<std::string_view> keys;
+};
+
+const table& the_table() {
+    static const table t = [] {
+        table out;
+        out.all.assign(std::begin(head), std::end(head));
+        for (const auto& p : providers::registry::builtin().wired())
+            for (const auto& o : p->options())
+                out.all.push_back({o.flag, o.key, o.value_name, value_kind::text, option_key{o.key}, in_deploy, o.help, {}});
+        out.all.insert(out.all.end(), std::begin(tail), std::end(tail));
+        for (const auto& s : out.all)
+            if (!s.key.empty()) out.keys.push_back(s.key);
+        return out;
+    }();
+    return t;
+}
+
+std::optional<std::string> parse_count(const setting& s, std::string_view v, unsigned& out) {
+    std::size_t digits = std::to_string(s.max).size();
+    unsigned long n = 0;
+    bool ok = !v.empty() && v.size() <= digits && v.find_first_not_of("0123456789") == std::string_view::npos;
+    if (ok) n = std::stoul(std::string(v));
+    if (!ok || n < s.min || n > s.max)
+        return "invalid " + std::string(s.flag) + " " + quoted(v) + ": use a whole number from " + std::to_string(s.min) +
+               " to " + std::to_string(s.max);
+    out = static_cast<unsigned>(n);
+    return std::nullopt;
+}
+
+/// The object a command-line value goes into: a task setting, a batch setting or the command's own.
+template <class T>
+T& field_of(command& cmd, T deploy_config::*member) {
+    return cmd.deploy.*member;
+}
+template <class T>
+T& field_of(command& cmd, T batch_options::*member) {
+    return cmd.batch.*member;
+}
+template <class T>
+T& field_of(command& cmd, T command::*member) {
+    return cmd.*member;
+}
+
+}  // namespace
+
+std::span<const setting> settings() { return the_table().all; }
+
+const setting* find_flag(std::string_view flag) {
+    for (const auto& s : the_table().all)
+        if (s.flag == flag) return &s;
+    return nullptr;
+}
+
+const setting* find_key(std::string_view key) {
+    if (key.empty()) return nullptr;
+    for (const auto& s : the_table().all)
+        if (s.key == key) return &s;
+    return nullptr;
+}
+
+std::span<const std::string_view> manifest_keys() { return the_table().keys; }
+
+std::optional<std::string> apply_flag(const setting& s, command& cmd, std::string_view text) {
+    return std::visit(
+        [&](auto member) -> std::optional<std::string> {
+            using type = decltype(member);
+            if constexpr (std::is_same_v<type, option_key>) {
+                cmd.deploy.options[std::string(member.key)] = std::string(text);
+                return std::nullopt;
+            } else {
+                auto& field = field_of(cmd, member);
+                using value = std::remove_cvref_t<decltype(field)>;
+                if constexpr (std::is_same_v<value, std::string>) {
+                    field = std::string(text);
+                } else if constexpr (std::is_same_v<value, std::chrono::milliseconds>) {
+                    auto d = engine::parse_duration(text);
+                    if (!d) return "invalid " + std::string(s.flag) + " " + quoted(text) + ": use " + std::string(duration_words);
+                    field = *d;
+                } else if constexpr (std::is_same_v<value, unsigned>) {
+                    return parse_count(s, text, field);
+                } else if (s.kind == value_kind::format) {
+                    if (text != "text" && text != "json") return std::string(s.flag) + " takes text or json";
+                    field = text == "json";
+                } else {
+                    field = true;
+                }
+                return std::nullopt;
+            }
+        },
+        s.target);
+}
+
+std::optional<std::string> apply_key(const setting& s, deploy_config& cfg, const manifest_value& v) {
+    const std::string key(s.key);
+    const auto* str = std::get_if<std::string>(&v);
+    switch (s.kind) {
+    case value_kind::text: {
+        if (!str) {
+            std::string_view type = std::holds_alternative<bool>(v) ? "boolean" : "whole number";
+            return key + " must be a string, not a " + std::string(type);
+        }
+        if (str->size() > max_value_length) return key + " is longer than " + std::to_string(max_value_length) + " bytes";
+        if (const auto* option = std::get_if<option_key>(&s.target)) cfg.options[std::string(option->key)] = *str;
+        else cfg.*std::get<std::string deploy_config::*>(s.target) = *str;
+        return std::nullopt;
+    }
+    case value_kind::duration: {
+        if (!str) return key + " must be a duration string like \"15s\" or \"2m\"";
+        auto d = engine::parse_duration(*str);
+        if (!d) return key + " " + quoted(*str) + " is not " + std::string(duration_words);
+        cfg.*std::get<std::chrono::milliseconds deploy_config::*>(s.target) = *d;
+        return std::nullopt;
+    }
+    case value_kind::count: {
+        const auto* n = std::get_if<std::int64_t>(&v);
+        if (!n || *n < s.min || *n > s.max)
+            return key + " must be a whole number from " + std::to_string(s.min) + " to " + std::to_string(s.max);
+        cfg.*std::get<unsigned deploy_config::*>(s.target) = static_cast<unsigned>(*n);
+        return std::nullopt;
+    }
+    case value_kind::toggle: {
+        const auto* b = std::get_if<bool>(&v);
+        if (!b) return key + " must be true or false, not a " + (str ? "string" : "whole number");
+        cfg.*std::get<bool deploy_config::*>(s.target) = *b;
+        return std::nullopt;
+    }
+    case value_kind::on:
+    case value_kind::format: break;  // flags of the command line only: no manifest key
+    }
+    return key + " cannot be set in a manifest";
+}
+
+void copy_setting(const setting& s, const deploy_config& from, deploy_config& to) {
+    std::visit(
+        [&](auto member) {
+            using type = decltype(member);
+            if constexpr (std::is_same_v<type, option_key>) {
+                if (auto it = from.options.find(member.key); it != from.options.end()) to.options[it->first] = it->second;
+            } else if constexpr (requires(const deploy_config& d) { d.*member; }) {
+                to.*member = from.*member;
+            }
+        },
+        s.target);
+}
+
+std::string_view did_you_mean(std::string_view word, std::span<const std::string_view> choices) {
+    auto edit_distance = [](std::string_view a, std::string_view b) {
+        std::vector<std::size_t> row(b.size() + 1);
+        for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+        for (std::size_t i = 1; i <= a.size(); ++i) {
+            std::size_t diagonal = row[0];
+            row[0] = i;
+            for (std::size_t j = 1; j <= b.size(); ++j) {
+                std::size_t up = row[j];
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+                diagonal = up;
+            }
+        }
+        return row[b.size()];
+    };
+    if (word.size() > 64) return {};
+    std::string lower;
+    for (char c : word) lower += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c == '-' ? '_' : c;
+    std::string_view best;
+    std::size_t best_distance = std::max<std::size_t>(2, lower.size() / 3) + 1;
+    for (auto choice : choices) {
+        auto d = edit_distance(lower, choice);
+        if (d < best_distance) {
+            best = choice;
+            best_distance = d;
+        }
+    }
+    if (best.empty() && lower.size() >= 4)  // "timeout" for health_timeout, as the --timeout flag
+        for (auto choice : choices)
+            if (choice.find(lower) != std::string_view::npos) return choice;
+    return best;
+}
+
+}  // namespace r1::cli
