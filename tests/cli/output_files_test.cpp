@@ -2,7 +2,9 @@
 // planted where r1 writes is never followed, a log directory someone else controls is refused, and
 // what r1 creates is readable by the user alone.
 #include "tests/support/processes.hpp"
+#include "tests/support/page_server.hpp"
 #include "tests/support/r1_process.hpp"
+#include "tests/support/test_pki.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -202,5 +204,33 @@ TEST_CASE("r1 verify --report: /dev/stdout and a FIFO are written in place, a di
         auto r = run_r1({.args = {"verify", "--batch", fleet(dir), "--report", dir.path().string()}});
         CHECK(r.exit_code == 2);
         CHECK(r.err == "r1: error: cannot write " + dir.path().string() + ": it is a directory\n");
+    }
+}
+
+TEST_CASE("r1 verify --browser --log-dir: the screenshot is 0600 and a link at its name is replaced, not followed",
+          "[cli][security][files][browser]") {
+    r1::test::page_server pages;
+    pages.serve("/clean", {.body = "<!doctype html><html><body><p>fine</p></body></html>"});
+    temp_dir dir;
+    temp_dir tmp;  // Chromium's profiles
+    auto logs = dir / "logs";
+    std::filesystem::create_directories(logs);
+    ::chmod(logs.c_str(), 0700);
+    write_file(dir / "fleet.toml", "[[app]]\nname = \"web\"\nhealth_url = \"" + pages.url("/clean") + "\"\n");
+    auto png_victim = victim(dir, "png-victim");
+    std::filesystem::create_symlink(png_victim, logs / "web.png");
+    scoped_umask mask{022};
+    auto r = run_r1({.args = {"verify", "--batch", (dir / "fleet.toml").string(), "--ca-file", r1::test::ca_path(),
+                              "--browser", "--log-dir", logs.string()},
+                     .env = {{"TMPDIR", tmp.path().string()}}});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(read_file(png_victim) == precious);
+    CHECK_FALSE(is_link(logs / "web.png"));
+    CHECK(read_file(logs / "web.png").starts_with("\x89PNG"));
+    CHECK(mode_of(logs / "web.png") == 0600);
+    for (const auto& e : std::filesystem::directory_iterator(logs)) {
+        INFO(e.path());
+        CHECK((e.path().filename() == "web.png" || e.path().filename() == "web.log"));  // no temporary left
     }
 }
