@@ -114,7 +114,7 @@ TEST_CASE("vercel adapter: deploys with its stand-in and proves each outcome its
                                       standin_path("vercel"), "--retries", "0"};
         auto o = env.options(args, "flood");
         o.env.push_back({"VERCEL_TOKEN", vercel_token});
-        o.env.push_back({"ASAN_OPTIONS", "quarantine_size_mb=16"});
+        o.env.push_back({"ASAN_OPTIONS", "quarantine_size_mb=1"});
         auto r = run_r1(o);
         CHECK(r.exit_code == 3);
         INFO("peak RSS " << r.max_rss_kb << " KiB");
