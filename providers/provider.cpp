@@ -1,10 +1,14 @@
 #include "providers/provider.hpp"
 
+#include <algorithm>
+
 namespace r1::providers {
 
 std::string release_ref::label() const {
     if (version.empty()) return image;
-    return "v" + version + (image.empty() ? "" : " (" + image + ")");
+    // fly numbers its releases ("v42"); others name them (Vercel's dpl_..., a Workers version id).
+    bool numbered = std::all_of(version.begin(), version.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return (numbered ? "v" + version : version) + (image.empty() ? "" : " (" + image + ")");
 }
 
 prepared_dir provider::prepare(const deploy_config&) const { return {}; }
