@@ -5,7 +5,7 @@
 #include "cli/deploy_command.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/fd_write.hpp"
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 #include "proc/spawn.hpp"
 #include "providers/registry.hpp"
 #include "r1/version.hpp"
