@@ -1,5 +1,6 @@
 #include "cli/batch_command.hpp"
 
+#include "cli/batch_gate.hpp"
 #include "cli/batch_output.hpp"
 #include "cli/batch_record.hpp"
 #include "cli/batch_report.hpp"
@@ -7,7 +8,10 @@
 #include "cli/exit_code.hpp"
 #include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
+#include "cli/input_file.hpp"
 #include "cli/manifest.hpp"
+#include "cli/rollout.hpp"
+#include "cli/shard.hpp"
 #include "cli/signals.hpp"
 #include "cli/url_list.hpp"
 #include "engine/fleet.hpp"
@@ -27,6 +31,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <random>
 #include <thread>
@@ -49,36 +54,6 @@ constexpr rlim_t reserved_fds = 32;                  // stdio, the event loops, 
 int setup_error(std::string_view message) {
     write_fd(2, "r1: error: " + std::string(message) + "\n");
     return exit_usage;
-}
-
-struct file_text {
-    std::string text;
-    std::string error;  // one line; empty when text is the whole file
-};
-
-/// Reads the manifest or URL list whole, refusing anything past the size limit.
-file_text read_input(const std::string& file) {
-    int fd = file == "-" ? 0 : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return {{}, "cannot read " + file + ": " + std::strerror(errno)};
-    std::string text;
-    char buf[65536];
-    for (;;) {
-        auto n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            std::string why = std::strerror(errno);
-            if (fd != 0) ::close(fd);
-            return {{}, "cannot read " + file + ": " + why};
-        }
-        if (n == 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > max_manifest_bytes) {
-            if (fd != 0) ::close(fd);
-            return {{}, file + " is larger than " + std::to_string(max_manifest_bytes / (1024 * 1024)) + " MiB"};
-        }
-    }
-    if (fd != 0) ::close(fd);
-    return {std::move(text), {}};
 }
 
 /// A log file name for a task: the app name, or a safe form of the URL with its position.
@@ -136,23 +111,46 @@ std::size_t terminal_width() {
     return 120;
 }
 
+/// The batch's tasks as the manifest (or list) gave them, with what applies to the whole batch.
+struct loaded_batch {
+    std::vector<fleet_task> tasks;
+    std::map<std::string, unsigned, std::less<>> region_caps;  // [region.CODE] concurrency
+    std::string manifest_sha256;
+};
+
 class batch_run {
 public:
-    batch_run(const command& cmd, std::vector<fleet_task> tasks, net::http_client& http,
+    batch_run(const command& cmd, loaded_batch batch, const std::optional<shard_spec>& shard, net::http_client& http,
               proc::browser::page_checker* browser)
-        : cmd_(cmd), http_(http), browser_(browser) {
+        : cmd_(cmd), http_(http), browser_(browser), region_caps_(std::move(batch.region_caps)) {
+        auto& tasks = batch.tasks;
         const char* path = std::getenv("PATH");
         path_env_ = path ? path : "";
         seed_ = std::random_device{}();
         tty_ = !cmd.json_output && ::isatty(1) == 1;
         outcome_.command = cmd.batch.verify ? "verify" : "deploy";
         outcome_.dry_run = cmd.deploy.dry_run;
-        outcome_.tasks.resize(tasks.size());
-        live_.total = tasks.size();
-        config_of_.reserve(tasks.size());
+        outcome_.manifest_sha256 = std::move(batch.manifest_sha256);
+        outcome_.shared_flags = cmd.shared_flags;
+        std::size_t mine = tasks.size();
+        if (shard) {
+            // The whole manifest was checked; this shard keeps the tasks the hash gives it, and the
+            // report names every task so that r1 report merge can name a missing shard's.
+            outcome_.shard = std::make_unique<shard_record>(shard_record{shard->index, shard->total, {}});
+            outcome_.shard->manifest_tasks.reserve(tasks.size());
+            mine = 0;
+            for (const auto& t : tasks) {
+                outcome_.shard->manifest_tasks.push_back(t.name);
+                if (shard_of(t.name, shard->total) == shard->index) ++mine;
+            }
+        }
+        outcome_.tasks.reserve(mine);
+        config_of_.reserve(mine);
         for (std::size_t i = 0; i < tasks.size(); ++i) {
+            if (shard && shard_of(outcome_.shard->manifest_tasks[i], shard->total) != shard->index) continue;
             auto& cfg = tasks[i].cfg;
-            auto& r = outcome_.tasks[i];
+            auto& r = outcome_.tasks.emplace_back();
+            r.index = i;
             r.provider = cfg.app.empty() ? "url" : cfg.provider;  // empty app: a URL list's task
             // A health check needs its name and URL only in the record: they move there, and what
             // is left is the same for every URL of a list, so it is kept once (see configs_).
@@ -164,50 +162,220 @@ public:
             if (check_only) {
                 cfg.health_url.clear();
                 cfg.app.clear();
+            } else {
+                regions_.resize(outcome_.tasks.size());
+                regions_.back() = std::move(tasks[i].region);  // a deploy's: for --region-concurrency
             }
             if (configs_.empty() || !(configs_.back() == cfg)) configs_.push_back(std::move(cfg));
             config_of_.push_back(static_cast<std::uint32_t>(configs_.size() - 1));
         }
+        live_.total = outcome_.tasks.size();
     }
 
-    int run(unsigned concurrency) {
+    int run(unsigned concurrency, unsigned gate_concurrency, const std::vector<wave_step>& waves) {
         outcome_.concurrency = concurrency;
+        gate_concurrency_ = gate_concurrency;
         outcome_.started_at = std::chrono::system_clock::now();
         start_ = sclock::now();
         engine::fleet_options opts{.tasks = outcome_.tasks.size(), .concurrency = concurrency, .loops = 0,
                                    .fail_fast = cmd_.batch.fail_fast,
+                                   .max_failures = cmd_.batch.max_failures,
+                                   .wave_ends = {},
+                                   .limits = {},
                                    .tick_every = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0)};
+        outcome_.max_failures = cmd_.batch.fail_fast ? 1 : cmd_.batch.max_failures;
+        plan(opts, waves);
+        set_region_caps(opts);
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         if (cmd_.json_output)
-            write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, outcome_.tasks.size()})));
+            write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, std::max<std::size_t>(1, outcome_.tasks.size())})));
 
         engine::fleet_hooks hooks;
-        hooks.run = [this](std::size_t i) {
+        hooks.run = [this](std::size_t p) {
             // A check gets its own coroutine, not a branch in run_task: a frame holds every local of
             // its function, and run_task's deploy machinery is ~1.3 KB per check in flight.
+            std::size_t i = task_at(p);
             return config(i).verify_only && !config(i).dry_run ? run_check(i) : run_task(i);
         };
-        hooks.started = [this](std::size_t i) { started(i); };
-        hooks.finished = [this](std::size_t i, bool) { finished(i); };
+        hooks.started = [this](std::size_t p) { started(task_at(p)); };
+        hooks.finished = [this](std::size_t p, bool) { finished(task_at(p)); };
         hooks.tick = [this] { draw_progress(); };
         hooks.interrupted = [this](int sig) { signal_ = sig; };
         hooks.watch_interrupts = [](asio::io_context& loop, std::function<void(int)> interrupt) {
             auto watch = std::make_shared<signal_watch>(loop, std::move(interrupt));
             return std::function<void()>([watch] { watch->stop(); });
         };
+        if (!outcome_.waves.empty()) {
+            hooks.wave_started = [this](std::size_t w) { wave_started(w); };
+            hooks.gate = [this](std::size_t w) { return gate(w); };
+        }
         if (browser_) hooks.loop_done = [this] { return browser_->close(); };  // each loop's Chromium
         auto fleet = engine::run_fleet(opts, hooks);
 
         outcome_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
         outcome_.signal = fleet.signal;
         outcome_.stopped_early = fleet.stopped_early;
+        std::string reason = stop_reason(fleet);
         for (auto& r : outcome_.tasks)
-            if (r.state == task_state::pending) r.state = task_state::skipped;
+            if (r.state == task_state::pending) {
+                r.state = task_state::skipped;
+                r.skip_reason = reason;
+                if (cmd_.json_output) write_fd(1, task_skipped_json(r));
+            }
         outcome_.exit_code = batch_exit_code(outcome_.tasks, fleet.signal);
         return finish();
     }
 
 private:
+    /// The task at launch position `p`: canaries and waves reorder the launch, never the records.
+    std::size_t task_at(std::size_t p) const { return order_.empty() ? p : order_[p]; }
+
+    /// Canaries and waves: the launch order, the waves' ends and their records.
+    void plan(engine::fleet_options& opts, const std::vector<wave_step>& waves) {
+        std::vector<bool> marked(outcome_.tasks.size());
+        for (std::size_t i = 0; i < marked.size(); ++i) marked[i] = config(i).canary;
+        if (cmd_.batch.canary == 0 && waves.empty() && std::find(marked.begin(), marked.end(), true) == marked.end()) return;
+        auto plan = plan_rollout(marked, cmd_.batch.canary, waves);
+        if (plan.wave_ends.size() < 2) return;  // one wave: nothing to gate
+        order_ = std::move(plan.order);
+        opts.wave_ends = plan.wave_ends;
+        std::size_t begin = 0;
+        for (std::size_t w = 0; w < plan.wave_ends.size(); ++w) {
+            auto& wave = outcome_.waves.emplace_back();
+            wave.tasks = plan.wave_ends[w] - begin;
+            wave.canary = w == 0 && plan.canaries > 0;
+            for (std::size_t p = begin; p < plan.wave_ends[w]; ++p) outcome_.tasks[order_[p]].wave = w + 1;
+            begin = plan.wave_ends[w];
+        }
+    }
+
+    /// --region-concurrency and [region.CODE]: one group per region that deploys go to; checks and
+    /// previews (no provider CLI) share one uncapped group.
+    void set_region_caps(engine::fleet_options& opts) {
+        if (region_caps_.empty() && cmd_.batch.region_concurrency == 0) return;
+        std::map<std::string, std::size_t, std::less<>> ids;
+        std::vector<unsigned> caps{0};  // group 0: no region, no cap
+        region_group_.assign(outcome_.tasks.size(), 0);
+        for (std::size_t p = 0; p < outcome_.tasks.size(); ++p) {
+            std::size_t i = task_at(p);
+            const auto& cfg = config(i);
+            if (cfg.dry_run || cfg.verify_only || i >= regions_.size() || regions_[i].empty()) continue;
+            auto [it, fresh] = ids.emplace(regions_[i], caps.size());
+            if (fresh) {
+                auto given = region_caps_.find(regions_[i]);
+                caps.push_back(given != region_caps_.end() ? given->second : cmd_.batch.region_concurrency);
+            }
+            region_group_[p] = static_cast<std::uint32_t>(it->second);
+        }
+        if (std::all_of(caps.begin(), caps.end(), [](unsigned c) { return c == 0; })) return;
+        opts.limits.push_back({[this](std::size_t p) -> std::size_t { return region_group_[p]; }, std::move(caps)});
+    }
+
+    /// Text for people (clearing the progress line first), nothing with --output json.
+    void say(const std::string& text) {
+        if (cmd_.json_output) return;
+        write_fd(1, (tty_ ? "\r\x1b[K" : "") + text);
+        if (tty_) draw_progress();
+    }
+
+    std::string wave_name(std::size_t w) const {
+        return "wave " + std::to_string(w + 1) + "/" + std::to_string(outcome_.waves.size()) +
+               (outcome_.waves[w].canary ? " (canaries)" : "");
+    }
+
+    void wave_started(std::size_t w) {
+        if (cmd_.json_output) return (void)write_fd(1, wave_start_json(outcome_, w));
+        auto n = outcome_.waves[w].tasks;
+        say("r1: " + wave_name(w) + ": " + std::to_string(n) + (n == 1 ? " task\n" : " tasks\n"));
+    }
+
+    /// Between waves, with no task running: the wave's failures against the budget (none for
+    /// canaries), then every app that ended ok so far must pass its health check again.
+    asio::awaitable<bool> gate(std::size_t w) {
+        auto& wave = outcome_.waves[w];
+        const std::size_t tolerated = wave.canary || outcome_.max_failures == 0 ? 0 : outcome_.max_failures - 1;
+        std::size_t failed = 0;
+        const task_record* first_failed = nullptr;
+        std::vector<gate_check> checks;
+        auto now = sclock::now();
+        for (std::size_t i = 0; i < outcome_.tasks.size(); ++i) {
+            const auto& r = outcome_.tasks[i];
+            if (r.wave == 0 || r.wave > w + 1) continue;
+            if (r.state == task_state::failed) {
+                ++failed;
+                if (!first_failed || (r.wave == w + 1 && first_failed->wave != w + 1)) first_failed = &r;
+            } else if (r.state == task_state::ok && !config(i).dry_run && !r.url.empty()) {
+                checks.push_back({i, health_check_of(config(i), r.url, now)});
+            }
+        }
+        if (failed > tolerated) {
+            std::string who = first_failed->name + " (exit " + std::to_string(first_failed->exit_code) + ")";
+            co_return gate_failed(w, wave.canary ? "canary " + who + " failed" : who + " failed" +
+                                     (failed > 1 ? " with " + std::to_string(failed - 1) + " more" : "") +
+                                     (outcome_.max_failures ? " (--max-failures " + std::to_string(outcome_.max_failures) + ")" : ""));
+        }
+        auto results = co_await recheck(http_, std::move(checks), gate_concurrency_);
+        std::size_t sick = 0;
+        const task_record* first_sick = nullptr;
+        for (auto& res : results) {
+            if (res.report.ec == error::interrupted) {
+                wave.gate = "interrupted";
+                co_return false;
+            }
+            if (!res.report.ec) continue;
+            // It deployed and was healthy; now it is not: the task fails as a health check does.
+            auto& r = outcome_.tasks[res.task];
+            r.state = task_state::failed;
+            r.exit_code = exit_code_for(res.report.ec, 0);
+            r.detail = one_line("gate after " + wave_name(w) + ": " + res.report.line);
+            --live_.ok;
+            ++live_.failed;
+            if (!first_sick) first_sick = &r;
+            ++sick;
+            if (cmd_.json_output) write_fd(1, task_end_json(r));
+        }
+        if (sick > 0)
+            co_return gate_failed(w, first_sick->name + " is no longer healthy" +
+                                     (sick > 1 ? " (and " + std::to_string(sick - 1) + " more)" : "") + ": " +
+                                     first_sick->detail.substr(first_sick->detail.find(": ") + 2));
+        wave.gate = "passed";
+        wave.gate_detail = results.empty() ? std::string(outcome_.dry_run ? "dry run: nothing to check" : "nothing to check")
+                                           : std::to_string(results.size()) + (results.size() == 1 ? " app" : " apps") +
+                                                 " deployed so far healthy";
+        if (cmd_.json_output) write_fd(1, wave_gate_json(outcome_, w));
+        else say("r1: " + wave_name(w) + " passed its gate: " + wave.gate_detail + "\n");
+        co_return true;
+    }
+
+    bool gate_failed(std::size_t w, std::string why) {
+        auto& wave = outcome_.waves[w];
+        wave.gate = "failed";
+        wave.gate_detail = engine::printable(why, true);
+        gate_reason_ = "not started: " + std::string(wave.canary ? "" : wave_name(w) + " failed its gate: ") + wave.gate_detail;
+        if (cmd_.json_output) write_fd(1, wave_gate_json(outcome_, w));
+        else say("r1: " + wave_name(w) + " failed its gate: " + wave.gate_detail + "; the rest are not started\n");
+        return false;
+    }
+
+    /// Why the tasks never launched were not; and the batch's stopped_by.
+    std::string stop_reason(const engine::fleet_summary& fleet) {
+        switch (fleet.stop) {
+        case engine::fleet_stop::none: return "not started";
+        case engine::fleet_stop::interrupted:
+            outcome_.stopped_by = "interrupt";
+            return "not started: interrupted by " + signal_name(fleet.signal);
+        case engine::fleet_stop::failures:
+            outcome_.stopped_by = cmd_.batch.fail_fast ? "fail-fast" : "max-failures";
+            return cmd_.batch.fail_fast ? "not started: --fail-fast stopped the batch at the first failure"
+                                        : "not started: --max-failures " + std::to_string(outcome_.max_failures) +
+                                              " reached (" + std::to_string(fleet.failed) + " failed)";
+        case engine::fleet_stop::gate:
+            outcome_.stopped_by = outcome_.waves[fleet.gate_wave].canary ? "canary" : "gate";
+            return gate_reason_.empty() ? "not started: a wave's gate failed" : gate_reason_;
+        }
+        return "not started";
+    }
+
     asio::awaitable<bool> run_task(std::size_t i) {
         const auto& task_cfg = config(i);
         auto& rec = outcome_.tasks[i];
@@ -294,7 +462,7 @@ private:
     void started(std::size_t i) {
         outcome_.tasks[i].state = task_state::running;
         ++live_.running;
-        if (cmd_.json_output) write_fd(1, task_start_json(outcome_.tasks[i], i));
+        if (cmd_.json_output) write_fd(1, task_start_json(outcome_.tasks[i]));
     }
 
     void finished(std::size_t i) {
@@ -304,7 +472,7 @@ private:
         --live_.running;
         ++(r.state == task_state::ok ? live_.ok : r.state == task_state::interrupted ? live_.interrupted : live_.failed);
         if (cmd_.json_output) {
-            write_fd(1, task_end_json(r, i));
+            write_fd(1, task_end_json(r));
             return;
         }
         bool show_output = r.state == task_state::failed;
@@ -339,6 +507,10 @@ private:
         if (outcome_.signal != 0)
             write_fd(2, "r1: interrupted by " + signal_name(outcome_.signal) +
                             "; running tasks stopped, the rest not started\n");
+        if (outcome_.shard)
+            write_fd(2, "r1: shard " + std::to_string(outcome_.shard->index) + "/" + std::to_string(outcome_.shard->total) +
+                            ": " + std::to_string(outcome_.tasks.size()) + " of the manifest's " +
+                            std::to_string(outcome_.shard->manifest_tasks.size()) + " tasks\n");
         int code = outcome_.exit_code;
         auto write = [&](const std::string& path, const std::string& content) {
             if (path.empty()) return;
@@ -353,6 +525,11 @@ private:
     }
 
     const command& cmd_;
+    std::vector<std::size_t> order_;             // launch position -> task; empty: file order
+    std::vector<std::string> regions_;           // task -> a deploy's region ("" for checks)
+    std::vector<std::uint32_t> region_group_;    // launch position -> its region's group, when capped
+    std::string gate_reason_;                    // a failed gate's words for the tasks it kept back
+    unsigned gate_concurrency_ = 1;
     /// Each task's settings, kept once per run of equal ones: the checks of a 10,000-URL list share
     /// one deploy_config instead of holding 10,000 copies.
     std::vector<deploy_config> configs_;
@@ -368,10 +545,11 @@ private:
     sclock::time_point start_;
     batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records
     batch_outcome outcome_;
+    std::map<std::string, unsigned, std::less<>> region_caps_;  // [region.CODE] concurrency
 };
 
 /// The tasks of the batch, or every problem with its line.
-std::variant<std::vector<fleet_task>, int> load_tasks(const command& cmd) {
+std::variant<loaded_batch, int> load_tasks(const command& cmd) {
     manifest_base base;
     base.cli = cmd.deploy;
     base.cli_keys = cmd.given_keys;
@@ -384,7 +562,7 @@ std::variant<std::vector<fleet_task>, int> load_tasks(const command& cmd) {
         source = "command line";
         for (const auto& u : cmd.batch.urls) text += u + "\n";
     } else {
-        auto read = read_input(cmd.batch.file);
+        auto read = read_input(cmd.batch.file, max_manifest_bytes);
         if (!read.error.empty()) return setup_error(read.error);
         text = std::move(read.text);
         if (source == "-") source = "stdin";
@@ -392,7 +570,8 @@ std::variant<std::vector<fleet_task>, int> load_tasks(const command& cmd) {
         url_list = cmd.batch.verify && looks_like_url_list(text);
     }
     auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
-    if (manifest.problems.empty()) return std::move(manifest.tasks);
+    if (manifest.problems.empty())
+        return loaded_batch{std::move(manifest.tasks), std::move(manifest.region_caps), sha256_hex(text)};
     std::string out;
     for (const auto& p : manifest.problems) {
         std::string where = source + (p.line ? ":" + std::to_string(p.line) : "");
@@ -411,9 +590,23 @@ std::variant<std::vector<fleet_task>, int> load_tasks(const command& cmd) {
 int run_batch(const command& cmd) {
     if (cmd.deploy.dry_run && cmd.deploy.verify_only && !cmd.batch.verify)
         return setup_error("--dry-run and --verify-only cannot be combined");
+    // Flags that need no file first: a wrong --shard or --waves is refused before the manifest is read.
+    std::optional<shard_spec> shard;
+    if (!cmd.batch.shard.empty()) {
+        auto parsed = parse_shard(cmd.batch.shard, std::getenv("JOB_COMPLETION_INDEX"));
+        if (auto* why = std::get_if<std::string>(&parsed)) return setup_error(*why);
+        shard = std::get<shard_spec>(parsed);
+    }
+    std::vector<wave_step> waves;
+    if (!cmd.batch.waves.empty()) {
+        auto parsed = parse_waves(cmd.batch.waves);
+        if (auto* why = std::get_if<std::string>(&parsed)) return setup_error(*why);
+        waves = std::get<std::vector<wave_step>>(parsed);
+    }
     auto loaded = load_tasks(cmd);
     if (auto* code = std::get_if<int>(&loaded)) return *code;
-    auto tasks = std::move(std::get<0>(loaded));
+    auto batch = std::move(std::get<0>(loaded));
+    const auto& tasks = batch.tasks;
 
     for (const auto* path : {&cmd.batch.report_file, &cmd.batch.junit_file})
         if (!path->empty())
@@ -458,9 +651,13 @@ int run_batch(const command& cmd) {
         browser.emplace(proc::browser::chromium_options{*chromium, cmd.browser_concurrency, {}});
     }
 
+    // A gate re-checks every app deployed so far at once, as r1 verify would, within the same room.
+    rlim_t check_room = limit > reserved_fds + 2 ? (limit - reserved_fds) / 2 : 1;
+    auto gate_concurrency = static_cast<unsigned>(std::min<rlim_t>(default_verify_concurrency, check_room));
+
     net::beast_client http{*tls};
-    batch_run run{cmd, std::move(tasks), http, browser ? &*browser : nullptr};
-    return run.run(concurrency);
+    batch_run run{cmd, std::move(batch), shard, http, browser ? &*browser : nullptr};
+    return run.run(concurrency, gate_concurrency, waves);
 }
 
 }  // namespace r1::cli

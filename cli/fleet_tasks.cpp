@@ -28,6 +28,7 @@ void fleet_builder::add(fleet_task task, std::size_t name_line) {
         deploy_config checked = cfg;
         provider->apply_defaults(checked);
         for (auto& why : provider->problems(checked)) problem(line, std::move(why));
+        task.region = checked.region;
     }
     if (!task.name.empty()) {
         auto why = provider ? provider->app_name_problem(task.name) : std::string();
