@@ -32,6 +32,7 @@ struct loop {
     asio::io_context ctx{1};
     std::vector<std::unique_ptr<asio::cancellation_signal>> cancel;
     std::vector<char> done;
+    std::vector<std::size_t> current;  // each worker's task while it runs one, else none
     unsigned working = 0;  // workers still running on this loop; touched on its thread only
 };
 
@@ -78,14 +79,18 @@ public:
             auto& l = *loops_[w % loop_count];
             l.cancel.push_back(std::make_unique<asio::cancellation_signal>());
             l.done.push_back(0);
+            l.current.push_back(no_task);
             std::size_t slot = l.cancel.size() - 1;
             ++l.working;
-            asio::co_spawn(l.ctx, worker(l), asio::bind_cancellation_slot(l.cancel[slot]->slot(), [this, &l, slot](std::exception_ptr e) {
+            asio::co_spawn(l.ctx, worker(l, slot), asio::bind_cancellation_slot(l.cancel[slot]->slot(), [this, &l, slot](std::exception_ptr e) {
                 l.done[slot] = 1;
                 if (e) {
-                    std::lock_guard lock{mutex_};
-                    if (!failure_) failure_ = e;
-                    stop_launching();  // the others finish what they run and stop
+                    {
+                        std::lock_guard lock{mutex_};
+                        if (!failure_) failure_ = e;
+                    }
+                    // The task it ran ended, for its groups and its wave; the other workers go on.
+                    if (l.current[slot] != no_task) finish(l.current[slot], false, false);
                 }
                 if (--workers_left_ == 0) asio::post(loops_.front()->ctx, [this] { shut_down(); });
             }));
@@ -101,6 +106,7 @@ public:
 private:
     static constexpr std::size_t all_taken = static_cast<std::size_t>(-1);
     static constexpr std::size_t none_free = static_cast<std::size_t>(-2);
+    static constexpr std::size_t no_task = static_cast<std::size_t>(-3);
 
     /// Tasks with the same group in every limit share a cell; without limits there is one cell.
     void plan_cells() {
@@ -142,7 +148,7 @@ private:
 
     bool last_wave() const { return wave_ + 1 >= wave_ends_.size(); }
 
-    asio::awaitable<void> worker(loop& l) {
+    asio::awaitable<void> worker(loop& l, std::size_t slot) {
         // Total cancellation (the first signal) lets each task stop its children politely.
         co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
         co_await asio::this_coro::throw_if_cancelled(false);  // each task checks and cleans up itself
@@ -158,8 +164,10 @@ private:
                 co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
                 continue;
             }
+            l.current[slot] = index;
             bool ok = co_await hooks_.run(index);
-            finish(index, ok);
+            l.current[slot] = no_task;
+            finish(index, ok, true);
         }
         if (--l.working == 0 && hooks_.loop_done) co_await hooks_.loop_done();
     }
@@ -199,11 +207,11 @@ private:
         return best;
     }
 
-    /// Task `index` has ended: its groups have room again, the failure budget may be spent, and its
-    /// wave may be over.
-    void finish(std::size_t index, bool ok) {
+    /// Task `index` has ended (`finished` is told, unless it threw): its groups have room again, the
+    /// failure budget may be spent, and its wave may be over.
+    void finish(std::size_t index, bool ok, bool tell) {
         std::lock_guard lock{mutex_};
-        if (hooks_.finished) hooks_.finished(index, ok);
+        if (tell && hooks_.finished) hooks_.finished(index, ok);
         const auto& c = cells_[cell_of_[index]];
         for (std::size_t l = 0; l < c.groups.size(); ++l) --running_[l][c.groups[l]];
         bool wake = !opts_.limits.empty();
