@@ -316,7 +316,7 @@ private:
         }
         auto results = co_await recheck(http_, std::move(checks), gate_concurrency_);
         std::size_t sick = 0;
-        const task_record* first_sick = nullptr;
+        std::string first_sick;  // "web is no longer healthy: health check: got HTTP 503 ..."
         for (auto& res : results) {
             if (res.report.ec == error::interrupted) {
                 wave.gate = "interrupted";
@@ -330,14 +330,12 @@ private:
             r.detail = one_line("gate after " + wave_name(w) + ": " + res.report.line);
             --live_.ok;
             ++live_.failed;
-            if (!first_sick) first_sick = &r;
+            if (first_sick.empty()) first_sick = r.name + " is no longer healthy: " + res.report.line;
             ++sick;
             if (cmd_.json_output) write_fd(1, task_end_json(r));
         }
         if (sick > 0)
-            co_return gate_failed(w, first_sick->name + " is no longer healthy" +
-                                     (sick > 1 ? " (and " + std::to_string(sick - 1) + " more)" : "") + ": " +
-                                     first_sick->detail.substr(first_sick->detail.find(": ") + 2));
+            co_return gate_failed(w, first_sick + (sick > 1 ? " (and " + std::to_string(sick - 1) + " more)" : ""));
         wave.gate = "passed";
         wave.gate_detail = results.empty() ? std::string(outcome_.dry_run ? "dry run: nothing to check" : "nothing to check")
                                            : std::to_string(results.size()) + (results.size() == 1 ? " app" : " apps") +

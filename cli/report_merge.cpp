@@ -62,20 +62,21 @@ std::string mismatch(const shard_file& a, const shard_file& b) {
         return "different shard counts (" + std::to_string(a.total()) + " and " + std::to_string(b.total()) + ")";
     if (x.shard && y.shard && x.shard->manifest_tasks != y.shard->manifest_tasks) return "different task lists";
     if (a.report.settings != b.report.settings) {
-        std::string diff;
         auto flags = [](const json::object& s) {
             const auto* f = s.if_contains("flags");
             return f && f->is_object() ? f->as_object() : json::object{};
         };
         auto fa = flags(a.report.settings), fb = flags(b.report.settings);
-        std::map<std::string, std::pair<std::string, std::string>> differ;
-        for (const auto& [k, v] : fa)
-            if (!fb.contains(k) || fb.at(k) != v)
-                differ[std::string(k)] = {flag_value(v), fb.contains(k) ? flag_value(fb.at(k)) : "not given"};
+        std::map<std::string, std::pair<std::string, std::string>> differ;  // flag -> its value in b, in a
         for (const auto& [k, v] : fb)
-            if (!fa.contains(k)) differ[std::string(k)] = {"not given", flag_value(v)};
+            if (!fa.contains(k) || fa.at(k) != v)
+                differ[std::string(k)] = {flag_value(v), fa.contains(k) ? flag_value(fa.at(k)) : "not given"};
+        for (const auto& [k, v] : fa)
+            if (!fb.contains(k)) differ[std::string(k)] = {"not given", flag_value(v)};
+        std::string diff;
         for (const auto& [k, v] : differ)
-            diff += (diff.empty() ? "" : ", ") + engine::printable(k, true) + " " + v.first + " and " + v.second;
+            diff += (diff.empty() ? "" : "; ") + engine::printable(k, true) + " " + v.first + " in " + b.file + ", " +
+                    v.second + " in " + a.file;
         return "different settings" + (diff.empty() ? std::string() : ": " + diff);
     }
     return "";
