@@ -146,21 +146,21 @@ TEST_CASE("--waves: each gate re-checks every app deployed so far; an app that w
         auto r = run_r1(f.deploy({"--waves", "1,50%", "--concurrency", "3", "--report", f.path("r.json")}));
         INFO(r.out << r.err);
         CHECK(r.exit_code == 0);
-        // Waves: svc-0 | svc-1..svc-3 | svc-4..svc-5.
+        // Cumulative: 1 app, then up to 50% of 6 (3 in all), then the rest: svc-0 | svc-1, svc-2 | svc-3..5.
         CHECK(server.count("/svc-0") == 3);
-        for (auto n : {"/svc-1", "/svc-2", "/svc-3"}) CHECK(server.count(n) == 2);
-        for (auto n : {"/svc-4", "/svc-5"}) CHECK(server.count(n) == 1);
+        for (auto n : {"/svc-1", "/svc-2"}) CHECK(server.count(n) == 2);
+        for (auto n : {"/svc-3", "/svc-4", "/svc-5"}) CHECK(server.count(n) == 1);
         auto report = r1::test::read_report(f.path("r.json"));
         auto waves = report.at("rollout").at("waves").as_array();
         REQUIRE(waves.size() == 3);
         CHECK(waves[0].at("tasks") == 1);
-        CHECK(waves[1].at("tasks") == 3);
-        CHECK(waves[2].at("tasks") == 2);
+        CHECK(waves[1].at("tasks") == 2);
+        CHECK(waves[2].at("tasks") == 3);
         CHECK(waves[0].at("gate") == "passed");
         CHECK(waves[1].at("gate") == "passed");
         CHECK(waves[2].at("gate").is_null());  // nothing after the last wave
         for (const auto& t : report.at("tasks").as_array())
-            CHECK(t.at("wave") == (t.at("name") == "svc-0" ? 1 : t.at("name") == "svc-4" || t.at("name") == "svc-5" ? 3 : 2));
+            CHECK(t.at("wave") == (t.at("name") == "svc-0" ? 1 : t.at("name") == "svc-1" || t.at("name") == "svc-2" ? 2 : 3));
     }
     SECTION("svc-0 goes down after its deploy's check: the first gate catches it, nothing else deploys") {
         server.serve("/svc-0", page{200, "OK healthy", "text/plain", {}, false, {}, 1, 503});
