@@ -1,9 +1,9 @@
 #include "cli/batch_command.hpp"
 
-#include "cli/batch_gate.hpp"
 #include "cli/batch_output.hpp"
 #include "cli/batch_record.hpp"
 #include "cli/batch_report.hpp"
+#include "cli/batch_rollout.hpp"
 #include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/fd_limit.hpp"
@@ -47,7 +47,6 @@ namespace {
 namespace asio = boost::asio;
 using sclock = std::chrono::steady_clock;
 
-constexpr std::size_t detail_chars = 300;
 constexpr std::size_t kept_output_bytes = 8 * 1024;  // a failed task's output shown and reported
 constexpr rlim_t reserved_fds = 32;                  // stdio, the event loops, reports, logs
 
@@ -93,17 +92,6 @@ private:
     proc::output_tail tail_;
     int fd_ = -1;
 };
-
-/// A task's cause in one line. The head of the message ("flyctl deploy (app web) exited 1: ") is kept
-/// whole and the provider's last words fill the rest, so a long stderr cannot push out how it ended.
-std::string one_line(std::string_view text) {
-    auto head_end = text.find(": ");
-    if (text.size() <= detail_chars || head_end == std::string_view::npos || head_end + 2 > detail_chars / 2)
-        return engine::printable(engine::tail_chars(text, detail_chars), true);
-    auto head = text.substr(0, head_end + 2);
-    return engine::printable(std::string(head) + engine::tail_chars(text.substr(head.size()), detail_chars - head.size()),
-                             true);
-}
 
 std::size_t terminal_width() {
     winsize ws{};
@@ -174,7 +162,6 @@ public:
 
     int run(unsigned concurrency, unsigned gate_concurrency, const std::vector<wave_step>& waves) {
         outcome_.concurrency = concurrency;
-        gate_concurrency_ = gate_concurrency;
         outcome_.started_at = std::chrono::system_clock::now();
         start_ = sclock::now();
         engine::fleet_options opts{.tasks = outcome_.tasks.size(), .concurrency = concurrency, .loops = 0,
@@ -183,22 +170,34 @@ public:
                                    .wave_ends = {},
                                    .limits = {},
                                    .tick_every = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0)};
-        outcome_.max_failures = cmd_.batch.fail_fast ? 1 : cmd_.batch.max_failures;
-        plan(opts, waves);
-        set_region_caps(opts);
+        batch_rollout rollout{cmd_,
+                              outcome_,
+                              [this](std::size_t i) -> const deploy_config& { return config(i); },
+                              std::move(regions_),
+                              std::move(region_caps_),
+                              {http_, gate_concurrency,
+                               [this](const std::string& text) { say(text); },
+                               [this](const std::string& line) {
+                                   if (cmd_.json_output) write_fd(1, line);
+                               },
+                               [this](std::size_t) {
+                                   --live_.ok;
+                                   ++live_.failed;
+                               }}};
+        rollout.plan(opts, waves);
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         if (cmd_.json_output)
             write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, std::max<std::size_t>(1, outcome_.tasks.size())})));
 
         engine::fleet_hooks hooks;
-        hooks.run = [this](std::size_t p) {
+        hooks.run = [this, &rollout](std::size_t p) {
             // A check gets its own coroutine, not a branch in run_task: a frame holds every local of
             // its function, and run_task's deploy machinery is ~1.3 KB per check in flight.
-            std::size_t i = task_at(p);
+            std::size_t i = rollout.task_at(p);
             return config(i).verify_only && !config(i).dry_run ? run_check(i) : run_task(i);
         };
-        hooks.started = [this](std::size_t p) { started(task_at(p)); };
-        hooks.finished = [this](std::size_t p, bool) { finished(task_at(p)); };
+        hooks.started = [this, &rollout](std::size_t p) { started(rollout.task_at(p)); };
+        hooks.finished = [this, &rollout](std::size_t p, bool) { finished(rollout.task_at(p)); };
         hooks.tick = [this] { draw_progress(); };
         hooks.interrupted = [this](int sig) { signal_ = sig; };
         hooks.watch_interrupts = [](asio::io_context& loop, std::function<void(int)> interrupt) {
@@ -206,8 +205,8 @@ public:
             return std::function<void()>([watch] { watch->stop(); });
         };
         if (!outcome_.waves.empty()) {
-            hooks.wave_started = [this](std::size_t w) { wave_started(w); };
-            hooks.gate = [this](std::size_t w) { return gate(w); };
+            hooks.wave_started = [&rollout](std::size_t w) { rollout.wave_started(w); };
+            hooks.gate = [&rollout](std::size_t w) { return rollout.gate(w); };
         }
         if (browser_) hooks.loop_done = [this] { return browser_->close(); };  // each loop's Chromium
         auto fleet = engine::run_fleet(opts, hooks);
@@ -215,7 +214,7 @@ public:
         outcome_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
         outcome_.signal = fleet.signal;
         outcome_.stopped_early = fleet.stopped_early;
-        std::string reason = stop_reason(fleet);
+        std::string reason = rollout.stop_reason(fleet);
         for (auto& r : outcome_.tasks)
             if (r.state == task_state::pending) {
                 r.state = task_state::skipped;
@@ -227,151 +226,11 @@ public:
     }
 
 private:
-    /// The task at launch position `p`: canaries and waves reorder the launch, never the records.
-    std::size_t task_at(std::size_t p) const { return order_.empty() ? p : order_[p]; }
-
-    /// Canaries and waves: the launch order, the waves' ends and their records.
-    void plan(engine::fleet_options& opts, const std::vector<wave_step>& waves) {
-        std::vector<bool> marked(outcome_.tasks.size());
-        for (std::size_t i = 0; i < marked.size(); ++i) marked[i] = config(i).canary;
-        if (cmd_.batch.canary == 0 && waves.empty() && std::find(marked.begin(), marked.end(), true) == marked.end()) return;
-        auto plan = plan_rollout(marked, cmd_.batch.canary, waves);
-        if (plan.wave_ends.size() < 2) return;  // one wave: nothing to gate
-        order_ = std::move(plan.order);
-        opts.wave_ends = plan.wave_ends;
-        std::size_t begin = 0;
-        for (std::size_t w = 0; w < plan.wave_ends.size(); ++w) {
-            auto& wave = outcome_.waves.emplace_back();
-            wave.tasks = plan.wave_ends[w] - begin;
-            wave.canary = w == 0 && plan.canaries > 0;
-            for (std::size_t p = begin; p < plan.wave_ends[w]; ++p) outcome_.tasks[order_[p]].wave = w + 1;
-            begin = plan.wave_ends[w];
-        }
-    }
-
-    /// --region-concurrency and [region.CODE]: one group per region that deploys go to; checks and
-    /// previews (no provider CLI) share one uncapped group.
-    void set_region_caps(engine::fleet_options& opts) {
-        if (region_caps_.empty() && cmd_.batch.region_concurrency == 0) return;
-        std::map<std::string, std::size_t, std::less<>> ids;
-        std::vector<unsigned> caps{0};  // group 0: no region, no cap
-        region_group_.assign(outcome_.tasks.size(), 0);
-        for (std::size_t p = 0; p < outcome_.tasks.size(); ++p) {
-            std::size_t i = task_at(p);
-            const auto& cfg = config(i);
-            if (cfg.dry_run || cfg.verify_only || i >= regions_.size() || regions_[i].empty()) continue;
-            auto [it, fresh] = ids.emplace(regions_[i], caps.size());
-            if (fresh) {
-                auto given = region_caps_.find(regions_[i]);
-                caps.push_back(given != region_caps_.end() ? given->second : cmd_.batch.region_concurrency);
-            }
-            region_group_[p] = static_cast<std::uint32_t>(it->second);
-        }
-        if (std::all_of(caps.begin(), caps.end(), [](unsigned c) { return c == 0; })) return;
-        opts.limits.push_back({[this](std::size_t p) -> std::size_t { return region_group_[p]; }, std::move(caps)});
-    }
-
     /// Text for people (clearing the progress line first), nothing with --output json.
     void say(const std::string& text) {
         if (cmd_.json_output) return;
         write_fd(1, (tty_ ? "\r\x1b[K" : "") + text);
         if (tty_) draw_progress();
-    }
-
-    std::string wave_name(std::size_t w) const {
-        return "wave " + std::to_string(w + 1) + "/" + std::to_string(outcome_.waves.size()) +
-               (outcome_.waves[w].canary ? " (canaries)" : "");
-    }
-
-    void wave_started(std::size_t w) {
-        if (cmd_.json_output) return (void)write_fd(1, wave_start_json(outcome_, w));
-        auto n = outcome_.waves[w].tasks;
-        say("r1: " + wave_name(w) + ": " + std::to_string(n) + (n == 1 ? " task\n" : " tasks\n"));
-    }
-
-    /// Between waves, with no task running: the wave's failures against the budget (none for
-    /// canaries), then every app that ended ok so far must pass its health check again.
-    asio::awaitable<bool> gate(std::size_t w) {
-        auto& wave = outcome_.waves[w];
-        const std::size_t tolerated = wave.canary || outcome_.max_failures == 0 ? 0 : outcome_.max_failures - 1;
-        std::size_t failed = 0;
-        const task_record* first_failed = nullptr;
-        std::vector<gate_check> checks;
-        auto now = sclock::now();
-        for (std::size_t i = 0; i < outcome_.tasks.size(); ++i) {
-            const auto& r = outcome_.tasks[i];
-            if (r.wave == 0 || r.wave > w + 1) continue;
-            if (r.state == task_state::failed) {
-                ++failed;
-                if (!first_failed || (r.wave == w + 1 && first_failed->wave != w + 1)) first_failed = &r;
-            } else if (r.state == task_state::ok && !config(i).dry_run && !r.url.empty()) {
-                checks.push_back({i, health_check_of(config(i), r.url, now)});
-            }
-        }
-        if (failed > tolerated) {
-            std::string who = first_failed->name + " (exit " + std::to_string(first_failed->exit_code) + ")";
-            co_return gate_failed(w, wave.canary ? "canary " + who + " failed" : who + " failed" +
-                                     (failed > 1 ? " with " + std::to_string(failed - 1) + " more" : "") +
-                                     (outcome_.max_failures ? " (--max-failures " + std::to_string(outcome_.max_failures) + ")" : ""));
-        }
-        auto results = co_await recheck(http_, std::move(checks), gate_concurrency_);
-        std::size_t sick = 0;
-        std::string first_sick;  // "web is no longer healthy: health check: got HTTP 503 ..."
-        for (auto& res : results) {
-            if (res.report.ec == error::interrupted) {
-                wave.gate = "interrupted";
-                co_return false;
-            }
-            if (!res.report.ec) continue;
-            // It deployed and was healthy; now it is not: the task fails as a health check does.
-            auto& r = outcome_.tasks[res.task];
-            r.state = task_state::failed;
-            r.exit_code = exit_code_for(res.report.ec, 0);
-            r.detail = one_line("gate after " + wave_name(w) + ": " + res.report.line);
-            --live_.ok;
-            ++live_.failed;
-            if (first_sick.empty()) first_sick = r.name + " is no longer healthy: " + res.report.line;
-            ++sick;
-            if (cmd_.json_output) write_fd(1, task_end_json(r));
-        }
-        if (sick > 0)
-            co_return gate_failed(w, first_sick + (sick > 1 ? " (and " + std::to_string(sick - 1) + " more)" : ""));
-        wave.gate = "passed";
-        wave.gate_detail = results.empty() ? std::string(outcome_.dry_run ? "dry run: nothing to check" : "nothing to check")
-                                           : std::to_string(results.size()) + (results.size() == 1 ? " app" : " apps") +
-                                                 " deployed so far healthy";
-        if (cmd_.json_output) write_fd(1, wave_gate_json(outcome_, w));
-        else say("r1: " + wave_name(w) + " passed its gate: " + wave.gate_detail + "\n");
-        co_return true;
-    }
-
-    bool gate_failed(std::size_t w, std::string why) {
-        auto& wave = outcome_.waves[w];
-        wave.gate = "failed";
-        wave.gate_detail = engine::printable(why, true);
-        gate_reason_ = "not started: " + std::string(wave.canary ? "" : wave_name(w) + " failed its gate: ") + wave.gate_detail;
-        if (cmd_.json_output) write_fd(1, wave_gate_json(outcome_, w));
-        else say("r1: " + wave_name(w) + " failed its gate: " + wave.gate_detail + "; the rest are not started\n");
-        return false;
-    }
-
-    /// Why the tasks never launched were not; and the batch's stopped_by.
-    std::string stop_reason(const engine::fleet_summary& fleet) {
-        switch (fleet.stop) {
-        case engine::fleet_stop::none: return "not started";
-        case engine::fleet_stop::interrupted:
-            outcome_.stopped_by = "interrupt";
-            return "not started: interrupted by " + signal_name(fleet.signal);
-        case engine::fleet_stop::failures:
-            outcome_.stopped_by = cmd_.batch.fail_fast ? "fail-fast" : "max-failures";
-            return cmd_.batch.fail_fast ? "not started: --fail-fast stopped the batch at the first failure"
-                                        : "not started: --max-failures " + std::to_string(outcome_.max_failures) +
-                                              " reached (" + std::to_string(fleet.failed) + " failed)";
-        case engine::fleet_stop::gate:
-            outcome_.stopped_by = outcome_.waves[fleet.gate_wave].canary ? "canary" : "gate";
-            return gate_reason_.empty() ? "not started: a wave's gate failed" : gate_reason_;
-        }
-        return "not started";
     }
 
     asio::awaitable<bool> run_task(std::size_t i) {
@@ -405,7 +264,7 @@ private:
             output.append(rec.preview);
         } else {
             std::string_view why = result.ec && !result.message.empty() ? result.message : result.output;
-            rec.detail = one_line(why);
+            rec.detail = detail_line(why);
             output.append("r1: " + std::string(to_string(rec.state)) + ": " + std::string(why) + "\n");
         }
         if (rec.state != task_state::ok && provider_spoke) rec.output_tail = engine::printable(output.tail(), false);
@@ -426,7 +285,7 @@ private:
         rec.exit_code = exit_code_for(ec, 0);
         if (ec == error::interrupted) rec.state = task_state::interrupted;
         else rec.state = ec ? task_state::failed : task_state::ok;
-        rec.detail = one_line(line);
+        rec.detail = detail_line(line);
         if (!cmd_.batch.log_dir.empty()) {
             task_output log{cmd_.batch.log_dir + "/" + log_name(rec, i)};
             log.append("r1: " + std::string(to_string(rec.state)) + ": " + report.line + "\n");
@@ -523,11 +382,7 @@ private:
     }
 
     const command& cmd_;
-    std::vector<std::size_t> order_;             // launch position -> task; empty: file order
-    std::vector<std::string> regions_;           // task -> a deploy's region ("" for checks)
-    std::vector<std::uint32_t> region_group_;    // launch position -> its region's group, when capped
-    std::string gate_reason_;                    // a failed gate's words for the tasks it kept back
-    unsigned gate_concurrency_ = 1;
+    std::vector<std::string> regions_;  // task -> a deploy's region ("" for checks), until run()
     /// Each task's settings, kept once per run of equal ones: the checks of a 10,000-URL list share
     /// one deploy_config instead of holding 10,000 copies.
     std::vector<deploy_config> configs_;
@@ -543,7 +398,7 @@ private:
     sclock::time_point start_;
     batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records
     batch_outcome outcome_;
-    std::map<std::string, unsigned, std::less<>> region_caps_;  // [region.CODE] concurrency
+    std::map<std::string, unsigned, std::less<>> region_caps_;  // [region.CODE] concurrency, until run()
 };
 
 /// The tasks of the batch, or every problem with its line.

@@ -65,6 +65,16 @@ std::string line(const json::object& o) { return json::serialize(o) + "\n"; }
 
 }  // namespace
 
+std::string detail_line(std::string_view text) {
+    constexpr std::size_t detail_chars = 300;
+    auto head_end = text.find(": ");
+    if (text.size() <= detail_chars || head_end == std::string_view::npos || head_end + 2 > detail_chars / 2)
+        return engine::printable(engine::tail_chars(text, detail_chars), true);
+    auto head = text.substr(0, head_end + 2);
+    return engine::printable(std::string(head) + engine::tail_chars(text.substr(head.size()), detail_chars - head.size()),
+                             true);
+}
+
 std::string task_line(const task_record& t, std::size_t done, std::size_t total) {
     std::string width = std::to_string(total);
     std::string n = std::to_string(done);

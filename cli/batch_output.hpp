@@ -6,8 +6,14 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace r1::cli {
+
+/// A task's cause in one printable line of at most 300 characters. The head of the message
+/// ("flyctl deploy (app web) exited 1: ") is kept whole and the provider's last words fill the
+/// rest, so a long stderr cannot push out how it ended.
+std::string detail_line(std::string_view text);
 
 /// "ok      api  fly  0  1.2s  health check: 200 OK ..." (one line, newline included).
 std::string task_line(const task_record& t, std::size_t done, std::size_t total);
