@@ -49,14 +49,19 @@ struct classify_options {
 ///    Every rule has a tier; the lowest tier matched wins, and within a tier the leftmost:
 ///      0 decisive permanent  auth, tls-verify, billing, quota, retry-window-long,
 ///                            local-service-down, documented permanent codes (curl 60, Cloudflare
-///                            10000/7003/1101, OpenSSL certificate reasons...)
+///                            10000/7003/1101, OpenSSL certificate reasons, Vercel's
+///                            FUNCTION_INVOCATION_* and DEPLOYMENT_NOT_FOUND...), and an
+///                            authoritative "no such host" once its line shows no provider or
+///                            registry host and no resolver fault (`dns-nxdomain`)
 ///      1 decisive transient  http-429, Cloudflare 522/524, retry-window-short, dns-provider-api,
-///                            held leases and deploy locks, documented transient codes
-///                            (Cloudflare 971/1015, OpenSSL unexpected EOF, Vercel INTERNAL_*)
-///      2 transient           timeouts, resets, refused/failed connections, EOF, 502-504,
-///                            dns-temporary, rate-limit without a window, try-again, capacity...
-///      3 permanent           not-found, dns-nxdomain, config-invalid, build-failed, exit-status,
-///                            app-crashing, other 4xx...
+///                            dns-registry-host, registry-network, dns-temporary,
+///                            tls-handshake-eof, held leases and deploy locks, gRPC UNAVAILABLE,
+///                            documented transient codes (Cloudflare 971/1015, Vercel INTERNAL_*)
+///      2 transient           timeouts, resets, refused/failed connections, EOF (OpenSSL's
+///                            unexpected EOF after the handshake too), 502-504, rate-limit
+///                            without a window, try-again, capacity, "an internal error occurred"...
+///      3 permanent           not-found, "could not resolve host" (no cause given), config-invalid,
+///                            build-failed, exit-status, app-crashing, other 4xx...
 ///      4 weak transient      a bare "timeout", "unavailable", 500, other 5xx, "fetch failed"
 ///    A tail is read as a deploy prints it: lines whose level word is warn, warning, info,
 ///    debug, note, notice, hint or trace are asides, and count only when no other line matches.
@@ -72,10 +77,13 @@ struct classify_options {
 ///
 /// "no such host" is permanent (`dns-nxdomain`): an authoritative answer that the name does not
 /// exist, which a retry will not change, except for the providers' own API hosts (api.fly.io,
-/// api.machines.dev, api.vercel.com, api.cloudflare.com), where it is the runner's resolver
-/// (`dns-provider-api`, transient). A resolver that could not answer says so differently
-/// (EAI_AGAIN, "server misbehaving", "Temporary failure in name resolution", "lookup ...: i/o
-/// timeout"): `dns-temporary`, transient. tests/data/classify/POLICY.md is the labelling rule.
+/// api.machines.dev, api.vercel.com, api.cloudflare.com: `dns-provider-api`) and public registry
+/// and code hosts (github.com, registry-1.docker.io, registry.npmjs.org...: `dns-registry-host`),
+/// names that plainly exist, where it is the runner's resolver (transient). A resolver that could
+/// not answer says so differently (EAI_AGAIN, "server misbehaving", "Temporary failure in name
+/// resolution", "lookup ...: i/o timeout"): `dns-temporary`, transient. JSON-escaped breaks
+/// (`\n`, `\r\n`) separate words as the breaks did. tests/data/classify/POLICY.md is the
+/// labelling rule; its "Applying the table" paragraph is what these host and row rules follow.
 verdict classify(std::string_view text) noexcept;
 verdict classify(std::string_view text, const classify_options& options) noexcept;
 

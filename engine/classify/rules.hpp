@@ -36,9 +36,13 @@ enum class phrase_kind : std::uint8_t {
     dns_after_lookup,  // "i/o timeout" on a line that did a "lookup" is a resolver failure
     window,            // opens a retry window ("try again in", "Retry-After:"): an amount and a unit follow
     provider_host,     // names a provider's API host: NXDOMAIN for it is the runner's network, transient
+    registry_host,     // names a public registry or code host: the same (POLICY.md, "Applying the table")
+    tls_handshake,     // says the line is a TLS handshake: a reset or EOF on it is the TLS row, transient
     local_endpoint,    // names this machine (localhost, a unix socket): a refused connection there stays refused
     short_window,      // "per minute": a rate limit or quota on the same line resets within the budget
     long_window,       // "per day", "daily": a rate limit or quota on the same line resets past it
+    nxdomain,          // an authoritative "the name does not exist": decisive at the end of its line
+                       // unless the line names a provider or registry host or a resolver fault
 };
 
 struct phrase {
@@ -72,8 +76,9 @@ constexpr phrase window(std::string_view words, std::uint32_t unit_ms = 0) {
     return p(words, tier::none, "retry-window", phrase_kind::window, unit_ms);
 }
 
-/// A phrase that only marks its line (phrase_kind::provider_host, local_endpoint, short_window,
-/// long_window); scan.cpp fires when the mark meets the failure it qualifies.
+/// A phrase that only marks its line (phrase_kind::provider_host, registry_host, tls_handshake,
+/// local_endpoint, short_window, long_window); scan.cpp fires when the mark meets the failure it
+/// qualifies.
 constexpr phrase mark(std::string_view words, phrase_kind kind) { return p(words, tier::none, "mark", kind); }
 
 constexpr auto P0 = tier::decisive_permanent;
@@ -99,6 +104,7 @@ inline constexpr phrase phrases[] = {
     p("access to the resource is denied", P0, "auth"),
     p("please login", P0, "auth"), p("please log in", P0, "auth"), p("invalid api key", P0, "auth"),
     p("incorrect permissions", P0, "auth"), p("authorization header", P0, "auth"),
+    p("no basic auth credentials", P0, "auth"),  // docker: no login stored for that registry
     p("authorization headers", P0, "auth"),
     // TLS verification: OpenSSL, curl, Go crypto/x509, Node
     p("certificate verify failed", P0, "tls-verify"), p("certificate verification failed", P0, "tls-verify"),
@@ -155,8 +161,12 @@ inline constexpr phrase phrases[] = {
     p("host is unreachable", T1, "network-unreachable"), p("enetunreach", T1, "network-unreachable"),
     p("ehostunreach", T1, "network-unreachable"),
     // resolver could not answer (not "the name does not exist")
-    p("temporary failure in name resolution", T1, "dns-temporary"), p("eai_again", T1, "dns-temporary"),
-    p("server misbehaving", T1, "dns-temporary"),
+    // (POLICY.md's row: the resolver did not answer, so it decides; "server misbehaving" is Go's
+    // SERVFAIL, which Go's net.DNSError marks temporary.)
+    p("temporary failure in name resolution", D1, "dns-temporary"), p("eai_again", D1, "dns-temporary"),
+    p("server misbehaving", D1, "dns-temporary"),
+    // Boost.Asio's text for EAI_AGAIN (asio.netdb host_not_found_try_again, boost/asio/impl/error.ipp).
+    p("host not found non-authoritative", D1, "dns-temporary"),
     p("try again", T1, "try-again"), p("please retry", T1, "try-again"), p("retry later", T1, "try-again"),
     p("temporarily unavailable", T1, "try-again"), p("temporarily disabled", T1, "try-again"),
     p("temporary failure", T1, "try-again"),
@@ -171,14 +181,17 @@ inline constexpr phrase phrases[] = {
     p("bad gateway", T1, "http-502"), p("gateway timeout", T1, "http-504"), p("gateway time-out", T1, "http-504"),
 
     // names that do not exist, things that are not there
-    p("no such host", P2, "dns-nxdomain"), p("nxdomain", P2, "dns-nxdomain"),
-    p("name or service not known", P2, "dns-nxdomain"), p("nodename nor servname", P2, "dns-nxdomain"),
-    p("enotfound", P2, "dns-nxdomain"), p("host not found", P2, "dns-nxdomain"),
+    // The resolver's own "this name does not exist" (POLICY.md: NXDOMAIN for any other name is
+    // permanent) is decisive once its line is read (scan.cpp); "could not resolve" says no cause.
+    p("no such host", P2, "dns-nxdomain", phrase_kind::nxdomain), p("nxdomain", P2, "dns-nxdomain", phrase_kind::nxdomain),
+    p("name or service not known", P2, "dns-nxdomain", phrase_kind::nxdomain),
+    p("nodename nor servname", P2, "dns-nxdomain", phrase_kind::nxdomain),
+    p("enotfound", P2, "dns-nxdomain", phrase_kind::nxdomain), p("host not found", P2, "dns-nxdomain", phrase_kind::nxdomain),
     p("could not be resolved", P2, "dns-nxdomain"), p("could not resolve host", P2, "dns-nxdomain"),
     p("could not resolve hostname", P2, "dns-nxdomain"), p("unable to resolve host", P2, "dns-nxdomain"),
     p("not found", P2, "not-found"), p("not_found", P2, "not-found"), p("could not find", P2, "not-found"),
     p("does not exist", P2, "not-found"), p("name unknown", P2, "not-found"),
-    p("manifest unknown", P2, "not-found"),
+    p("manifest unknown", P2, "not-found"), p("bucket_not_found", P2, "not-found"),
     // Docker's wrapper "pull access denied for X, repository does not exist or may require 'docker
     // login'" says nothing itself; the registry's reason after it decides.
     p("pull access denied", P2, "not-found"),
@@ -208,7 +221,7 @@ inline constexpr phrase phrases[] = {
     // https://github.com/grpc/grpc/blob/master/doc/statuscodes.md says UNAVAILABLE is "most likely
     // a transient condition", and which codes mean the request itself is wrong. Canceled and
     // Unknown say nothing by themselves: the desc after them decides.
-    p("rpc error code unavailable", T1, "grpc-unavailable"), p("rpc error code deadlineexceeded", T1, "deadline-exceeded"),
+    p("rpc error code unavailable", D1, "grpc-unavailable"), p("rpc error code deadlineexceeded", T1, "deadline-exceeded"),
     p("rpc error code resourceexhausted", T1, "rate-limit"), p("rpc error code aborted", T1, "grpc-aborted"),
     p("rpc error code unauthenticated", P0, "auth"), p("rpc error code permissiondenied", P0, "auth"),
     p("rpc error code notfound", P2, "not-found"), p("rpc error code alreadyexists", P2, "conflict"),
@@ -237,7 +250,7 @@ inline constexpr phrase phrases[] = {
     p("und_err_res_exceeded_max_size", P2, "too-large"), p("und_err_headers_overflow", P2, "too-large"),
     // errno and getaddrinfo names (Node's err.code, Ruby's Errno::*)
     p("enetdown", T1, "network-unreachable"), p("ehostdown", T1, "network-unreachable"),
-    p("eai_noname", P2, "dns-nxdomain"), p("eai_nodata", P2, "dns-nxdomain"), p("eai_fail", P2, "dns-nxdomain"),
+    p("eai_noname", P2, "dns-nxdomain", phrase_kind::nxdomain), p("eai_nodata", P2, "dns-nxdomain"), p("eai_fail", P2, "dns-nxdomain"),
     p("enospc", P2, "disk-full"), p("eaddrinuse", P2, "conflict"), p("address already in use", P2, "conflict"),
     p("socket disconnected", T1, "connection-reset"), p("network connection lost", T1, "connection-reset"),
     // npm's codes for HTTP answers ("npm ERR! code E503")
@@ -265,7 +278,7 @@ inline constexpr phrase phrases[] = {
     p("reached your pull rate limit", P0, "quota"), p("reached your unauthenticated pull rate limit", P0, "quota"), p("requests get a higher rate limit", P0, "quota"),
     p("daily quota", P0, "quota"), p("daily limit", P0, "quota"), p("upgrade your plan", P0, "quota"),
     p("plan limits", P0, "quota"), p("plan limit", P0, "quota"), p("plan size limit", P0, "quota"),
-    p("accounts are limited to", P0, "quota"), p("usage limit", P0, "quota"),
+    p("accounts are limited to", P0, "quota"), p("usage limit", P0, "quota"), p("switch to a paid plan", P0, "quota"),
     // Accounts and payment
     p("card was declined", P0, "billing"), p("billing issue", P0, "billing"), p("billing account", P0, "billing"),
     p("verify your account", P0, "billing"), p("credit card", P0, "billing"), p("account is blocked", P0, "billing"),
@@ -276,6 +289,20 @@ inline constexpr phrase phrases[] = {
     mark("api fly io", phrase_kind::provider_host), mark("api machines dev", phrase_kind::provider_host),
     mark("api vercel com", phrase_kind::provider_host), mark("api cloudflare com", phrase_kind::provider_host),
     mark("api zeit co", phrase_kind::provider_host),  // Vercel's API host under its former name
+    // Public registries and code hosts a build fetches from (POLICY.md, "Applying the table"): a
+    // failed lookup of these is the runner's resolver too, since the names plainly exist.
+    mark("github com", phrase_kind::registry_host), mark("githubusercontent com", phrase_kind::registry_host),
+    mark("gitlab com", phrase_kind::registry_host), mark("bitbucket org", phrase_kind::registry_host),
+    mark("npmjs org", phrase_kind::registry_host), mark("yarnpkg com", phrase_kind::registry_host),
+    mark("pypi org", phrase_kind::registry_host), mark("pythonhosted org", phrase_kind::registry_host),
+    mark("docker io", phrase_kind::registry_host), mark("docker com", phrase_kind::registry_host),
+    mark("ghcr io", phrase_kind::registry_host), mark("quay io", phrase_kind::registry_host),
+    mark("gcr io", phrase_kind::registry_host), mark("registry fly io", phrase_kind::registry_host),
+    mark("registry terraform io", phrase_kind::registry_host),
+    // A TLS handshake on this line (POLICY.md: a reset or EOF mid-handshake is a network fault).
+    mark("handshake", phrase_kind::tls_handshake), mark("ssl_connect", phrase_kind::tls_handshake),
+    mark("gnutls_handshake", phrase_kind::tls_handshake), mark("do_handshake", phrase_kind::tls_handshake),
+    mark("ssl_do_handshake", phrase_kind::tls_handshake), mark("secure tls connection", phrase_kind::tls_handshake),
     // This machine (POLICY.md: a refused local daemon socket is permanent).
     // (127.0.0.1 is read in scan.cpp: phrases hold no one-digit words.)
     mark("localhost", phrase_kind::local_endpoint),
@@ -292,9 +319,11 @@ inline constexpr phrase phrases[] = {
     p("internal_deployment_fetch_failed", D1, "platform-error"),
     p("internal_function_invocation_failed", D1, "platform-error"),
     p("function_throttled", T1, "rate-limit"),
-    p("function_invocation_timeout", P2, "app-timeout"), p("edge_function_invocation_timeout", P2, "app-timeout"),
-    p("function_invocation_failed", P2, "app-crashing"), p("edge_function_invocation_failed", P2, "app-crashing"),
-    p("deployment_not_found", P2, "not-found"), p("deployment_disabled", P0, "billing"),
+    // The deployment's own codes name what failed, whatever 5xx status carries them (POLICY.md:
+    // the body decides): its function ran past its limit or crashed, or it does not exist.
+    p("function_invocation_timeout", P0, "app-timeout"), p("edge_function_invocation_timeout", P0, "app-timeout"),
+    p("function_invocation_failed", P0, "app-crashing"), p("edge_function_invocation_failed", P0, "app-crashing"),
+    p("deployment_not_found", P0, "not-found"), p("deployment_disabled", P0, "billing"),
     p("deployment_paused", P0, "quota"), p("deployment_blocked", P0, "billing"),
     p("gateway_timeout", T1, "http-504"), p("service_unavailable", T1, "http-503"), p("bad_gateway", T1, "http-502"),
     p("internal_server_error", T3, "http-500"),
@@ -310,8 +339,14 @@ inline constexpr phrase phrases[] = {
     // A server saying the fault is passing
     p("serviceunavailable", T1, "http-503"), p("server sent goaway", T1, "connection-closed"),
     p("client connection lost", T1, "connection-closed"), p("non-properly terminated", T1, "connection-reset"),
+    p("stream truncated", T1, "connection-reset"), p("ssl_error_syscall", T1, "connection-reset"),
+    p("error in the pull function", T1, "connection-reset"),  // GnuTLS's GNUTLS_E_PULL_ERROR: recv failed
+    p("end of file", T3, "eof"),
     p("transient issue", T1, "try-again"), p("transient error", T1, "try-again"),
     p("retry the request", T1, "try-again"), p("no healthy upstream", T1, "no-healthy-upstream"),
+    // Cloudflare's D1 and Durable Objects restart after a deploy of their code; their docs say to
+    // retry (cloudflare/cloudflare-docs PRs 6870 and 22948, cited in tests/data/classify/real).
+    p("because its code was updated", T1, "try-again"),
     // The tool already retried and gave up
     p("max retries exceeded", P2, "retries-exhausted"), p("retries exhausted", P2, "retries-exhausted"),
     p("giving up", P2, "retries-exhausted"), p("gave up", P2, "retries-exhausted"),
@@ -319,6 +354,9 @@ inline constexpr phrase phrases[] = {
     // weak: words that lean transient but yield to anything clearer
     p("timeout", T3, "timeout"), p("time-out", T3, "timeout"), p("timeouts", T3, "timeout"),
     p("unavailable", T3, "unavailable"), p("internal server error", T3, "http-500"),
+    // "an internal error occurred" is a server's 500 in words (POLICY.md's HTTP 500 row).
+    p("internal error occurred", T1, "server-error"), p("internal error has occurred", T1, "server-error"),
+    p("unexpected internal error", T1, "server-error"), p("internal_server", T1, "server-error"),
     p("fetch failed", T3, "network"), p("network error", T3, "network"),
 };
 

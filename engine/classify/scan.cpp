@@ -65,6 +65,15 @@ constexpr std::array<std::uint16_t, 256> make_seps() {
 }
 constexpr auto seps = make_seps();
 
+/// The letters of the escapes "\n", "\r" and "\t", in either case (the answer must not change
+/// with case).
+constexpr std::array<bool, 256> make_escaped_breaks() {
+    std::array<bool, 256> t{};
+    for (unsigned char c : {'n', 'r', 't', 'N', 'R', 'T'}) t[c] = true;
+    return t;
+}
+constexpr auto escaped_break = make_escaped_breaks();
+
 struct status_rule {
     tier level = tier::none;
     std::string_view signal;
@@ -85,11 +94,11 @@ constexpr status_rule status_of(unsigned code) noexcept {
     case 500: return {tier::weak_transient, "http-500"};
     // Cloudflare's own 52x (https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-5xx-errors/):
     // 522 and 524 are the origin timing out, which curl's --retry retries too
-    // (https://github.com/curl/curl/blob/master/src/tool_operate.c); 525 and 526 are TLS
-    // between Cloudflare and the origin, which only a change of certificate or setting fixes.
+    // (https://github.com/curl/curl/blob/master/src/tool_operate.c); 526 is an origin certificate
+    // that does not verify (POLICY.md: permanent). 525, a failed handshake with the origin, is a
+    // 5xx like any other (POLICY.md, "Applying the table").
     case 522: return {tier::decisive_transient, "http-522"};
     case 524: return {tier::decisive_transient, "http-524"};
-    case 525: return {tier::permanent, "tls-handshake"};
     case 526: return {tier::decisive_permanent, "tls-verify"};
     default: break;
     }
@@ -185,6 +194,7 @@ public:
     /// a rule first matches on it: most lines of a log match nothing.
     void new_line(std::size_t at) noexcept {
         close_window();
+        end_line();
         lookup_on_line_ = false;
         line_ = line_marks{};
         line_start_ = at;
@@ -252,16 +262,30 @@ public:
     }
 
     /// The text has ended.
-    void finish() noexcept { close_window(); }
+    void finish() noexcept {
+        close_window();
+        end_line();
+    }
+
+    /// What a line decides only once it is read whole: a name the resolver says does not exist,
+    /// unless the line also names a provider's or registry's host or a resolver that failed.
+    void end_line() noexcept {
+        if (line_.authoritative_nx_at != std::string_view::npos && !line_.provider_host && !line_.registry_host &&
+            !line_.dns_temporary)
+            fire(tier::decisive_permanent, "dns-nxdomain", line_.authoritative_nx_at);
+        line_.authoritative_nx_at = std::string_view::npos;
+    }
 
     /// Whether no later word can change the verdict: the lowest tier has matched on a main line,
     /// every phrase that could still start at or before that match (and so replace it) has ended,
     /// and no failure before it on its line waits for a mark that would make it decisive
-    /// permanent too (a refused connection and "localhost", a limit and "per day").
+    /// permanent too (a refused connection and "localhost", a limit and "per day") or for the
+    /// end of its line (an authoritative "no such host", which a later word there may excuse).
     bool decided() const noexcept {
         if (Trace::tracing || head_ < stop_after_ || window_ != window_state::idle) return false;
         if (line_number_ > stop_line_) return true;
-        return !(line_.refused_at < where_[0]) && !(line_.limit_at < where_[0]);
+        return !(line_.refused_at < where_[0]) && !(line_.limit_at < where_[0]) &&
+               !(line_.authoritative_nx_at < where_[0]);
     }
 
     outcome result() const noexcept {
@@ -326,8 +350,13 @@ private:
     /// What a line says besides its failures: the host it talks to, the window of its limit.
     /// Each mark qualifies a failure on the same line, whichever comes first.
     struct line_marks {
-        bool provider_host = false, local_endpoint = false, short_window = false, long_window = false;
+        bool provider_host = false, registry_host = false, tls_handshake = false, local_endpoint = false,
+             short_window = false, long_window = false;
         std::size_t nxdomain_at = std::string_view::npos;   // "no such host" and friends
+        std::size_t cut_at = std::string_view::npos;        // a reset, closed connection or EOF
+        std::size_t network_at = std::string_view::npos;    // any connection failure or timeout
+        std::size_t authoritative_nx_at = std::string_view::npos;  // "no such host", ENOTFOUND...
+        bool dns_temporary = false;
         std::size_t refused_at = std::string_view::npos;    // a refused or failed connection
         std::size_t limit_at = std::string_view::npos;      // a rate limit or quota
     };
@@ -335,15 +364,27 @@ private:
     /// Fires the reading a failure has with the marks on its line, and remembers it for marks
     /// that come later.
     void qualify(std::string_view signal, std::size_t at) noexcept {
-        if (signal == "dns-nxdomain") {
+        if (signal == "dns-temporary") {
+            line_.dns_temporary = true;
+        } else if (signal == "dns-nxdomain") {
             line_.nxdomain_at = at;
             // POLICY.md: a provider's own API host that does not resolve is the runner's
             // network, not a name that does not exist.
             if (line_.provider_host) fire(tier::decisive_transient, "dns-provider-api", at);
+            // POLICY.md, "Applying the table": so is a public registry or code host.
+            else if (line_.registry_host) fire(tier::decisive_transient, "dns-registry-host", at);
+        } else if (signal == "eof" || signal == "connection-reset" || signal == "connection-closed") {
+            line_.cut_at = at;
+            note_network(at);
+            // POLICY.md: a TLS handshake reset or cut by EOF is a network fault.
+            if (line_.tls_handshake) fire(tier::decisive_transient, "tls-handshake-eof", at);
         } else if (signal == "connection-refused" || signal == "connect-failed") {
             line_.refused_at = at;
+            note_network(at);
             // POLICY.md: nobody starts a local daemon between two retries.
             if (line_.local_endpoint) fire(tier::decisive_permanent, "local-service-down", at);
+        } else if (signal == "timeout" || signal == "network-unreachable") {
+            note_network(at);
         } else if (signal == "rate-limit" || signal == "http-429" || signal == "quota") {
             line_.limit_at = at;
             if (line_.long_window) fire(tier::decisive_permanent, "retry-window-long", at);
@@ -351,11 +392,28 @@ private:
         }
     }
 
+    /// A connection that failed on its way to a public registry or code host is POLICY.md's
+    /// connection row (transient), whatever the thread did next.
+    void note_network(std::size_t at) noexcept {
+        if (line_.network_at == std::string_view::npos) line_.network_at = at;
+        if (line_.registry_host) fire(tier::decisive_transient, "registry-network", at);
+    }
+
     void mark(phrase_kind kind) noexcept {
         switch (kind) {
         case phrase_kind::provider_host:
             line_.provider_host = true;
             if (line_.nxdomain_at != std::string_view::npos) fire(tier::decisive_transient, "dns-provider-api", line_.nxdomain_at);
+            break;
+        case phrase_kind::registry_host:
+            line_.registry_host = true;
+            if (line_.nxdomain_at != std::string_view::npos && !line_.provider_host)
+                fire(tier::decisive_transient, "dns-registry-host", line_.nxdomain_at);
+            if (line_.network_at != std::string_view::npos) fire(tier::decisive_transient, "registry-network", line_.network_at);
+            break;
+        case phrase_kind::tls_handshake:
+            line_.tls_handshake = true;
+            if (line_.cut_at != std::string_view::npos) fire(tier::decisive_transient, "tls-handshake-eof", line_.cut_at);
             break;
         case phrase_kind::local_endpoint:
             line_.local_endpoint = true;
@@ -494,8 +552,14 @@ private:
         std::size_t at = found.count == 1 ? w.at : at_back(found.count - 2);
         switch (found.kind) {
         case phrase_kind::fire: fire(found.level, found.signal, at); break;
+        case phrase_kind::nxdomain:
+            fire(found.level, found.signal, at);
+            if (line_.authoritative_nx_at == std::string_view::npos) line_.authoritative_nx_at = at;
+            break;
         case phrase_kind::dns_after_lookup:
-            fire(found.level, lookup_on_line_ ? std::string_view("dns-temporary") : found.signal, at);
+            // "lookup x on 10.0.0.1:53: i/o timeout": the resolver did not answer (POLICY.md's row).
+            if (lookup_on_line_) fire(tier::decisive_transient, "dns-temporary", at);
+            else fire(found.level, found.signal, at);
             break;
         case phrase_kind::window:
             window_ = window_state::amount;
@@ -504,6 +568,8 @@ private:
             window_at_ = at;
             break;
         case phrase_kind::provider_host:
+        case phrase_kind::registry_host:
+        case phrase_kind::tls_handshake:
         case phrase_kind::local_endpoint:
         case phrase_kind::short_window:
         case phrase_kind::long_window: mark(found.kind); break;
@@ -727,6 +793,13 @@ outcome scan_text(std::string_view text, std::uint64_t budget_ms, Steps steps, T
                 last_sep = c;
                 ++i;
                 if (c == '\n') sc.new_line(i);
+                // A JSON- or shell-escaped break ("...deployment\n\nFUNCTION_INVOCATION_TIMEOUT",
+                // "429 Too Many Requests\r\nRetry-After: 3600") separates words as the break did.
+                if (c == '\\' && i + 1 < n && escaped_break[s[i]] && (lower_of[s[i + 1]] != 0 || s[i + 1] == '\\')) {
+                    sep = static_cast<std::uint16_t>(sep | sep_space);
+                    last_sep = ' ';
+                    ++i;
+                }
             }
             continue;
         }

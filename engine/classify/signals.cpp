@@ -59,7 +59,7 @@ rule errno_code(std::uint64_t code) noexcept {
     case 113: case 65: case 10065: return {T1, "network-unreachable"};     // EHOSTUNREACH
     case 32: return {T1, "broken-pipe"};                                   // EPIPE (Linux and macOS)
     case 11001: return {P2, "dns-nxdomain"};                               // WSAHOST_NOT_FOUND
-    case 11002: return {T1, "dns-temporary"};                              // WSATRY_AGAIN
+    case 11002: return {D1, "dns-temporary"};                              // WSATRY_AGAIN
     default: return {};
     }
 }
@@ -80,7 +80,10 @@ rule ssl_reason(std::uint64_t reason) noexcept {
         return {P2, "tls-protocol"};          // unsupported protocol, TLSV1 alert protocol version, no protocols available
     case 193: case 1040: return {P2, "tls-handshake"};  // no shared cipher, SSLV3 alert handshake failure
     case 1112: return {P2, "tls-handshake"};  // SSL_R_TLSV1_UNRECOGNIZED_NAME: SNI the server does not serve
-    case 294: return {D1, "eof"};             // SSL_R_UNEXPECTED_EOF_WHILE_READING (POLICY.md: TLS EOF)
+    // SSL_R_UNEXPECTED_EOF_WHILE_READING: the peer closed without close_notify. POLICY.md's TLS row
+    // covers it mid-handshake (scan.cpp qualifies it there); after the handshake it may be a peer
+    // that never sends close_notify, on every request.
+    case 294: return {T1, "eof"};
     case 281: return {T1, "connection-reset"};  // SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC: corrupted in transit
     default: return {};
     }
@@ -109,7 +112,7 @@ rule asio_misc_code(std::uint64_t code) noexcept {
 rule asio_netdb_code(std::uint64_t code) noexcept {
     switch (code) {
     case 1: return {P2, "dns-nxdomain"};   // host_not_found (authoritative)
-    case 2: return {T1, "dns-temporary"};  // host_not_found_try_again
+    case 2: return {D1, "dns-temporary"};  // host_not_found_try_again (POLICY.md's resolver row)
     case 3: return {P2, "dns-nxdomain"};   // no_data: the name has no address of that family
     case 4: return {P2, "dns-nxdomain"};   // no_recovery
     default: return {};

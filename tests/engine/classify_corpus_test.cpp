@@ -14,9 +14,10 @@
 #include <string_view>
 #include <vector>
 
-// Measured at the last training (issue 12's note): tuning 91.2% (a fit), holdout 78.0% right and
-// 3.9% unknown. The floors below sit a few points under, to catch regressions.
-#define R1_HOLDOUT_FLOOR 0.75
+// Measured at the last training (issue 12's notes, after the label audit): tuning 95.7% right and
+// 0.9% unknown (a fit), holdout 85.8% right and 3.4% unknown. The floors below sit just under,
+// to catch regressions.
+#define R1_HOLDOUT_FLOOR 0.85
 
 namespace {
 
@@ -192,9 +193,10 @@ TEST_CASE("classify real corpus: every line is labelled, sourced and evidenced a
 }
 
 // The model compiled into r1 was trained on the tuning part (train_model.py), so the tuning figure
-// is a fit; the holdout part was never read by anyone tuning the classifier, and only its
-// aggregate figures are printed here. The floors are the figures measured when the model was
-// last trained (tests/data/classify/evaluate.py and issue 12's note), less a small margin: they
+// is a fit; the holdout part was never used to choose a rule or setting, and only its aggregate
+// figures are printed here (its lines were read once, in the label audit of issue 12, which
+// looked at no verdict of the classifier). The floors are the figures measured when the model was
+// last trained (tests/data/classify/evaluate.py and issue 12's notes), less a small margin: they
 // catch a regression. Issue 12's target is 95% accuracy and at most 3% unknown on data never
 // used for tuning; the holdout figure is below it (see the note).
 TEST_CASE("classify real corpus: accuracy and unknown rate through the real code", "[engine][classify][corpus][real]") {
@@ -230,9 +232,9 @@ TEST_CASE("classify real corpus: accuracy and unknown rate through the real code
         std::cout << "  holdout " << family << ": " << s.right << "/" << s.lines << " right, " << s.unknown
                   << " unknown\n";
     INFO("tuning misses:\n" << tuning_misses);
-    CHECK(tuning.accuracy() >= 0.89);
-    CHECK(tuning.unknown_rate() <= 0.03);
+    CHECK(tuning.accuracy() >= 0.95);
+    CHECK(tuning.unknown_rate() <= 0.015);
     CHECK(holdout.lines >= 150);
     CHECK(holdout.accuracy() >= R1_HOLDOUT_FLOOR);
-    CHECK(holdout.unknown_rate() <= 0.05);
+    CHECK(holdout.unknown_rate() <= 0.04);
 }

@@ -353,6 +353,50 @@ TEST_CASE("classify: hosts qualify failures on the same line (POLICY.md)", "[eng
     CHECK(!matched("GET http://localhost:8080/\nread tcp 1.2.3.4:443: connection refused", "local-service-down"));
 }
 
+TEST_CASE("classify: the rows of POLICY.md's table decide where a line states them", "[engine][classify][hosts]") {
+    // A failed lookup of a public registry or code host is the runner's resolver (POLICY.md,
+    // "Applying the table"); an authoritative "no such host" for any other name is final, even
+    // where the model leans the other way.
+    CHECK(decide("fatal: unable to access 'https://github.com/x/y.git/': Could not resolve host: github.com") ==
+          "transient/dns-registry-host");
+    CHECK(decide("lookup registry-1.docker.io: getaddrinfow: No such host is known.") == "transient/dns-registry-host");
+    CHECK(decide("Error: getaddrinfo ENOTFOUND registry.npmjs.org") == "transient/dns-registry-host");
+    CHECK(decide("Error: getaddrinfo ENOTFOUND myservername") == "permanent/dns-nxdomain");
+    CHECK(decide("dial tcp: lookup my-app-503.fly.dev on 10.0.0.1:53: no such host") == "permanent/dns-nxdomain");
+    CHECK(decide("asio.netdb: Host not found (non-authoritative), try again later") == "transient/dns-temporary");
+    // "could not resolve" gives no cause: a rule reads it, it does not decide.
+    CHECK(matched("curl: (6) Could not resolve host: my-app.fly.dev", "dns-nxdomain"));
+    CHECK(!matched("curl: (6) Could not resolve host: my-app.fly.dev", "dns-registry-host"));
+    // The scan does not stop early while its line may still excuse a "no such host" (found by
+    // fuzz_classify: fuzz/corpus/classify/regress-nxdomain-early-stop).
+    std::string excused = "lookup db: no such host, then connect ECONNREFUSED 127.0.0.1:8787 and one two three "
+                          "four five six seven eight: lookup db on 10.0.0.1:53: server misbehaving";
+    CHECK(decide(excused) == "permanent/local-service-down");
+    CHECK(r1::engine::explain(excused).result.signal == classify(excused).signal);
+    // A connection cut on its way to a registry is the connection row.
+    CHECK(decide("fatal: unable to access 'https://bitbucket.org/u/r.git/': GnuTLS recv error (-54): Error in the pull "
+                 "function.") == "transient/registry-network");
+    // A reset or EOF during a TLS handshake is a network fault; after it, only a rule's reading.
+    CHECK(decide("curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to example.com:443") ==
+          "transient/tls-handshake-eof");
+    CHECK(decide("Handshake failed: End of file") == "transient/tls-handshake-eof");
+    CHECK(decide("fatal: unable to access 'https://git.example.org/x/': gnutls_handshake() failed: The TLS connection "
+                 "was non-properly terminated.") == "transient/tls-handshake-eof");
+    CHECK(decide("Error: Client network socket disconnected before secure TLS connection was established") ==
+          "transient/tls-handshake-eof");
+    CHECK(matched("SSL_read: error:0A000126:SSL routines::unexpected eof while reading", "eof"));
+    CHECK(!matched("SSL_read: error:0A000126:SSL routines::unexpected eof while reading", "tls-handshake-eof"));
+    // gRPC documents UNAVAILABLE as transient; the deployment's own Vercel code outranks its 504.
+    CHECK(decide("failed to receive status: rpc error: code = Unavailable desc = error reading from server: EOF") ==
+          "transient/grpc-unavailable");
+    CHECK(decide("504: GATEWAY_TIMEOUT\nCode: FUNCTION_INVOCATION_TIMEOUT") == "permanent/app-timeout");
+    // JSON-escaped breaks separate words, in either case.
+    CHECK(decide("HTTP/1.1 429 Too Many Requests\\r\\nRetry-After: 3600") == "permanent/retry-window-long");
+    CHECK(decide("HTTP/1.1 429 TOO MANY REQUESTS\\R\\NRETRY-AFTER: 3600") == "permanent/retry-window-long");
+    CHECK(decide("{\"message\":\"An error occurred with your deployment\\n\\nFUNCTION_INVOCATION_TIMEOUT\"}") ==
+          "permanent/app-timeout");
+}
+
 TEST_CASE("classify: a stderr tail is read as a deploy prints it", "[engine][classify][tail]") {
     // Warnings first, progress between, the deciding Error: line last.
     std::string tail = "WARN failed to release lease for machine 5683d707f16058: invalid machine ID\n"
