@@ -120,7 +120,7 @@ json::object report_task(const task_record& t) { return task_json(t); }
 std::string report_json(const batch_outcome& batch) { return report_json(batch, {}); }
 
 std::string report_json(const batch_outcome& batch, const boost::json::object& extra,
-                        const std::vector<boost::json::object>* task_objects) {
+                        std::vector<boost::json::object>* task_objects) {
     auto counts = count(batch.tasks);
     json::object o;
     o["r1_version"] = version;
@@ -155,7 +155,7 @@ std::string report_json(const batch_outcome& batch, const boost::json::object& e
     json::array tasks;
     tasks.reserve(batch.tasks.size());
     if (task_objects)
-        for (const auto& t : *task_objects) tasks.push_back(t);
+        for (auto& t : *task_objects) tasks.push_back(std::move(t));
     else
         for (const auto& t : batch.tasks) tasks.push_back(task_json(t));
     o["tasks"] = std::move(tasks);

@@ -13,9 +13,10 @@ namespace r1::cli {
 /// The whole result as one JSON document; field names are documented in the README.
 std::string report_json(const batch_outcome& batch);
 /// The same with more top-level members (a merged report's `merged`), set before `tasks`, and
-/// optionally the tasks' objects as given (a merged report's, as its shards wrote them).
+/// optionally the tasks' objects as given (a merged report's, as its shards wrote them), moved
+/// into the document rather than copied.
 std::string report_json(const batch_outcome& batch, const boost::json::object& extra,
-                        const std::vector<boost::json::object>* task_objects = nullptr);
+                        std::vector<boost::json::object>* task_objects = nullptr);
 
 /// Pieces of the report, for r1 report merge: `settings`, `shard` (null without --shard), one task.
 boost::json::object report_settings(const batch_outcome& batch);

@@ -162,10 +162,12 @@ int run_report_merge(const command& cmd) {
         if (!s.report.rollout.empty()) r["rollout"] = s.report.rollout;
         reports.push_back(std::move(r));
     }
-    std::vector<std::pair<const shard_file*, std::size_t>> at;  // manifest position -> its report and task
+    // Task records and objects move from the shards' reports into the merged one: a merge of the
+    // largest fleets holds each task once, not once per step.
+    std::vector<std::pair<shard_file*, std::size_t>> at;  // manifest position -> its report and task
     if (all) {
         at.assign(all->size(), {nullptr, 0});
-        for (const auto& s : shards)
+        for (auto& s : shards)
             for (std::size_t k = 0; k < s.report.outcome.tasks.size(); ++k) {
                 auto index = s.report.outcome.tasks[k].index;
                 if (at[index].first)
@@ -187,9 +189,9 @@ int run_report_merge(const command& cmd) {
                             "\n");
         }
         for (std::size_t index = 0; index < all->size(); ++index) {
-            if (const auto* s = at[index].first) {
-                merged.tasks.push_back(s->report.outcome.tasks[at[index].second]);
-                task_objects.push_back(s->report.tasks[at[index].second]);
+            if (auto* s = at[index].first) {
+                merged.tasks.push_back(std::move(s->report.outcome.tasks[at[index].second]));
+                task_objects.push_back(std::move(s->report.tasks[at[index].second]));
                 continue;
             }
             std::size_t shard = shard_of((*all)[index], total);
@@ -206,8 +208,8 @@ int run_report_merge(const command& cmd) {
             merged.tasks.push_back(std::move(t));
         }
     } else {
-        merged.tasks = first.report.outcome.tasks;  // one report of a whole fleet: itself
-        task_objects = first.report.tasks;
+        merged.tasks = std::move(shards.front().report.outcome.tasks);  // one report of a whole fleet: itself
+        task_objects = std::move(shards.front().report.tasks);
     }
     merged.started_at = std::chrono::system_clock::from_time_t(static_cast<std::time_t>(start));
     merged.duration = std::chrono::milliseconds(std::max<std::int64_t>(0, end - start * 1000));
@@ -217,6 +219,7 @@ int run_report_merge(const command& cmd) {
 
     json::object extra{{"settings", first.report.settings},
                        {"merged", json::object{{"shards", total}, {"reports", std::move(reports)}, {"missing", std::move(missing)}}}};
+    shards.clear();  // what the merged outcome did not take (names, settings) is not needed past here
     write_fd(1, summary_table(merged, 160));
     if (signal) write_fd(2, "r1: a shard was interrupted by " + signal_name(signal) + "\n");
     int code = merged.exit_code;

@@ -128,8 +128,9 @@ task_record task_of(const json::object& o, std::size_t n, const shard_record* sh
     if (t.state == task_state::failed && !code) throw bad_member{r.where("exit_code") + " is null for a failed task"};
     t.duration = std::chrono::milliseconds(*r.number("duration_ms", 0, std::int64_t{1} << 50));
     t.detail = engine::printable(r.string("detail"), true);
-    t.output_tail = r.string("output_tail", true);
-    t.preview = r.string("preview", true);
+    t.output_tail = r.string("output_tail", true);  // JUnit's failure text
+    // No preview: the merged report carries the task's object whole, preview included, and JUnit
+    // and the summary never show it; a copy here would be a dry run's largest member twice.
     t.skip_reason = engine::printable(r.string("skip_reason", true), true);
     t.wave = static_cast<std::size_t>(r.number("wave", 0, static_cast<std::int64_t>(max_fleet_tasks), false, true).value_or(0));
     if (const auto* b = r.find("browser")) {
@@ -143,7 +144,8 @@ task_record task_of(const json::object& o, std::size_t n, const shard_record* sh
     return t;
 }
 
-read_report_result read_checked(const json::value& doc) {
+/// Checks `doc` and takes its task objects (moved out: a large report is not held twice).
+read_report_result read_checked(json::value& doc) {
     if (!doc.is_object()) throw bad_member{"the document is not a JSON object (is it an r1 --report file?)"};
     object_reader r{doc.as_object(), ""};
     if (!r.find("r1_version") || !r.find("tasks")) throw bad_member{"not an r1 --report file (no r1_version or tasks)"};
@@ -190,14 +192,15 @@ read_report_result read_checked(const json::value& doc) {
         }
         b.shard = std::move(rec);
     }
-    const auto& tasks = r.array("tasks");
+    (void)r.array("tasks");  // checked; taken from `doc` itself, whose objects move out below
+    auto& tasks = doc.as_object().at("tasks").as_array();
     if (tasks.size() > max_fleet_tasks) throw bad_member{"more than 100000 tasks"};
     b.tasks.reserve(tasks.size());
     out.tasks.reserve(tasks.size());
     for (std::size_t i = 0; i < tasks.size(); ++i) {
         if (!tasks[i].is_object()) throw bad_member{"tasks[" + std::to_string(i) + "] must be an object"};
         b.tasks.push_back(task_of(tasks[i].as_object(), i, b.shard.get()));
-        out.tasks.push_back(tasks[i].as_object());
+        out.tasks.push_back(std::move(tasks[i].as_object()));
     }
     return out;
 }
