@@ -1,5 +1,7 @@
 #include "cli/input_file.hpp"
 
+#include "engine/text.hpp"
+
 #include <cerrno>
 #include <cstring>
 
@@ -9,8 +11,9 @@
 namespace r1::cli {
 
 file_text read_input(const std::string& file, std::size_t max_bytes) {
+    const std::string shown = engine::printable(file, true);  // an argument is never echoed raw
     int fd = file == "-" ? 0 : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return {{}, "cannot read " + file + ": " + std::strerror(errno)};
+    if (fd < 0) return {{}, "cannot read " + shown + ": " + std::strerror(errno)};
     std::string text;
     char buf[65536];
     std::string error;
@@ -18,13 +21,13 @@ file_text read_input(const std::string& file, std::size_t max_bytes) {
         auto n = ::read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-            error = "cannot read " + file + ": " + std::strerror(errno);
+            error = "cannot read " + shown + ": " + std::strerror(errno);
             break;
         }
         if (n == 0) break;
         text.append(buf, static_cast<std::size_t>(n));
         if (text.size() > max_bytes) {
-            error = file + " is larger than " + std::to_string(max_bytes / (1024 * 1024)) + " MiB";
+            error = shown + " is larger than " + std::to_string(max_bytes / (1024 * 1024)) + " MiB";
             break;
         }
     }

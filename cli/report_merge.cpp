@@ -8,6 +8,7 @@
 #include "cli/input_file.hpp"
 #include "cli/report_read.hpp"
 #include "cli/shard.hpp"
+#include "engine/safe_file.hpp"
 #include "engine/text.hpp"
 #include "r1/version.hpp"
 
@@ -25,7 +26,8 @@ namespace json = boost::json;
 constexpr std::size_t named_in_messages = 20;  // apps named on stderr; the report has them all
 
 struct shard_file {
-    std::string file;
+    std::string file;   // as given: the merged report's `merged.reports[].file`
+    std::string shown;  // the same for messages: an argument is never echoed raw
     read_report_result report;
     std::size_t index() const { return report.outcome.shard ? report.outcome.shard->index : 0; }
     std::size_t total() const { return report.outcome.shard ? report.outcome.shard->total : 1; }
@@ -75,8 +77,8 @@ std::string mismatch(const shard_file& a, const shard_file& b) {
             if (!fb.contains(k)) differ[std::string(k)] = {"not given", flag_value(v)};
         std::string diff;
         for (const auto& [k, v] : differ)
-            diff += (diff.empty() ? "" : "; ") + engine::printable(k, true) + " " + v.first + " in " + b.file + ", " +
-                    v.second + " in " + a.file;
+            diff += (diff.empty() ? "" : "; ") + engine::printable(k, true) + " " + v.first + " in " + b.shown + ", " +
+                    v.second + " in " + a.shown;
         return "different settings" + (diff.empty() ? std::string() : ": " + diff);
     }
     return "";
@@ -96,19 +98,20 @@ int run_report_merge(const command& cmd) {
             return refuse("the reports are larger than " + std::to_string(max_merge_bytes / (1024 * 1024)) +
                           " MiB together");
         auto parsed = read_report(read.text);
-        if (auto* why = std::get_if<std::string>(&parsed)) return refuse(file + ": " + *why);
-        shards.push_back({file, std::move(std::get<read_report_result>(parsed))});
+        std::string shown = engine::printable(file, true);
+        if (auto* why = std::get_if<std::string>(&parsed)) return refuse(shown + ": " + *why);
+        shards.push_back({file, std::move(shown), std::move(std::get<read_report_result>(parsed))});
         tasks += shards.back().report.outcome.tasks.size();
         if (tasks > max_fleet_tasks) return refuse("the reports hold more than 100000 tasks together");
     }
     for (const auto* path : {&cmd.batch.report_file, &cmd.batch.junit_file})
         if (!path->empty())
-            if (auto why = check_writable(*path); !why.empty()) return refuse(why);
+            if (auto why = engine::check_output_file(*path); !why.empty()) return refuse(why);
 
     const auto& first = shards.front();
     for (std::size_t i = 1; i < shards.size(); ++i)
         if (auto why = mismatch(first, shards[i]); !why.empty())
-            return refuse(shards[i].file + " and " + first.file + " are not shards of one run: " + why +
+            return refuse(shards[i].shown + " and " + first.shown + " are not shards of one run: " + why +
                           "; nothing was written");
 
     const std::size_t total = first.total();
@@ -125,7 +128,7 @@ int run_report_merge(const command& cmd) {
     for (const auto& [index, files] : by_index) {
         if (files.size() < 2) continue;
         std::string list;
-        for (const auto* f : files) list += (list.empty() ? "" : ", ") + f->file;
+        for (const auto* f : files) list += (list.empty() ? "" : ", ") + f->shown;
         auto names = held_by(index);
         return refuse("shard " + std::to_string(index) + "/" + std::to_string(total) + " is given " +
                       std::to_string(files.size()) + " times (" + list + "); it holds " + std::to_string(names.size()) +
@@ -171,7 +174,7 @@ int run_report_merge(const command& cmd) {
             for (std::size_t k = 0; k < s.report.outcome.tasks.size(); ++k) {
                 auto index = s.report.outcome.tasks[k].index;
                 if (at[index].first)
-                    return refuse(s.file + ": task " + std::to_string(index) + " (" +
+                    return refuse(s.shown + ": task " + std::to_string(index) + " (" +
                                   engine::printable((*all)[index], true) + ") appears twice; nothing was written");
                 at[index] = {&s, k};
             }
@@ -196,7 +199,7 @@ int run_report_merge(const command& cmd) {
             }
             std::size_t shard = shard_of((*all)[index], total);
             if (by_index.contains(shard))  // a shard's report lists all its tasks, skipped ones too
-                return refuse(by_index[shard].front()->file + " lacks task " + std::to_string(index) + " (" +
+                return refuse(by_index[shard].front()->shown + " lacks task " + std::to_string(index) + " (" +
                               engine::printable((*all)[index], true) + ") of its shard; nothing was written");
             task_record t;
             t.index = index;
@@ -225,7 +228,7 @@ int run_report_merge(const command& cmd) {
     int code = merged.exit_code;
     auto write = [&](const std::string& path, const std::string& content) {
         if (path.empty()) return;
-        if (auto why = write_file_atomically(path, content); !why.empty()) {
+        if (auto why = engine::write_output_file(path, content); !why.empty()) {
             write_fd(2, "r1: error: " + why + "\n");
             code = exit_usage;
         }

@@ -24,6 +24,9 @@ struct run_request {
     /// may scrub secrets first (real_runner does), so chunks need not match the child's reads.
     std::function<void(stream, std::string_view)> on_output;
     std::size_t tail_bytes = 64 * 1024;  // how much of each stream's end run_output keeps
+    /// False: the child gets r1's environment without the variables named like secrets
+    /// (engine::env_name_looks_secret), for a program that needs no credentials (git).
+    bool pass_secrets = true;
 };
 
 struct run_output {

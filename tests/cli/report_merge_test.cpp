@@ -417,3 +417,37 @@ TEST_CASE("--shard auto/N takes the index from JOB_COMPLETION_INDEX, and refuses
     CHECK(bad.exit_code == 2);
     CHECK(bad.err.find("the index runs from 0 to 3") != std::string::npos);
 }
+
+TEST_CASE("r1 report merge: the merged report and JUnit are 0600 files that replace a link planted at their names",
+          "[cli][merge][security]") {
+    fleet_dir f;
+    std::string body;
+    for (int i = 0; i < 6; ++i) body += app("app-" + std::to_string(i));
+    f.write(body);
+    std::vector<std::string> args{"report", "merge"};
+    for (int i = 0; i < 2; ++i) {
+        auto report = f.path("s" + std::to_string(i) + ".json");
+        REQUIRE(run_r1(f.deploy({"--dry-run", "--shard", std::to_string(i) + "/2", "--report", report})).exit_code == 0);
+        args.push_back(report);
+    }
+    // The victims a careless writer would truncate or write through.
+    auto victim = f.path("victim.txt"), victim_xml = f.path("victim.xml");
+    r1::test::write_file(victim, "keep me\n");
+    r1::test::write_file(victim_xml, "keep me too\n");
+    std::filesystem::create_symlink(victim, f.path("merged.json"));
+    std::filesystem::create_symlink(victim_xml, f.path("merged.xml"));
+    args.insert(args.end(), {"--report", f.path("merged.json"), "--junit", f.path("merged.xml")});
+
+    auto r = run_r1({.args = args});
+    REQUIRE(r.exit_code == 0);
+    CHECK(r1::test::read_file(victim) == "keep me\n");
+    CHECK(r1::test::read_file(victim_xml) == "keep me too\n");
+    for (auto name : {"merged.json", "merged.xml"}) {
+        auto st = std::filesystem::symlink_status(f.path(name));
+        INFO(name);
+        CHECK(std::filesystem::is_regular_file(st));
+        CHECK((st.permissions() & std::filesystem::perms::all) ==
+              (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    }
+    CHECK(r1::test::read_report(f.path("merged.json")).at("counts").at("ok") == 6);
+}
