@@ -16,7 +16,7 @@
 #include "cli/url_list.hpp"
 #include "engine/fleet.hpp"
 #include "engine/safe_file.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
 #include "proc/browser/chromium_checker.hpp"
@@ -25,6 +25,7 @@
 #include "proc/real_runner.hpp"
 #include "providers/browser_step.hpp"
 #include "providers/deploy.hpp"
+#include "providers/registry.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -104,7 +105,8 @@ std::size_t terminal_width() {
 /// The batch's tasks as the manifest (or list) gave them, with what applies to the whole batch.
 struct loaded_batch {
     std::vector<fleet_task> tasks;
-    std::map<std::string, unsigned, std::less<>> region_caps;  // [region.CODE] concurrency
+    std::map<std::string, unsigned, std::less<>> region_caps;    // [region.CODE] concurrency
+    std::map<std::string, unsigned, std::less<>> provider_caps;  // [provider.NAME] concurrency
     std::string manifest_sha256;
 };
 
@@ -112,7 +114,8 @@ class batch_run {
 public:
     batch_run(const command& cmd, loaded_batch batch, const std::optional<shard_spec>& shard, net::http_client& http,
               proc::browser::page_checker* browser, const engine::output_dir* log_dir)
-        : cmd_(cmd), http_(http), browser_(browser), log_dir_(log_dir), region_caps_(std::move(batch.region_caps)) {
+        : cmd_(cmd), http_(http), browser_(browser), log_dir_(log_dir), region_caps_(std::move(batch.region_caps)),
+          caps_(std::move(batch.provider_caps)) {
         auto& tasks = batch.tasks;
         path_env_ = proc::search_path();
         seed_ = std::random_device{}();
@@ -186,6 +189,7 @@ public:
                                    ++live_.failed;
                                }}};
         rollout.plan(opts, waves);
+        set_provider_caps(opts, rollout);  // after the plan: the fleet counts in launch positions
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         if (cmd_.json_output)
             write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, std::max<std::size_t>(1, outcome_.tasks.size())})));
@@ -227,6 +231,31 @@ public:
     }
 
 private:
+    /// One group per wired provider, capped by the manifest's `[provider.NAME] concurrency` or the
+    /// provider's own default; checks and previews (no provider CLI) share one uncapped group. A
+    /// limit beside the regions' (batch_rollout), by launch position as the fleet counts.
+    void set_provider_caps(engine::fleet_options& opts, const batch_rollout& rollout) {
+        const auto& wired = providers::registry::builtin().wired();
+        std::vector<unsigned> caps;
+        for (const auto& p : wired) {
+            auto given = caps_.find(p->name());
+            caps.push_back(given != caps_.end() ? given->second : p->batch_concurrency());
+        }
+        caps.push_back(0);
+        if (std::all_of(caps.begin(), caps.end(), [](unsigned c) { return c == 0; })) return;
+        group_.reserve(outcome_.tasks.size());
+        for (std::size_t i = 0; i < outcome_.tasks.size(); ++i) {
+            const auto& cfg = config(i);
+            std::uint8_t g = static_cast<std::uint8_t>(wired.size());
+            if (!cfg.dry_run && !cfg.verify_only)
+                for (std::size_t w = 0; w < wired.size(); ++w)
+                    if (wired[w]->name() == cfg.provider) g = static_cast<std::uint8_t>(w);
+            group_.push_back(g);
+        }
+        opts.limits.push_back(
+            {[this, &rollout](std::size_t p) -> std::size_t { return group_[rollout.task_at(p)]; }, std::move(caps)});
+    }
+
     /// Text for people (clearing the progress line first), nothing with --output json.
     void say(const std::string& text) {
         if (cmd_.json_output) return;
@@ -404,6 +433,8 @@ private:
     batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records
     batch_outcome outcome_;
     std::map<std::string, unsigned, std::less<>> region_caps_;  // [region.CODE] concurrency, until run()
+    std::map<std::string, unsigned, std::less<>> caps_;  // [provider.NAME] concurrency
+    std::vector<std::uint8_t> group_;                    // task index -> its provider's group, when capped
 };
 
 /// The tasks of the batch, or every problem with its line.
@@ -429,7 +460,8 @@ std::variant<loaded_batch, int> load_tasks(const command& cmd) {
     }
     auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
     if (manifest.problems.empty())
-        return loaded_batch{std::move(manifest.tasks), std::move(manifest.region_caps), sha256_hex(text)};
+        return loaded_batch{std::move(manifest.tasks), std::move(manifest.region_caps), std::move(manifest.provider_caps),
+                            sha256_hex(text)};
     std::string out;
     for (const auto& p : manifest.problems) {
         std::string where = source + (p.line ? ":" + std::to_string(p.line) : "");
@@ -464,7 +496,6 @@ int run_batch(const command& cmd) {
     auto loaded = load_tasks(cmd);
     if (auto* code = std::get_if<int>(&loaded)) return *code;
     auto batch = std::move(std::get<0>(loaded));
-    const auto& tasks = batch.tasks;
 
     for (const auto* path : {&cmd.batch.report_file, &cmd.batch.junit_file})
         if (!path->empty())
@@ -500,7 +531,7 @@ int run_batch(const command& cmd) {
 
     // Chromium is looked for once, before anything runs, when any task will use it.
     std::optional<proc::browser::chromium_checker> browser;
-    if (!cmd.deploy.dry_run && std::any_of(tasks.begin(), tasks.end(), [](const auto& t) { return t.cfg.browser; })) {
+    if (!cmd.deploy.dry_run && std::any_of(batch.tasks.begin(), batch.tasks.end(), [](const auto& t) { return t.cfg.browser; })) {
         auto chromium = proc::browser::find_chromium(cmd.chromium, proc::search_path());
         if (!chromium) return setup_error(proc::browser::chromium_missing_message(cmd.chromium));
         browser.emplace(proc::browser::chromium_options{*chromium, cmd.browser_concurrency, {}});
