@@ -52,7 +52,6 @@ namespace asio = boost::asio;
 using sclock = std::chrono::steady_clock;
 
 constexpr std::size_t kept_output_bytes = 8 * 1024;  // a failed task's output shown and reported
-constexpr rlim_t reserved_fds = 32;                  // stdio, the event loops, reports, logs
 
 int setup_error(std::string_view message) {
     write_fd(2, "r1: error: " + std::string(message) + "\n");
@@ -515,19 +514,11 @@ int run_batch(const command& cmd) {
                                                                             : default_deploy_concurrency);
     // Each task holds a socket, or pipes and a pidfd for its child: stay inside the open-file limit
     // rather than fail tasks for want of descriptors.
-    rlim_t limit = raise_fd_limit();
-    rlim_t per_task = cmd.batch.verify || cmd.deploy.verify_only || cmd.deploy.dry_run ? 2 : 8;
-    // Refused here, one line and exit 2, rather than an internal error from a signal pipe or every
-    // task failed "Too many open files" as if the endpoints were down.
-    if (limit < minimum_fds + per_task)
-        return setup_error("the open-file limit is " + std::to_string(limit) + " (ulimit -n); a batch needs at least " +
-                           std::to_string(minimum_fds + per_task));
-    rlim_t room = limit > reserved_fds + per_task ? (limit - reserved_fds) / per_task : 1;
-    if (concurrency > room) {
-        write_fd(2, "r1: note: concurrency lowered from " + std::to_string(concurrency) + " to " + std::to_string(room) +
-                        ": the open-file limit is " + std::to_string(limit) + " (ulimit -n)\n");
-        concurrency = static_cast<unsigned>(room);
-    }
+    bool children = !(cmd.batch.verify || cmd.deploy.verify_only || cmd.deploy.dry_run);
+    auto fds = budget_fds(concurrency, children ? fds_per_child : fds_per_check, "a batch");
+    if (!fds.refusal.empty()) return setup_error(fds.refusal);
+    if (!fds.note.empty()) write_fd(2, "r1: note: " + fds.note + "\n");
+    concurrency = fds.concurrency;
 
     // Chromium is looked for once, before anything runs, when any task will use it.
     std::optional<proc::browser::chromium_checker> browser;
@@ -538,8 +529,7 @@ int run_batch(const command& cmd) {
     }
 
     // A gate re-checks every app deployed so far at once, as r1 verify would, within the same room.
-    rlim_t check_room = limit > reserved_fds + 2 ? (limit - reserved_fds) / 2 : 1;
-    auto gate_concurrency = static_cast<unsigned>(std::min<rlim_t>(default_verify_concurrency, check_room));
+    auto gate_concurrency = std::min(default_verify_concurrency, fds.checks);
 
     net::beast_client http{*tls};
     batch_run run{cmd, std::move(batch), shard, http, browser ? &*browser : nullptr, log_dir ? &*log_dir : nullptr};
