@@ -147,12 +147,14 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
             co_return fail(f.kind, where + f.cause);
         }
         report.status = res->status;
+        report.ttfb += res->headers_after;
         if (!res->spki_sha256.empty() &&
             std::find(report.verified_spki.begin(), report.verified_spki.end(), res->spki_sha256) == report.verified_spki.end())
             report.verified_spki.push_back(res->spki_sha256);
         if (!is_followed_redirect(res->status) || res->location.empty()) {
             auto verdict = judge(*res, cfg.expected_body);
             verdict.verified_spki = std::move(report.verified_spki);
+            verdict.ttfb = report.ttfb;
             co_return verdict;
         }
 
