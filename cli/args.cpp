@@ -93,6 +93,22 @@ Flags:
 Exit codes: 0 every URL healthy, 1 some check failed, 2 usage error (nothing was checked),
 130 / 143 interrupted. Output: one line per finished check, then a summary (a live progress
 line and a table on a terminal).
+
+Watch mode (r1 verify --every DURATION URL... | --batch FILE): keeps checking until SIGINT /
+SIGTERM (exit 130 / 143); SIGHUP re-reads --batch FILE (kept as it was if the new one has a problem).
+  --every DURATION       one round per DURATION: every target checked once, spread over it
+  --metrics-listen [ADDR:]PORT
+                         serve /metrics (Prometheus) and /probe?target=URL; a bare PORT is 127.0.0.1
+  --fail-after N         consecutive failures before target.down (default 2)
+  --recover-after M      consecutive successes before target.up (default 2)
+  --on-change CMD        run CMD (split at spaces, no shell) per event, the event as JSON on stdin
+  --on-change-timeout DURATION
+                         CMD is stopped past this (default 10s)
+  --cert-expiry-warn DAYS
+                         target.cert_expiring when a certificate expires within DAYS (e.g. 14d)
+  --full-handshake-every DURATION
+                         resume TLS sessions between rounds, but verify the chain in full at
+                         least this often (default 10m; 0: never resume)
 )";
 
 std::string shown(std::string_view v) {
@@ -113,6 +129,27 @@ std::optional<std::string> set_duration(std::chrono::milliseconds& out, std::str
                "\": use a duration like 500ms, 15s, 2m or 1h30m (at most 168h)";
     out = *d;
     return std::nullopt;
+}
+
+constexpr std::chrono::milliseconds min_every{100};
+
+/// A count from 1 to 1,000 (--fail-after, --recover-after).
+std::optional<std::string> set_count(unsigned& out, std::string_view flag, std::string_view v) {
+    if (v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoul(std::string(v)) == 0 || std::stoul(std::string(v)) > 1000)
+        return "invalid " + std::string(flag) + " \"" + shown(v) + "\": use a whole number from 1 to 1000";
+    out = static_cast<unsigned>(std::stoul(std::string(v)));
+    return std::nullopt;
+}
+
+/// "14d": certificate lifetimes are counted in days, past what durations allow (168h).
+std::optional<std::chrono::milliseconds> whole_days(std::string_view v) {
+    if (v.size() < 2 || v.size() > 5 || v.back() != 'd') return std::nullopt;
+    auto digits = v.substr(0, v.size() - 1);
+    if (digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+    auto n = std::stoul(std::string(digits));
+    if (n == 0 || n > 3650) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24) * n);
 }
 
 const std::map<std::string_view, flag_spec>& deploy_flags() {
@@ -185,13 +222,68 @@ const std::map<std::string_view, flag_spec>& deploy_flags() {
                              c.batch.fail_fast = true;
                              return std::nullopt;
                          }}},
+        {"--every", {true, [](command& c, std::string_view v) -> std::optional<std::string> {
+                         if (auto problem = set_duration(c.watch.every, "--every", v)) return problem;
+                         if (c.watch.every < min_every) return "--every must be at least " + engine::format_duration(min_every);
+                         return std::nullopt;
+                     }}},
+        {"--metrics-listen", {true, [](command& c, std::string_view v) -> std::optional<std::string> {
+                                  c.watch.metrics = parse_listen_address(v);
+                                  if (!c.watch.metrics)
+                                      return "invalid --metrics-listen \"" + shown(v) +
+                                             "\": use PORT (127.0.0.1), ADDR:PORT or [IPv6]:PORT";
+                                  return std::nullopt;
+                              }}},
+        {"--fail-after", {true, [](command& c, std::string_view v) {
+                              return set_count(c.watch.fail_after, "--fail-after", v);
+                          }}},
+        {"--recover-after", {true, [](command& c, std::string_view v) {
+                                 return set_count(c.watch.recover_after, "--recover-after", v);
+                             }}},
+        {"--on-change", {true, [](command& c, std::string_view v) -> std::optional<std::string> {
+                             c.watch.on_change.clear();
+                             std::size_t at = 0;
+                             while (at < v.size()) {
+                                 auto start = v.find_first_not_of(" \t", at);
+                                 if (start == std::string_view::npos) break;
+                                 auto end = std::min(v.find_first_of(" \t", start), v.size());
+                                 c.watch.on_change.emplace_back(v.substr(start, end - start));
+                                 at = end;
+                             }
+                             if (c.watch.on_change.empty()) return "--on-change needs a command";
+                             return std::nullopt;
+                         }}},
+        {"--on-change-timeout", {true, [](command& c, std::string_view v) {
+                                     return set_duration(c.watch.on_change_timeout, "--on-change-timeout", v);
+                                 }}},
+        {"--cert-expiry-warn", {true, [](command& c, std::string_view v) -> std::optional<std::string> {
+                                    if (auto days = whole_days(v)) {
+                                        c.watch.cert_expiry_warn = *days;
+                                        return std::nullopt;
+                                    }
+                                    return set_duration(c.watch.cert_expiry_warn, "--cert-expiry-warn", v);
+                                }}},
+        {"--full-handshake-every", {true, [](command& c, std::string_view v) -> std::optional<std::string> {
+                                        if (v == "0") {  // never resume
+                                            c.watch.full_handshake_every = std::chrono::milliseconds(0);
+                                            return std::nullopt;
+                                        }
+                                        return set_duration(c.watch.full_handshake_every, "--full-handshake-every", v);
+                                    }}},
     };
     return flags;
 }
 
 constexpr std::string_view batch_only_flags[] = {"--concurrency", "--fail-fast", "--log-dir", "--report", "--junit"};
 constexpr std::string_view verify_flags[] = {"--batch",  "--concurrency", "--fail-fast", "--log-dir", "--report",
-                                             "--junit",  "--expected-body", "--timeout", "--ca-file", "--output"};
+                                             "--junit",  "--expected-body", "--timeout", "--ca-file", "--output",
+                                             "--every", "--metrics-listen", "--fail-after", "--recover-after",
+                                             "--on-change", "--on-change-timeout", "--cert-expiry-warn",
+                                             "--full-handshake-every"};
+/// r1 verify flags that only mean something with --every, and one-shot flags that mean nothing with it.
+constexpr std::string_view watch_only_flags[] = {"--metrics-listen", "--fail-after", "--recover-after", "--on-change",
+                                                 "--on-change-timeout", "--cert-expiry-warn", "--full-handshake-every"};
+constexpr std::string_view one_shot_flags[] = {"--fail-fast", "--log-dir", "--report", "--junit"};
 
 /// Flags (and, for r1 verify, URLs) from args[i...] into `cmd`.
 std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& args, std::size_t i, command& cmd,
@@ -266,10 +358,49 @@ std::variant<command, usage_problem> parse_verify(const std::vector<std::string_
         return usage_problem{"r1 verify needs URLs or --batch FILE (see r1 verify --help)"};
     if (!cmd.batch.file.empty() && !cmd.batch.urls.empty())
         return usage_problem{"give URLs or --batch FILE, not both"};
+    auto given = [&](std::string_view flag) {
+        for (std::size_t k = i; k < args.size(); ++k)
+            if (args[k] == flag || args[k].starts_with(std::string(flag) + "=")) return true;
+        return false;
+    };
+    if (cmd.watch.every.count() == 0) {
+        for (auto flag : watch_only_flags)
+            if (given(flag)) return usage_problem{std::string(flag) + " needs --every DURATION"};
+        return cmd;
+    }
+    for (auto flag : one_shot_flags)
+        if (given(flag)) return usage_problem{std::string(flag) + " cannot be combined with --every"};
+    cmd.what = action::watch;
     return cmd;
 }
 
 }  // namespace
+
+std::optional<listen_address> parse_listen_address(std::string_view text) {
+    listen_address out;
+    std::string_view port = text;
+    if (auto colon = text.rfind(':'); colon != std::string_view::npos) {
+        auto host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+            host = host.substr(1, host.size() - 2);
+            if (host.find(':') == std::string_view::npos) return std::nullopt;  // [v4] is not IPv6
+        } else if (host.find(':') != std::string_view::npos) {
+            return std::nullopt;  // IPv6 must be bracketed, or the port is ambiguous
+        }
+        if (!host.empty()) {
+            if (host.size() > 64 || host.find_first_not_of("0123456789abcdefABCDEF.:%localhost") != std::string_view::npos)
+                return std::nullopt;
+            out.host = std::string(host);
+        }
+    }
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)
+        return std::nullopt;
+    auto n = std::stoul(std::string(port));
+    if (n > 65535) return std::nullopt;
+    out.port = static_cast<unsigned short>(n);
+    return out;
+}
 
 std::string_view main_help() { return main_help_text; }
 std::string_view deploy_help() { return deploy_help_text; }

@@ -323,39 +323,61 @@ private:
     batch_outcome outcome_;
 };
 
-/// The tasks of the batch, or every problem with its line.
-std::variant<std::vector<providers::fleet_task>, int> load_tasks(const command& cmd) {
+}  // namespace
+
+loaded_tasks load_tasks(const command& cmd) {
     providers::manifest_base base;
     base.cli = cmd.deploy;
     base.cli_keys = cmd.given_keys;
     base.verify = cmd.batch.verify;
 
-    std::string source = cmd.batch.file;
+    loaded_tasks out;
+    out.source = cmd.batch.file;
     std::string text;
     bool url_list = cmd.batch.file.empty();
     if (url_list) {
-        source = "command line";
+        out.source = "command line";
         for (const auto& u : cmd.batch.urls) text += u + "\n";
     } else {
         auto read = read_input(cmd.batch.file);
-        if (!read.error.empty()) return setup_error(read.error);
+        if (!read.error.empty()) {
+            out.problems = "r1: error: " + read.error + "\n";
+            out.problem_count = 1;
+            out.unreadable = true;
+            return out;
+        }
         text = std::move(read.text);
-        if (source == "-") source = "stdin";
+        if (out.source == "-") out.source = "stdin";
         else base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
         url_list = cmd.batch.verify && providers::looks_like_url_list(text);
     }
     auto manifest = url_list ? providers::read_url_list(text, base) : providers::read_fleet_manifest(text, base);
-    if (manifest.problems.empty()) return std::move(manifest.tasks);
-    std::string out;
-    for (const auto& p : manifest.problems) {
-        std::string where = source + (p.line ? ":" + std::to_string(p.line) : "");
-        if (cmd.batch.file.empty() && p.line) where = "URL " + std::to_string(p.line);
-        out += "r1: error: " + where + ": " + p.message + "\n";
+    if (manifest.problems.empty()) {
+        out.tasks = std::move(manifest.tasks);
+        return out;
     }
-    auto n = manifest.problems.size();
-    out += "r1: error: " + std::to_string(n) + (n == 1 ? " problem" : " problems") + " in " + source +
-           "; nothing was started\n";
-    write_fd(2, out);
+    for (const auto& p : manifest.problems) {
+        std::string where = out.source + (p.line ? ":" + std::to_string(p.line) : "");
+        if (cmd.batch.file.empty() && p.line) where = "URL " + std::to_string(p.line);
+        out.problems += "r1: error: " + where + ": " + p.message + "\n";
+    }
+    out.problem_count = manifest.problems.size();
+    return out;
+}
+
+namespace {
+
+/// The tasks of the batch, or exit 2 with every problem printed.
+std::variant<std::vector<providers::fleet_task>, int> load_batch(const command& cmd) {
+    auto loaded = load_tasks(cmd);
+    if (loaded.problem_count == 0) return std::move(loaded.tasks);
+    if (loaded.unreadable) {
+        write_fd(2, loaded.problems);
+        return exit_usage;
+    }
+    auto n = loaded.problem_count;
+    write_fd(2, loaded.problems + "r1: error: " + std::to_string(n) + (n == 1 ? " problem" : " problems") + " in " +
+                    loaded.source + "; nothing was started\n");
     return exit_usage;
 }
 
@@ -364,7 +386,7 @@ std::variant<std::vector<providers::fleet_task>, int> load_tasks(const command& 
 int run_batch(const command& cmd) {
     if (cmd.deploy.dry_run && cmd.deploy.verify_only && !cmd.batch.verify)
         return setup_error("--dry-run and --verify-only cannot be combined");
-    auto loaded = load_tasks(cmd);
+    auto loaded = load_batch(cmd);
     if (auto* code = std::get_if<int>(&loaded)) return *code;
     auto tasks = std::move(std::get<0>(loaded));
 

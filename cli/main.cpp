@@ -7,6 +7,7 @@
 #include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
 #include "cli/output.hpp"
+#include "cli/watch_command.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
 #include "proc/real_runner.hpp"
@@ -131,6 +132,7 @@ int main(int argc, char** argv) {
         case r1::cli::action::show_version: std::cout << "r1 " << r1::version << "\n"; return 0;
         case r1::cli::action::deploy: return run_deploy(cmd);
         case r1::cli::action::batch: return r1::cli::run_batch(cmd);
+        case r1::cli::action::watch: return r1::cli::run_watch(cmd);
         case r1::cli::action::classify:
             return r1::cli::run_classify({args.begin() + 1, args.end()}, std::cin, std::cout, std::cerr);
         }

@@ -7,12 +7,27 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace r1::net {
 
 inline constexpr std::uint64_t default_max_body = 8 * 1024 * 1024;
+
+/// A TLS session a later GET to the same host and port may resume (net/tls_session.hpp).
+struct tls_session;
+
+/// How long each phase of one GET took, as blackbox_exporter splits a request: name lookup, TCP
+/// connect, TLS handshake, connection to first response header ("processing"), headers to the end
+/// of the body ("transfer"). Zero for a phase the GET did not have (no lookup for an IP literal).
+struct phase_times {
+    std::chrono::nanoseconds resolve{0};
+    std::chrono::nanoseconds connect{0};
+    std::chrono::nanoseconds tls{0};
+    std::chrono::nanoseconds processing{0};
+    std::chrono::nanoseconds transfer{0};
+};
 
 struct http_request {
     url target;
@@ -22,6 +37,11 @@ struct http_request {
     /// Searched across the whole body up to max_body, also across chunk boundaries. Empty: no search.
     std::string expected_substring;
     std::uint64_t max_body = default_max_body;
+    /// HTTPS: a session from an earlier GET to this host and port, offered for resumption (the
+    /// server may still insist on a full handshake). Null: always a full handshake.
+    std::shared_ptr<const tls_session> resume;
+    /// HTTPS: hand the connection's resumable session back in http_response::session.
+    bool keep_session = false;
 };
 
 struct http_response {
@@ -32,6 +52,16 @@ struct http_response {
     std::uint64_t body_bytes = 0;     // bytes of body read, at most max_body
     bool body_capped = false;         // the body was longer than max_body; reading stopped there
     bool substring_found = false;
+    std::optional<std::uint64_t> content_length;  // the Content-Length header, when sent
+    phase_times times;
+    bool tls = false;          // the response came over TLS
+    bool tls_resumed = false;  // ... on a resumed session: no certificate was sent or verified
+    /// TLS: the earliest notAfter (Unix time) of the certificates the server sent, as
+    /// blackbox_exporter's probe_ssl_earliest_cert_expiry. A resumed session reports the
+    /// certificates of the full handshake it descends from.
+    std::optional<std::int64_t> cert_not_after;
+    /// With keep_session: the session to offer next time, when the server made one resumable.
+    std::shared_ptr<const tls_session> session;
 };
 
 /// A non-2xx status is data, not an error. Errors are transport failures: Asio, SSL and Beast codes,

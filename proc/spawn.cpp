@@ -39,7 +39,7 @@ public:
     spawn_setup(const spawn_setup&) = delete;
     spawn_setup& operator=(const spawn_setup&) = delete;
 
-    int prepare(int out_w, int err_w, const std::string& cwd) {
+    int prepare(int in_r, int out_w, int err_w, const std::string& cwd) {
         sigset_t none, all;
         sigemptyset(&none);
         sigfillset(&all);
@@ -49,7 +49,11 @@ public:
         if (int e = ::posix_spawnattr_setpgroup(&attr_, 0)) return e;
         if (int e = ::posix_spawnattr_setsigmask(&attr_, &none)) return e;
         if (int e = ::posix_spawnattr_setsigdefault(&attr_, &all)) return e;
-        if (int e = ::posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0)) return e;
+        if (in_r >= 0) {
+            if (int e = ::posix_spawn_file_actions_adddup2(&actions_, in_r, 0)) return e;
+        } else if (int e = ::posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0)) {
+            return e;
+        }
         if (int e = ::posix_spawn_file_actions_adddup2(&actions_, out_w, 1)) return e;
         if (int e = ::posix_spawn_file_actions_adddup2(&actions_, err_w, 2)) return e;
         if (!cwd.empty())
@@ -80,14 +84,16 @@ int make_pipe(fd_pair& p) {
 
 }  // namespace
 
-sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd) {
+sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, const std::string& cwd, bool stdin_pipe) {
     if (argv.empty() || argv.front().empty()) return errno_code(EINVAL);
-    fd_pair out, err;
+    fd_pair in, out, err;
+    if (stdin_pipe)
+        if (int e = make_pipe(in)) return errno_code(e);
     if (int e = make_pipe(out)) return errno_code(e);
     if (int e = make_pipe(err)) return errno_code(e);
 
     spawn_setup setup;
-    if (int e = setup.prepare(out.write, err.write, cwd)) return errno_code(e);
+    if (int e = setup.prepare(in.read, out.write, err.write, cwd)) return errno_code(e);
     spawned_child child;
     // glibc reports exec and chdir failures here, not as a child exiting 127.
     if (int e = setup.spawn(child.pid, argv)) return errno_code(e);
@@ -95,7 +101,8 @@ sys::result<spawned_child> spawn_child(const std::vector<std::string>& argv, con
     child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child.pid, 0));
     child.out_fd = out.read;
     child.err_fd = err.read;
-    out.read = err.read = -1;  // ownership moves to the caller; the write ends close with fd_pair
+    child.in_fd = in.write;
+    out.read = err.read = in.write = -1;  // ownership moves to the caller; the child's ends close with fd_pair
     return child;
 }
 
