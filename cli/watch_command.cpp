@@ -530,8 +530,9 @@ private:
     // ---- --on-change
 
     asio::awaitable<void> run_hooks() {
-        co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation(),
-                                                           asio::enable_terminal_cancellation());
+        // Total (the first signal) reaches the runner, which sends the command SIGINT; terminal
+        // (a second signal) sends SIGKILL.
+        co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
         co_await asio::this_coro::throw_if_cancelled(false);
         for (;;) {
             while (hooks_.empty() && !stopping_) {

@@ -42,6 +42,11 @@ public:
     void signal(int sig) const;
     /// Waits up to `ms` for `text` to appear on r1's stderr: r1 reached a phase it reports.
     bool wait_for_err(std::string_view text, int ms = 10'000) const;
+    /// Waits up to `ms` until `text` appears on r1's stdout at least `times` times.
+    bool wait_for_out(std::string_view text, int ms = 10'000, std::size_t times = 1) const;
+    /// What r1 has written so far, while it runs.
+    std::string out_so_far() const;
+    std::string err_so_far() const;
     r1_result wait();
 
 private:
