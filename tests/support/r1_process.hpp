@@ -19,6 +19,9 @@ struct r1_options {
     /// > 0: RLIMIT_NOFILE, soft and hard, set to this in the child before exec (`ulimit -n N`, which
     /// r1 cannot raise again), and no descriptor but 0, 1 and 2 inherited from the test process.
     int max_open_files = 0;
+    /// Put before r1's argv: a program that sets something up and then execs r1 in its own place
+    /// (same pid, so signals and exit codes are r1's), e.g. with_private_resolver().
+    std::vector<std::string> wrapper;
 };
 
 struct r1_result {
