@@ -54,6 +54,10 @@ constexpr std::size_t max_queued_events = 10'000;   // --on-change commands wait
 constexpr std::size_t max_probes_at_once = 16;      // /probe checks in flight
 constexpr auto metrics_cache_for = milliseconds(500);  // scrapes within this share one rendering
 constexpr rlim_t reserved_fds = 64;  // stdio, loops, the listener's connections, hooks, c-ares
+/// Checks per second one event loop takes on before more loops (threads) join in. Below it the
+/// checks run on the scheduling loop itself: handing each check to another thread and its result
+/// back costs two cross-thread wake-ups, a measurable share of a cheap resumed check (bench/README.md).
+constexpr double checks_per_loop = 300;
 
 double unix_now() { return std::chrono::duration<double>(wclock::now().time_since_epoch()).count(); }
 
@@ -171,8 +175,13 @@ public:
     }
 
     int run() {
-        unsigned loops = std::max(1u, std::thread::hardware_concurrency());
-        for (unsigned i = 0; i < loops; ++i) workers_.push_back(std::make_unique<worker>());
+        // The rate the targets ask for; /probe adds little. Beyond one loop's share, one per core.
+        double rate = static_cast<double>(targets_.size()) / std::chrono::duration<double>(cmd_.watch.every).count();
+        unsigned loops = 1;
+        if (rate > checks_per_loop) {
+            loops = std::max(1u, std::thread::hardware_concurrency());
+            for (unsigned i = 0; i < loops; ++i) workers_.push_back(std::make_unique<worker>());
+        }
         std::string metrics_at = listener_ ? listener_->address() : "";
         if (listener_) {
             listener_->start();
@@ -275,6 +284,7 @@ private:
             asio::post(w->ctx, [&lw = *w] {
                 for (auto& c : lw.checks) c.emit(asio::cancellation_type::terminal);
             });
+        for (auto& c : local_checks_) c.emit(asio::cancellation_type::terminal);
         maybe_finish();
     }
 
@@ -373,8 +383,22 @@ private:
 
     /// Runs `hc` on a worker loop; `done` runs on the main loop with the result.
     void start_check(engine::health_config hc, std::function<void(timed_report)> done) {
-        auto& w = *workers_[next_worker_++ % workers_.size()];
         ++outstanding_;
+        if (workers_.empty()) {  // on this loop: no thread hand-over
+            auto it = local_checks_.emplace(local_checks_.end());
+            asio::co_spawn(ctx_, timed_check(http_, std::move(hc)),
+                           asio::bind_cancellation_slot(
+                               it->slot(), [this, it, done = std::move(done)](std::exception_ptr e, timed_report r) mutable {
+                                   // Erased from a fresh handler: this one runs inside the signal's slot.
+                                   asio::post(ctx_, [this, it] { local_checks_.erase(it); });
+                                   --outstanding_;
+                                   if (e) std::rethrow_exception(e);
+                                   done(std::move(r));
+                                   maybe_finish();
+                               }));
+            return;
+        }
+        auto& w = *workers_[next_worker_++ % workers_.size()];
         asio::post(w.ctx, [this, &w, hc = std::move(hc), done = std::move(done)]() mutable {
             auto it = w.checks.emplace(w.checks.end());
             asio::co_spawn(w.ctx, timed_check(http_, std::move(hc)),
@@ -666,7 +690,8 @@ private:
     std::mt19937_64 rng_;
     engine::alert_policy policy_;
     std::string user_agent_;
-    std::vector<std::unique_ptr<worker>> workers_;
+    std::vector<std::unique_ptr<worker>> workers_;  // empty: checks run on ctx_
+    std::list<asio::cancellation_signal> local_checks_;  // the checks running on ctx_
     std::size_t next_worker_ = 0;
     std::unique_ptr<net::http_listener> listener_;
     proc::real_runner runner_;

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <fstream>
 
 #include <sys/stat.h>
 
@@ -338,4 +339,31 @@ TEST_CASE("r1 verify --every: usage errors are refused before anything starts", 
     r = r1::test::run_r1({.args = {"verify", "--every", "1m", "not a url"}});
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("nothing was started") != std::string::npos);
+}
+
+TEST_CASE("r1 verify --every: past 300 checks a second the checks spread over one loop per core, all the same",
+          "[cli][watch][loops]") {
+    flap_server server;
+    std::vector<std::string> urls;
+    for (int i = 0; i < 100; ++i) urls.push_back(server.http_url("n" + std::to_string(i)));
+    server.set_status("n7", 503);
+    r1_process r1p{{.args = watch_args(urls, {"--every", "250ms", "--fail-after", "2"})}};  // 400 checks/s
+    REQUIRE(wait_rounds(r1p, 4));
+    std::ifstream status("/proc/" + std::to_string(r1p.pid()) + "/status");
+    long threads = 0;
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("Threads:", 0) == 0) threads = std::atol(line.c_str() + 8);
+    CHECK(threads == static_cast<long>(std::max(1u, std::thread::hardware_concurrency())) + 1);
+    auto r = stop(r1p, SIGTERM);
+    CHECK(r.exit_code == 143);
+    auto start = events_of(r.out, {"watch.start"});
+    REQUIRE(start.size() == 1);
+    CHECK(start[0].at("loops") == std::max(1u, std::thread::hardware_concurrency()));
+    auto downs = events_of(r.out, {"target.down"});
+    REQUIRE(downs.size() == 1);
+    CHECK(downs[0].at("target").as_string() == server.http_url("n7"));
+    for (const auto& e : events_of(r.out, {"round.end"})) {
+        CHECK(e.at("failed") == 1);
+        CHECK(e.at("ok") == 99);
+    }
 }
