@@ -231,8 +231,9 @@ def run_verify_tool(tool, ctx, farm, n, c, urlfile, urls):
     env["GODEBUG"] = "netdns=go"
     bodies = None
 
-    if tool == "r1":
-        argv = [ctx.r1, "verify", "--batch", urlfile, "--concurrency", str(c), "--ca-file", farm.ca,
+    if tool == "r1" or tool.startswith("r1@"):
+        binary = ctx.r1 if tool == "r1" else ctx.alts[tool[3:]]
+        argv = [binary, "verify", "--batch", urlfile, "--concurrency", str(c), "--ca-file", farm.ca,
                 "--expected-body", a.expected_body, "--timeout", "10s", "--output", "json"]
     elif tool in ("go", "go-ka"):
         argv = [os.path.join(ctx.bindir, "gocheck"), "-c", str(c), "-ca", farm.ca, "-expected-body", a.expected_body,
@@ -304,7 +305,7 @@ def count_verify(tool, out, n, bodies, expected):
     with open(out, "rb") as f:
         text = f.read().decode("utf-8", "replace")
     lines = text.splitlines()
-    if tool == "r1":
+    if tool == "r1" or tool.startswith("r1@"):
         end = None
         for line in reversed(lines):
             try:
@@ -356,6 +357,10 @@ def count_verify(tool, out, n, bodies, expected):
 def cmd_verify(ctx):
     a = ctx.args
     tools = [t for t in a.tools.split(",") if t]
+    for alt in ctx.alts:
+        VERIFY_TOOLS["r1@" + alt] = f"r1 ({alt})"
+        if "r1@" + alt not in tools:
+            tools.append("r1@" + alt)
     for t in tools:
         if t not in VERIFY_TOOLS:
             raise SystemExit(f"unknown tool {t}; known: {', '.join(VERIFY_TOOLS)}")
@@ -517,7 +522,7 @@ def check_deploy_output(tool, out, names, logdir):
     with open(out, "rb") as f:
         text = f.read().decode("utf-8", "replace")
     lines = text.splitlines()
-    if tool == "r1":
+    if tool == "r1" or tool.startswith("r1@"):
         end = None
         for line in lines:
             try:
@@ -984,6 +989,8 @@ def main():
                            help="text the body must contain (anything but OK is a negative control)")
             p.add_argument("--path", default="/health",
                            help="URL path; anything else gets a 404 from the farm (a negative control)")
+            p.add_argument("--alt", action="append", default=[], metavar="NAME=PATH",
+                           help="another r1 binary measured as tool r1@NAME (e.g. a build on another OpenSSL)")
             p.add_argument("--host", default="ip", choices=("ip", "localhost", "dns"),
                            help="target host names: 127.0.0.1, localhost (/etc/hosts), or one DNS name per URL "
                                 "answered by the farm (every tool in a private mount namespace: needs root)")
@@ -1013,6 +1020,8 @@ def main():
     ctx.work = os.path.abspath(a.work)
     ctx.shm = "/dev/shm" if os.path.isdir("/dev/shm") else ctx.work
     ctx.r1 = find_r1(a.r1)
+    ctx.alts = dict(x.split("=", 1) for x in getattr(a, "alt", []))
+    ctx.alts = {k: os.path.abspath(v) for k, v in ctx.alts.items()}
     os.makedirs(ctx.work, exist_ok=True)
     if a.cmd == "verify":
         if a.quick:

@@ -39,6 +39,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--extra", action="append", default=[],
                     help="NAME=ENV=VALUE: another r1 variant with one environment variable (e.g. LD_PRELOAD)")
+    ap.add_argument("--binary", action="append", default=[],
+                    help="NAME=PATH: another r1 binary (a build on another OpenSSL, an older commit)")
+    ap.add_argument("--no-conf-variants", action="store_true", help="leave out the OPENSSL_CONF variants")
     a = ap.parse_args()
     work = os.path.abspath(a.work)
     os.makedirs(work, exist_ok=True)
@@ -50,7 +53,7 @@ def main():
         with open(urlfile, "w") as f:
             f.write("\n".join(urls) + "\n")
         runs = []
-        for name, conf in VARIANTS.items():
+        for name, conf in (VARIANTS.items() if not a.no_conf_variants else [("r1", "")]):
             path = os.path.join(work, f"lead-{len(runs)}.cnf")
             with open(path, "w") as f:
                 f.write(CONF_HEAD + conf)
@@ -61,11 +64,16 @@ def main():
             name, var, value = extra.split("=", 2)
             runs.append((name, [a.r1, "verify", "--batch", urlfile, "--concurrency", str(a.c), "--ca-file", farm.ca,
                                 "--expected-body", "OK", "--output", "json"], dict(os.environ, **{var: value})))
+        for spec in a.binary:
+            name, path = spec.split("=", 1)
+            runs.append((name, [os.path.abspath(path), "verify", "--batch", urlfile, "--concurrency", str(a.c), "--ca-file",
+                                farm.ca, "--expected-body", "OK", "--output", "json"], dict(os.environ)))
         runs.append(("Go, keep-alives off", [os.path.join(a.bindir, "gocheck"), "-c", str(a.c), "-ca", farm.ca, urlfile],
                      dict(os.environ)))
         runs.append(("curl --parallel", None, None))
         for rep in range(a.repeat):
-            for name, argv, env in runs:
+            # Each round starts one variant later, so load drift does not favour a fixed position.
+            for name, argv, env in runs[rep % len(runs):] + runs[:rep % len(runs)]:
                 if argv is None:  # curl: the config file as fleet.py writes it
                     cfg = os.path.join(work, "leads-curl.cfg")
                     with open(cfg, "w") as f:
