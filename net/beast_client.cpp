@@ -23,10 +23,12 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <vector>
 
 namespace r1::net {
@@ -103,8 +105,14 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
     if (!req.user_agent.empty()) get.set(http::field::user_agent, req.user_agent);
     get.set(http::field::accept, "*/*");
     get.set(http::field::connection, "close");
+    // Serialized into one buffer and written at once: Beast's serializer hands the request out in
+    // pieces (start line, each field, the blank line), and socket_stream writes one piece per call,
+    // which over TLS made each piece a record of its own for both sides to seal, send and open.
+    std::ostringstream text;
+    text << get;
+    auto request = std::move(text).str();
     if (cancelled(cs)) co_return aborted;
-    if (auto [ec, n] = co_await http::async_write(stream, get, as_result); ec) co_return ec;
+    if (auto [ec, n] = co_await asio::async_write(stream, asio::buffer(request), as_result); ec) co_return ec;
 
     beast::flat_buffer buffer;
     std::optional<http::response_parser<http::buffer_body>> parser;

@@ -26,6 +26,10 @@ VARIANTS = {
     "r1 no middlebox compat (no CCS, no session id)": "Options = -MiddleboxCompat\n",
     "r1 X25519 + ECDSA+SHA256 + no middlebox": "Groups = X25519\nSignatureAlgorithms = ECDSA+SHA256\n"
                                                "Options = -MiddleboxCompat\n",
+    # OpenSSL lists TLS_AES_256_GCM_SHA384 first, Go TLS_AES_128_GCM_SHA256: the transcript hash and
+    # key schedule then run SHA-384, which x86 SHA extensions do not cover, on both sides.
+    "r1 ciphersuites AES-128-GCM first": "Ciphersuites = TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+                                          "TLS_CHACHA20_POLY1305_SHA256\n",
 }
 
 
@@ -42,6 +46,9 @@ def main():
     ap.add_argument("--binary", action="append", default=[],
                     help="NAME=PATH: another r1 binary (a build on another OpenSSL, an older commit)")
     ap.add_argument("--no-conf-variants", action="store_true", help="leave out the OPENSSL_CONF variants")
+    ap.add_argument("--only", action="append", default=[], help="only these OPENSSL_CONF variants (by name)")
+    ap.add_argument("--go-c", default="", help="extra Go peer runs at these concurrencies (\"16,32\"): the farm's "
+                                                "cost per check at the Go peer's rate against at r1's")
     a = ap.parse_args()
     work = os.path.abspath(a.work)
     os.makedirs(work, exist_ok=True)
@@ -53,7 +60,8 @@ def main():
         with open(urlfile, "w") as f:
             f.write("\n".join(urls) + "\n")
         runs = []
-        for name, conf in (VARIANTS.items() if not a.no_conf_variants else [("r1", "")]):
+        chosen = [(k, v) for k, v in VARIANTS.items() if not a.only or k in a.only]
+        for name, conf in (chosen if not a.no_conf_variants else [("r1", "")]):
             path = os.path.join(work, f"lead-{len(runs)}.cnf")
             with open(path, "w") as f:
                 f.write(CONF_HEAD + conf)
@@ -70,6 +78,9 @@ def main():
                                 farm.ca, "--expected-body", "OK", "--output", "json"], dict(os.environ)))
         runs.append(("Go, keep-alives off", [os.path.join(a.bindir, "gocheck"), "-c", str(a.c), "-ca", farm.ca, urlfile],
                      dict(os.environ)))
+        for gc in [x for x in a.go_c.split(",") if x]:
+            runs.append((f"Go, keep-alives off, C={gc}", [os.path.join(a.bindir, "gocheck"), "-c", gc, "-ca", farm.ca,
+                                                          urlfile], dict(os.environ)))
         runs.append(("curl --parallel", None, None))
         for rep in range(a.repeat):
             # Each round starts one variant later, so load drift does not favour a fixed position.
