@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-      libssl-dev openssl catch2 python3 procps git
+      libssl-dev openssl catch2 libtomlplusplus-dev python3 procps git
       libc-ares-dev prometheus)  # c-ares: DNS on the event loop; prometheus: watch-mode tests
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,68 +1,13 @@
 #pragma once
-/// Command-line parsing for r1: subcommands, flags, and the help texts.
-#include "providers/deploy.hpp"
+/// Command-line parsing for r1: subcommands, the flags of the settings table, and the help texts.
+#include "cli/command.hpp"
 
-#include <chrono>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
 namespace r1::cli {
-
-enum class action { show_help, show_deploy_help, show_verify_help, show_version, deploy, batch, classify, watch };
-
-/// `r1 deploy --batch FILE` and `r1 verify`: many tasks at once.
-struct batch_options {
-    bool verify = false;            // r1 verify: every task is a health check
-    std::string file;               // --batch FILE; "-" is stdin; empty: the URLs below
-    std::vector<std::string> urls;  // r1 verify URL...
-    unsigned concurrency = 0;       // --concurrency; 0: the mode's default
-    bool fail_fast = false;
-    std::string log_dir;            // --log-dir: each task's full output, one file per task
-    std::string report_file;        // --report: the whole result as one JSON document
-    std::string junit_file;         // --junit: JUnit XML, one test case per task
-};
-
-/// Where --metrics-listen serves: a bare port (or ":PORT") is 127.0.0.1; any other address must
-/// be written out (0.0.0.0:9115, [::]:9115), so nothing is exposed beyond the host by accident.
-struct listen_address {
-    std::string host = "127.0.0.1";  // an IP literal or "localhost"
-    unsigned short port = 0;         // 0: the kernel picks one (r1 says which on stderr)
-};
-
-/// "9115", ":9115", "127.0.0.1:9115", "[::1]:9115", "localhost:9115"; nullopt when malformed.
-std::optional<listen_address> parse_listen_address(std::string_view text);
-
-/// `r1 verify --every`: a long-running monitor (cli/watch_command.cpp). Watch-only flags need --every.
-struct watch_options {
-    std::chrono::milliseconds every{0};  // --every: one round of checks per interval; 0: one-shot verify
-    std::optional<listen_address> metrics;  // --metrics-listen [ADDR:]PORT; nullopt: no listener
-    unsigned fail_after = 2;             // --fail-after N: consecutive failures to go down
-    unsigned recover_after = 2;          // --recover-after M: consecutive successes to come back
-    std::vector<std::string> on_change;  // --on-change CMD, split at white space; empty: none
-    std::chrono::milliseconds on_change_timeout{std::chrono::seconds(10)};
-    std::chrono::milliseconds cert_expiry_warn{0};  // --cert-expiry-warn; 0: no warning events
-    /// --full-handshake-every: the longest a target goes on resumed TLS sessions; 0: never resume.
-    std::chrono::milliseconds full_handshake_every{std::chrono::minutes(10)};
-};
-
-inline constexpr unsigned default_deploy_concurrency = 4;
-inline constexpr unsigned default_verify_concurrency = 256;
-inline constexpr unsigned max_concurrency = 65536;
-
-struct command {
-    action what = action::show_help;
-    deploy_config deploy;
-    std::string ca_file;       // extra trust anchor for the health GET
-    bool json_output = false;  // --output json: NDJSON events on stdout
-    batch_options batch;
-    watch_options watch;
-    /// Manifest key names of the per-task flags given ("region", "health_timeout"): in a batch they
-    /// override the manifest's [defaults].
-    std::vector<std::string> given_keys;
-};
 
 struct usage_problem {
     std::string message;  // one line, without the "r1: " prefix

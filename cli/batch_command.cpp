@@ -6,6 +6,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
+#include "cli/signals.hpp"
 #include "engine/fleet.hpp"
 #include "engine/text.hpp"
 #include "net/beast_client.hpp"
@@ -13,7 +14,8 @@
 #include "proc/output_tail.hpp"
 #include "proc/real_runner.hpp"
 #include "providers/deploy.hpp"
-#include "providers/manifest.hpp"
+#include "cli/manifest.hpp"
+#include "cli/url_list.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -65,9 +67,9 @@ file_text read_input(const std::string& file) {
         }
         if (n == 0) break;
         text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > providers::max_manifest_bytes) {
+        if (text.size() > max_manifest_bytes) {
             if (fd != 0) ::close(fd);
-            return {{}, file + " is larger than " + std::to_string(providers::max_manifest_bytes / (1024 * 1024)) + " MiB"};
+            return {{}, file + " is larger than " + std::to_string(max_manifest_bytes / (1024 * 1024)) + " MiB"};
         }
     }
     if (fd != 0) ::close(fd);
@@ -131,7 +133,7 @@ std::size_t terminal_width() {
 
 class batch_run {
 public:
-    batch_run(const command& cmd, std::vector<providers::fleet_task> tasks, net::http_client& http)
+    batch_run(const command& cmd, std::vector<fleet_task> tasks, net::http_client& http)
         : cmd_(cmd), http_(http) {
         const char* path = std::getenv("PATH");
         path_env_ = path ? path : "";
@@ -150,7 +152,7 @@ public:
             // is left is the same for every URL of a list, so it is kept once (see configs_).
             const bool check_only = cfg.verify_only && !cfg.dry_run;
             if (cfg.dry_run) r.url.clear();
-            else if (cfg.health_url.empty()) r.url = fly_app_url(cfg.app);
+            else if (cfg.health_url.empty()) r.url = planned_health_url(cfg);
             else r.url = check_only ? std::move(cfg.health_url) : cfg.health_url;
             r.name = std::move(tasks[i].name);
             if (check_only) {
@@ -183,6 +185,10 @@ public:
         hooks.finished = [this](std::size_t i, bool) { finished(i); };
         hooks.tick = [this] { draw_progress(); };
         hooks.interrupted = [this](int sig) { signal_ = sig; };
+        hooks.watch_interrupts = [](asio::io_context& loop, std::function<void(int)> interrupt) {
+            auto watch = std::make_shared<signal_watch>(loop, std::move(interrupt));
+            return std::function<void()>([watch] { watch->stop(); });
+        };
         auto fleet = engine::run_fleet(opts, hooks);
 
         outcome_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
@@ -216,7 +222,7 @@ private:
         bool provider_spoke = output.bytes() > 0;
         if (task_cfg.dry_run && !result.ec) {
             rec.preview = std::move(result.output);
-            rec.detail = "fly.toml preview rendered";
+            rec.detail = "preview rendered";
             output.append(rec.preview);
         } else {
             std::string_view why = result.ec && !result.message.empty() ? result.message : result.output;
@@ -232,7 +238,7 @@ private:
     asio::awaitable<bool> run_check(std::size_t i) {
         auto& rec = outcome_.tasks[i];
         auto began = sclock::now();
-        auto hc = health_check_of(config(i), rec.url);
+        auto hc = health_check_of(config(i), rec.url, began);
         auto report = co_await engine::check_health(http_, std::move(hc));
         rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
         rec.exit_code = exit_code_for(report.ec, 0);
@@ -291,7 +297,7 @@ private:
             write_fd(1, "\n" + summary_table(outcome_, tty_ ? terminal_width() : 160));
         }
         if (outcome_.signal != 0)
-            write_fd(2, std::string("r1: interrupted by ") + (outcome_.signal == 2 ? "SIGINT" : "SIGTERM") +
+            write_fd(2, "r1: interrupted by " + signal_name(outcome_.signal) +
                             "; running tasks stopped, the rest not started\n");
         int code = outcome_.exit_code;
         auto write = [&](const std::string& path, const std::string& content) {
@@ -326,7 +332,7 @@ private:
 }  // namespace
 
 loaded_tasks load_tasks(const command& cmd) {
-    providers::manifest_base base;
+    manifest_base base;
     base.cli = cmd.deploy;
     base.cli_keys = cmd.given_keys;
     base.verify = cmd.batch.verify;
@@ -349,9 +355,9 @@ loaded_tasks load_tasks(const command& cmd) {
         text = std::move(read.text);
         if (out.source == "-") out.source = "stdin";
         else base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
-        url_list = cmd.batch.verify && providers::looks_like_url_list(text);
+        url_list = cmd.batch.verify && looks_like_url_list(text);
     }
-    auto manifest = url_list ? providers::read_url_list(text, base) : providers::read_fleet_manifest(text, base);
+    auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
     if (manifest.problems.empty()) {
         out.tasks = std::move(manifest.tasks);
         return out;
@@ -368,7 +374,7 @@ loaded_tasks load_tasks(const command& cmd) {
 namespace {
 
 /// The tasks of the batch, or exit 2 with every problem printed.
-std::variant<std::vector<providers::fleet_task>, int> load_batch(const command& cmd) {
+std::variant<std::vector<fleet_task>, int> load_batch(const command& cmd) {
     auto loaded = load_tasks(cmd);
     if (loaded.problem_count == 0) return std::move(loaded.tasks);
     if (loaded.unreadable) {

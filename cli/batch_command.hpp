@@ -2,7 +2,7 @@
 /// `r1 deploy --batch FILE` and `r1 verify`: validate the whole fleet, run it concurrently on one
 /// event loop per core, report each task and the aggregate.
 #include "cli/args.hpp"
-#include "providers/manifest.hpp"
+#include "cli/fleet_tasks.hpp"
 
 #include <string>
 #include <vector>
@@ -11,7 +11,7 @@ namespace r1::cli {
 
 /// The tasks of `--batch FILE` (or the URLs on the command line), read and validated as a whole.
 struct loaded_tasks {
-    std::vector<providers::fleet_task> tasks;  // valid only when problems is empty
+    std::vector<fleet_task> tasks;  // valid only when problem_count is 0
     /// Every problem, one "r1: error: FILE:LINE: what" line each; the caller adds what it did.
     std::string problems;
     std::size_t problem_count = 0;

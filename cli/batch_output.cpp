@@ -1,5 +1,6 @@
 #include "cli/batch_output.hpp"
 
+#include "cli/exit_code.hpp"
 #include "engine/duration.hpp"
 #include "engine/text.hpp"
 
@@ -183,7 +184,7 @@ std::string batch_end_json(const batch_outcome& batch) {
     o["exit_code"] = batch.exit_code;
     o["duration_ms"] = batch.duration.count();
     o["stopped_early"] = batch.stopped_early;
-    if (batch.signal != 0) o["signal"] = batch.signal == 2 ? "SIGINT" : "SIGTERM";
+    if (batch.signal != 0) o["signal"] = signal_name(batch.signal);
     return line(o);
 }
 

@@ -1,5 +1,7 @@
 #include "cli/batch_record.hpp"
 
+#include "cli/exit_code.hpp"
+
 namespace r1::cli {
 
 std::string_view to_string(task_state s) noexcept {
@@ -31,11 +33,10 @@ batch_counts count(const std::vector<task_record>& tasks) {
 }
 
 int batch_exit_code(const std::vector<task_record>& tasks, int signal) {
-    if (signal != 0) return 128 + signal;
-    auto rank = [](int code) { return code == 2 ? 3 : code == 3 ? 2 : code == 0 || code < 0 ? 0 : 1; };
-    int worst = 0;
+    if (signal != 0) return exit_code_for_signal(signal);
+    int worst = exit_ok;
     for (const auto& t : tasks)
-        if (t.state == task_state::failed && rank(t.exit_code) > rank(worst)) worst = t.exit_code;
+        if (t.state == task_state::failed && outranks(t.exit_code, worst)) worst = t.exit_code;
     return worst;
 }
 

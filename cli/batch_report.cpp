@@ -1,5 +1,6 @@
 #include "cli/batch_report.hpp"
 
+#include "cli/exit_code.hpp"
 #include "engine/classify.hpp"
 #include "engine/redact.hpp"
 #include "engine/text.hpp"
@@ -31,8 +32,6 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
     return buf;
 }
-
-std::string signal_name(int sig) { return sig == 2 ? "SIGINT" : sig == 15 ? "SIGTERM" : "signal " + std::to_string(sig); }
 
 json::object task_json(const task_record& t) {
     json::object o;
@@ -118,7 +117,7 @@ std::string report_json(const batch_outcome& batch) {
 std::string junit_xml(const batch_outcome& batch) {
     std::size_t failures = 0, errors = 0, skipped = 0;
     for (const auto& t : batch.tasks) {
-        if (t.state == task_state::failed) (t.exit_code == 2 ? errors : failures) += 1;
+        if (t.state == task_state::failed) (t.exit_code == exit_usage ? errors : failures) += 1;
         else if (t.state != task_state::ok) ++skipped;
     }
     std::string suite = "r1 " + batch.command + (batch.dry_run ? " (dry-run)" : "");
@@ -138,7 +137,7 @@ std::string junit_xml(const batch_outcome& batch) {
         out += ">\n";
         std::string message = xml(engine::printable(t.detail, true));
         if (t.state == task_state::failed) {
-            std::string tag = t.exit_code == 2 ? "error" : "failure";
+            std::string tag = t.exit_code == exit_usage ? "error" : "failure";
             out += "      <" + tag + " type=\"exit " + std::to_string(t.exit_code) + "\" message=\"" + message + "\">" +
                    xml(t.output_tail.empty() ? t.detail : t.output_tail) + "</" + tag + ">\n";
         } else {

@@ -1,6 +1,9 @@
 #pragma once
-/// The one mapping from r1's errors to process exit codes: r1's public contract (see README).
+/// The one mapping from r1's errors and signals to process exit codes, and the one spelling of the
+/// signals r1 reports: r1's public contract (see README).
 #include <boost/system/error_code.hpp>
+
+#include <string>
 
 namespace r1::cli {
 
@@ -9,9 +12,23 @@ enum exit_code : int {
     exit_unhealthy = 1,
     exit_usage = 2,
     exit_provider_failed = 3,
+    exit_internal = 70,  // a bug: an exception reached main (EX_SOFTWARE)
 };
+
+/// `r1 classify`'s own codes: is this failure worth retrying?
+enum classify_exit : int { classify_transient = 0, classify_permanent = 1, classify_unknown = 2 };
 
 /// `interrupt_signal` is the SIGINT / SIGTERM r1 received, 0 if none: it wins, as 128 + signal.
 int exit_code_for(const boost::system::error_code& ec, int interrupt_signal);
+
+/// 128 + signal, the shell's convention: 130 for SIGINT, 143 for SIGTERM.
+int exit_code_for_signal(int signal);
+
+/// "SIGINT", "SIGTERM", or "signal N" for another.
+std::string signal_name(int signal);
+
+/// Whether task code `a` decides a batch over `b`: 2 (a setup error hides nothing) over 3 (a failed
+/// deploy) over 1 (a failed check) over 0.
+bool outranks(int a, int b);
 
 }  // namespace r1::cli

@@ -88,13 +88,13 @@ int watch::run() {
     return code;
 }
 
-std::vector<target_ptr> watch::make_targets(std::vector<providers::fleet_task>& tasks,
+std::vector<target_ptr> watch::make_targets(std::vector<fleet_task>& tasks,
                                      const std::unordered_map<std::string, target_ptr>& existing) {
     std::vector<target_ptr> out;
     out.reserve(tasks.size());
     for (auto& task : tasks) {
         auto& cfg = task.cfg;
-        std::string url = cfg.health_url.empty() ? fly_app_url(cfg.app) : cfg.health_url;
+        std::string url = cfg.health_url.empty() ? planned_health_url(cfg) : cfg.health_url;
         target_ptr t;
         if (auto it = existing.find(url); it != existing.end()) t = it->second;
         else t = std::make_shared<target>();

@@ -12,7 +12,7 @@
 #include "net/http_listener.hpp"
 #include "proc/real_runner.hpp"
 #include "providers/deploy.hpp"
-#include "providers/manifest.hpp"
+#include "cli/fleet_tasks.hpp"
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -147,7 +147,7 @@ private:
     }
 
     /// Targets for `tasks`, keeping the state of those already watched (same URL).
-    std::vector<target_ptr> make_targets(std::vector<providers::fleet_task>& tasks,
+    std::vector<target_ptr> make_targets(std::vector<fleet_task>& tasks,
                                          const std::unordered_map<std::string, target_ptr>& existing);
 
     // ---- signals, reload, shutdown

@@ -13,8 +13,7 @@ public:
     std::string message(int ev) const override {
         switch (static_cast<error>(ev)) {
         case error::usage: return "usage error";
-        case error::flyctl_not_found:
-            return "flyctl not found: install it (https://fly.io/docs/flyctl/install/) or pass --flyctl PATH";
+        case error::cli_not_found: return "provider CLI not found: install it, or pass its path";
         case error::app_name_missing: return "app name missing: pass --app NAME";
         case error::provider_unsupported: return "provider not supported";
         case error::provider_failed: return "provider CLI failed";

@@ -1,6 +1,7 @@
 #pragma once
 /// r1's error vocabulary: one enum, usable as both boost::system::error_code and std::error_code.
-/// The sentinels (flyctl_not_found, app_name_missing, provider_unsupported) are part of the library API.
+/// The sentinels (cli_not_found, alias flyctl_not_found; app_name_missing; provider_unsupported) are
+/// part of the library API.
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
@@ -10,7 +11,8 @@ namespace r1 {
 
 enum class error {
     usage = 1,             // bad flags or config
-    flyctl_not_found,      // no flyctl on --flyctl or $PATH
+    cli_not_found,         // the provider's CLI is neither at its path option nor on $PATH
+    flyctl_not_found = cli_not_found,  // the seed's name, kept: fly's CLI is flyctl
     app_name_missing,      // an operation needs --app and none was given
     provider_unsupported,  // provider is named but not wired, or unknown
     provider_failed,       // provider CLI exited non-zero or was killed

@@ -5,14 +5,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <atomic>
-#include <csignal>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -44,14 +43,19 @@ public:
         workers_left_ = workers;
 
         auto& home = loops_.front()->ctx;
-        asio::signal_set signals{home, SIGINT, SIGTERM};
         asio::steady_timer ticker{home};
-        signals_ = &signals;
         ticker_ = &ticker;
+        // The home loop runs until the last worker anywhere has ended (shut_down), even when its own
+        // workers end first: the interrupt watch and the ticker live on it.
+        auto keep_home = asio::make_work_guard(home);
+        keep_home_ = &keep_home;
         if (workers == 0) {
             return summary_;
         }
-        wait_for_signal();
+        if (hooks_.watch_interrupts)
+            stop_watching_ = hooks_.watch_interrupts(home, [this, &home](int sig) {
+                asio::post(home, [this, sig] { interrupt(sig); });
+            });
         if (opts_.tick_every.count() > 0) schedule_tick();
 
         for (unsigned w = 0; w < workers; ++w) {
@@ -101,33 +105,32 @@ private:
         }
     }
 
-    void wait_for_signal() {
-        signals_->async_wait([this](const boost::system::error_code& ec, int sig) {
-            if (ec) return;  // every worker finished and the set was cancelled
-            asio::cancellation_type type = asio::cancellation_type::terminal;
-            {
-                std::lock_guard lock{mutex_};
-                if (summary_.signal == 0) {
-                    summary_.signal = sig;
-                    type = asio::cancellation_type::total;
-                    if (hooks_.interrupted) hooks_.interrupted(sig);
-                }
+    /// On the home loop: the first interrupt is graceful, every later one terminal.
+    void interrupt(int sig) {
+        asio::cancellation_type type = asio::cancellation_type::terminal;
+        {
+            std::lock_guard lock{mutex_};
+            if (summary_.signal == 0) {
+                summary_.signal = sig;
+                type = asio::cancellation_type::total;
+                if (hooks_.interrupted) hooks_.interrupted(sig);
             }
-            stop_ = true;
-            for (auto& l : loops_) {
-                asio::post(l->ctx, [&lp = *l, type] {
-                    for (std::size_t i = 0; i < lp.cancel.size(); ++i)
-                        if (!lp.done[i]) lp.cancel[i]->emit(type);
-                });
-            }
-            wait_for_signal();
-        });
+        }
+        stop_ = true;
+        for (auto& l : loops_) {
+            asio::post(l->ctx, [&lp = *l, type] {
+                for (std::size_t i = 0; i < lp.cancel.size(); ++i)
+                    if (!lp.done[i]) lp.cancel[i]->emit(type);
+            });
+        }
     }
 
     void schedule_tick() {
         ticker_->expires_after(opts_.tick_every);
         ticker_->async_wait([this](const boost::system::error_code& ec) {
-            if (ec) return;
+            // A tick already queued when shut_down() cancelled the timer still arrives without an
+            // error: rescheduling it would keep the home loop, and the fleet, running for ever.
+            if (ec || shut_down_) return;
             {
                 std::lock_guard lock{mutex_};
                 if (hooks_.tick) hooks_.tick();
@@ -137,15 +140,19 @@ private:
     }
 
     void shut_down() {
-        signals_->cancel();
+        shut_down_ = true;
+        keep_home_->reset();
+        if (stop_watching_) stop_watching_();
         ticker_->cancel();
     }
 
     const fleet_options& opts_;
     const fleet_hooks& hooks_;
     std::vector<std::unique_ptr<loop>> loops_;
-    asio::signal_set* signals_ = nullptr;
+    std::function<void()> stop_watching_;
     asio::steady_timer* ticker_ = nullptr;
+    bool shut_down_ = false;  // home loop only
+    asio::executor_work_guard<asio::io_context::executor_type>* keep_home_ = nullptr;
     std::atomic<std::size_t> next_{0};
     std::atomic<bool> stop_{false};
     std::atomic<unsigned> workers_left_{0};

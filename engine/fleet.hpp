@@ -1,12 +1,15 @@
 #pragma once
 /// Runs many tasks at once, on one event loop per core: at most `concurrency` in flight, tasks handed
-/// out in order, and no new task once interrupted (SIGINT / SIGTERM) or, with fail_fast, after the
-/// first failure.
+/// out in order, and no new task once interrupted or, with fail_fast, after the first failure.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace r1::engine {
 
@@ -26,19 +29,26 @@ struct fleet_hooks {
     std::function<void(std::size_t index)> started;
     std::function<void(std::size_t index, bool ok)> finished;
     std::function<void()> tick;
-    /// The first SIGINT / SIGTERM, serialised with the hooks above and called before any task sees
-    /// it, so every `finished` of an interrupted task comes after it.
+    /// The first interrupt, serialised with the hooks above and called before any task sees it, so
+    /// every `finished` of an interrupted task comes after it.
     std::function<void(int signal)> interrupted;
+    /// Where interrupts come from (cli/ wires SIGINT and SIGTERM here). Called once, on the first
+    /// loop before any task starts, with the fleet's `interrupt` function (callable from any thread:
+    /// the first call stops launching and cancels every running task gracefully, total cancellation;
+    /// later calls are terminal). It returns how to stop watching once every task has ended.
+    /// Without it, nothing interrupts the fleet.
+    std::function<std::function<void()>(boost::asio::io_context& loop, std::function<void(int signal)> interrupt)>
+        watch_interrupts;
 };
 
 struct fleet_summary {
-    int signal = 0;              // the SIGINT / SIGTERM that interrupted the fleet, 0 if none
+    int signal = 0;              // the signal that interrupted the fleet, 0 if none
     std::size_t launched = 0;    // tasks started; the rest never ran
     bool stopped_early = false;  // fail_fast stopped the launching
 };
 
-/// Blocks until every launched task has ended. Catches SIGINT and SIGTERM for its duration.
-/// An exception escaping a task is rethrown here, after every other task has ended.
+/// Blocks until every launched task has ended. An exception escaping a task is rethrown here, after
+/// every other task has ended.
 fleet_summary run_fleet(const fleet_options& opts, const fleet_hooks& hooks);
 
 }  // namespace r1::engine

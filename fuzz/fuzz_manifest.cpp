@@ -2,9 +2,10 @@
 // each one printable line with a real line number; an accepted manifest has valid, unique app names,
 // and writing its tasks back out as TOML and reading that again gives the same tasks.
 #include "fuzz/check.hpp"
+#include "cli/manifest.hpp"
+#include "cli/url_list.hpp"
 #include "net/url.hpp"
-#include "providers/fly_app_name.hpp"
-#include "providers/manifest.hpp"
+#include "providers/fly/app_name.hpp"
 #include "providers/toml.hpp"
 
 #include <algorithm>
@@ -14,7 +15,8 @@
 #include <string_view>
 
 using r1::fuzz::check;
-using namespace r1::providers;
+using namespace r1::cli;
+using r1::providers::toml_string;
 
 namespace {
 
@@ -28,6 +30,7 @@ void check_problems(const fleet_manifest& m, std::string_view text) {
     }
 }
 
+
 std::string duration_text(std::chrono::milliseconds d) { return "\"" + std::to_string(d.count()) + "ms\""; }
 
 std::string render(const std::vector<fleet_task>& tasks) {
@@ -36,10 +39,11 @@ std::string render(const std::vector<fleet_task>& tasks) {
         const auto& c = t.cfg;
         out += "[[app]]\nname = " + toml_string(t.name) + "\nprovider = " + toml_string(c.provider) +
                "\nregion = " + toml_string(c.region) + "\nimage = " + toml_string(c.image) + "\ndir = " +
-               toml_string(c.dir) + "\nflyctl = " + toml_string(c.flyctl) + "\nhealth_url = " + toml_string(c.health_url) +
+               toml_string(c.dir) + "\nhealth_url = " + toml_string(c.health_url) +
                "\nexpected_body = " + toml_string(c.expected_body) + "\nhealth_timeout = " + duration_text(c.health_timeout) +
                "\ndeploy_timeout = " + duration_text(c.deploy_timeout) + "\nretry_budget = " +
                duration_text(c.retry_budget) + "\nretries = " + std::to_string(c.retries) + "\n";
+        for (const auto& [key, value] : c.options) out += key + " = " + toml_string(value) + "\n";
     }
     return out;
 }
@@ -56,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(!m.tasks.empty());
         std::set<std::string> names;
         for (const auto& t : m.tasks) {
-            check(fly_app_name_problem(t.name).empty());
+            check(r1::providers::fly::app_name_problem(t.name).empty());
             check(t.cfg.app == t.name);
             check(names.insert(t.name).second);
             if (!t.cfg.health_url.empty()) check(r1::net::describe_url_error(t.cfg.health_url).empty());
@@ -70,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const auto& b = again.tasks[i].cfg;
             check(m.tasks[i].name == again.tasks[i].name);
             check(a.provider == b.provider && a.region == b.region && a.image == b.image && a.dir == b.dir);
-            check(a.flyctl == b.flyctl && a.health_url == b.health_url && a.expected_body == b.expected_body);
+            check(a.options == b.options && a.health_url == b.health_url && a.expected_body == b.expected_body);
             check(a.health_timeout == b.health_timeout && a.deploy_timeout == b.deploy_timeout);
             check(a.retries == b.retries && a.retry_budget == b.retry_budget);
         }

@@ -1,8 +1,8 @@
 // The dry-run renderer and TOML escaping: whatever the app, region and image hold, the preview has
 // exactly the expected lines and every value is one well-formed TOML basic string.
 #include "fuzz/check.hpp"
-#include "providers/fly_app_name.hpp"
-#include "providers/fly_toml.hpp"
+#include "providers/fly/app_name.hpp"
+#include "providers/fly/fly_toml.hpp"
 #include "providers/toml.hpp"
 
 #include <cstdint>
@@ -43,8 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     check_basic_string(r1::providers::toml_string(in));
     // The CLI renders only valid app names; a valid one must survive escaping unchanged.
-    std::string shown_app = r1::providers::fly_app_name_problem(app).empty() ? std::string(app) : "";
-    auto preview = r1::providers::render_fly_toml_preview(
+    std::string shown_app = r1::providers::fly::app_name_problem(app).empty() ? std::string(app) : "";
+    auto preview = r1::providers::fly::render_fly_toml_preview(
         {.app = shown_app, .region = std::string(region), .image = std::string(image)});
     std::size_t lines = 0;
     for (char c : preview) lines += c == '\n';

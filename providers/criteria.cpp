@@ -43,7 +43,7 @@ bool may_be_git_work_tree(const std::string& dir) {
 asio::awaitable<criterion_result> health_criterion::evaluate() {
     if (dry_run_) co_return pass(id(), "skipped in dry-run");
     auto cfg = cfg_;
-    cfg.deadline = std::chrono::steady_clock::now() + timeout_;
+    cfg.deadline = clock_.now() + timeout_;
     auto report = co_await engine::check_health(http_, std::move(cfg));
     last_line_ = report.line;
     if (report.healthy()) co_return pass(id(), report.line);
@@ -70,7 +70,7 @@ asio::awaitable<std::optional<std::string>> commit_criterion::head() {
     proc::run_request req;
     req.argv = {git_, "rev-parse", "HEAD"};
     req.cwd = dir_;
-    req.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    req.deadline = clock_.now() + std::chrono::seconds(10);
     req.tail_bytes = 4096;
     auto ran = co_await runner_.run(std::move(req));
     if (!ran) {

@@ -16,15 +16,20 @@ namespace r1::providers {
 /// dry run, so a preview stays free of network traffic.
 class health_criterion final : public engine::criterion {
 public:
-    health_criterion(net::http_client& http, engine::health_config cfg, std::chrono::milliseconds timeout, bool dry_run)
-        : http_(http), cfg_(std::move(cfg)), timeout_(timeout), dry_run_(dry_run) {}
+    /// Each check's deadline is `timeout` from `clock`'s now.
+    health_criterion(engine::clock& clock, net::http_client& http, engine::health_config cfg,
+                     std::chrono::milliseconds timeout, bool dry_run)
+        : clock_(clock), http_(http), cfg_(std::move(cfg)), timeout_(timeout), dry_run_(dry_run) {}
 
     std::string_view id() const override { return "DEPLOY-HEALTH-200"; }
     boost::asio::awaitable<engine::criterion_result> evaluate() override;
+    /// For a provider that learns the URL from its deploy step (a deployment URL it printed).
+    void set_url(std::string url) { cfg_.url = std::move(url); }
     /// The last check's line ("health check: ..."), for stdout.
     const std::string& last_line() const noexcept { return last_line_; }
 
 private:
+    engine::clock& clock_;
     net::http_client& http_;
     engine::health_config cfg_;
     std::chrono::milliseconds timeout_;
@@ -37,8 +42,8 @@ private:
 /// work tree, or without git, it passes with a note rather than triggering redeploys.
 class commit_criterion final : public engine::criterion {
 public:
-    commit_criterion(proc::runner& runner, std::string git, std::string dir, bool dry_run)
-        : runner_(runner), git_(std::move(git)), dir_(std::move(dir)), dry_run_(dry_run) {}
+    commit_criterion(engine::clock& clock, proc::runner& runner, std::string git, std::string dir, bool dry_run)
+        : clock_(clock), runner_(runner), git_(std::move(git)), dir_(std::move(dir)), dry_run_(dry_run) {}
 
     /// Records HEAD before the deploy starts.
     boost::asio::awaitable<void> capture();
@@ -49,6 +54,7 @@ private:
     /// HEAD, or nullopt with `note_` saying why there is none.
     boost::asio::awaitable<std::optional<std::string>> head();
 
+    engine::clock& clock_;
     proc::runner& runner_;
     std::string git_;  // resolved path; empty when git is not installed
     std::string dir_;

@@ -1,15 +1,11 @@
 #include "providers/deploy.hpp"
 
-#include "engine/health_check.hpp"
-#include "net/url.hpp"
 #include "engine/classify.hpp"
+#include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
+#include "net/url.hpp"
 #include "proc/find_executable.hpp"
 #include "providers/criteria.hpp"
-#include "providers/deploy_values.hpp"
-#include "providers/fly_app_name.hpp"
-#include "providers/fly_toml.hpp"
-#include "providers/flyctl.hpp"
 #include "providers/registry.hpp"
 #include "r1/version.hpp"
 
@@ -20,21 +16,18 @@
 namespace r1 {
 namespace {
 
-using sclock = std::chrono::steady_clock;
-
 deploy_result fail(error e, std::string message) { return {make_error_code(e), {}, std::move(message)}; }
 
-/// Everything that can be known wrong before anything runs.
-std::optional<deploy_result> validate(const deploy_config& cfg) {
-    if (auto problem = providers::provider_problem(cfg.provider); !problem.empty())
-        return fail(error::provider_unsupported, problem);
+const providers::registry& registry_of(const providers::registry* given) {
+    return given ? *given : providers::registry::builtin();
+}
+
+/// Everything that can be known wrong before anything runs. `cfg` has the provider's defaults.
+std::optional<deploy_result> validate(const deploy_config& cfg, const providers::provider& provider) {
     if (cfg.dry_run && cfg.verify_only) return fail(error::usage, "--dry-run and --verify-only cannot be combined");
     if (!cfg.app.empty())
-        if (auto problem = providers::fly_app_name_problem(cfg.app); !problem.empty())
-            return fail(error::usage, problem);
-    if (auto problem = providers::region_problem(cfg.region); !problem.empty()) return fail(error::usage, "--" + problem);
-    if (!cfg.image.empty())
-        if (auto problem = providers::image_problem(cfg.image); !problem.empty()) return fail(error::usage, problem);
+        if (auto problem = provider.app_name_problem(cfg.app); !problem.empty()) return fail(error::usage, problem);
+    if (auto problems = provider.problems(cfg); !problems.empty()) return fail(error::usage, problems.front());
     if (!cfg.health_url.empty())
         if (auto problem = net::describe_url_error(cfg.health_url); !problem.empty())
             return fail(error::usage, "invalid --health-url: " + problem);
@@ -47,10 +40,9 @@ engine::health_config health_settings(const deploy_config& cfg, std::string url)
 
 /// Runs the task through the descent loop and turns its outcome into the caller's result.
 boost::asio::awaitable<deploy_result> run_loop(const deploy_config& cfg, const deploy_services& services,
-                                               engine::deploy_step step, std::vector<engine::criterion*> criteria,
+                                               engine::clock& clock, engine::deploy_step step,
+                                               std::vector<engine::criterion*> criteria,
                                                const providers::health_criterion& health) {
-    engine::steady_clock_source steady;
-    engine::clock& clock = services.clock ? *services.clock : steady;
     engine::loop_policy policy;
     policy.retries = cfg.retries;
     policy.retry_budget = cfg.retry_budget;
@@ -66,34 +58,44 @@ boost::asio::awaitable<deploy_result> run_loop(const deploy_config& cfg, const d
 
 }  // namespace
 
-std::string fly_app_url(std::string_view app) { return "https://" + std::string(app) + ".fly.dev"; }
-
 std::string health_user_agent() { return std::string("r1-deploy/") + version + " (+health)"; }
 
-engine::health_config health_check_of(const deploy_config& cfg, std::string url) {
+std::string planned_health_url(const deploy_config& cfg, const providers::registry* providers) {
+    if (!cfg.health_url.empty()) return cfg.health_url;
+    const auto* provider = registry_of(providers).find(cfg.provider);
+    return provider ? provider->default_health_url(cfg, nullptr) : std::string();
+}
+
+engine::health_config health_check_of(const deploy_config& cfg, std::string url, engine::clock::time_point now) {
     auto hc = health_settings(cfg, std::move(url));
-    hc.deadline = sclock::now() + cfg.health_timeout;
+    hc.deadline = now + cfg.health_timeout;
     return hc;
 }
 
 boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services services) {
-    if (auto invalid = validate(cfg)) co_return *invalid;
+    engine::steady_clock_source steady;
+    engine::clock& clock = services.clock ? *services.clock : steady;
+    const auto& registry = registry_of(services.providers);
+    const providers::provider* provider = registry.find(cfg.provider);
+    if (!provider) co_return fail(error::provider_unsupported, registry.why_not(cfg.provider));
+    provider->apply_defaults(cfg);
+    if (auto invalid = validate(cfg, *provider)) co_return *invalid;
 
     if (cfg.dry_run) {
         // The criteria still run, and soft-pass: a preview stays free of processes and network.
-        providers::commit_criterion commit{services.runner, "", cfg.dir, true};
-        providers::health_criterion health{services.http, health_settings(cfg, ""), cfg.health_timeout, true};
+        providers::commit_criterion commit{clock, services.runner, "", cfg.dir, true};
+        providers::health_criterion health{clock, services.http, health_settings(cfg, ""), cfg.health_timeout, true};
         std::vector<engine::criterion*> criteria{&commit, &health};
         engine::deploy_step no_deploy;
-        auto result = co_await run_loop(cfg, services, std::move(no_deploy), std::move(criteria), health);
-        result.output = providers::render_fly_toml_preview({.app = cfg.app, .region = cfg.region, .image = cfg.image});
+        auto result = co_await run_loop(cfg, services, clock, std::move(no_deploy), std::move(criteria), health);
+        result.output = provider->preview(cfg);
         co_return result;
     }
 
-    std::string url = !cfg.health_url.empty() ? cfg.health_url : cfg.app.empty() ? "" : fly_app_url(cfg.app);
+    std::string url = !cfg.health_url.empty() ? cfg.health_url : provider->default_health_url(cfg, nullptr);
     if (cfg.verify_only) {
         if (url.empty()) co_return fail(error::usage, "--verify-only needs --health-url URL or --app NAME");
-        auto hc = health_check_of(cfg, std::move(url));  // named: GCC 12 and coroutine arguments
+        auto hc = health_check_of(cfg, std::move(url), clock.now());  // named: GCC 12 and coroutine arguments
         auto report = co_await engine::check_health(services.http, std::move(hc));
         co_return deploy_result{report.ec, report.line, {}};
     }
@@ -102,43 +104,39 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     std::error_code fs_ec;
     if (!std::filesystem::is_directory(cfg.dir, fs_ec))
         co_return fail(error::usage, "--dir " + cfg.dir + " is not a directory");
-    auto flyctl = providers::resolve_flyctl(cfg.flyctl, services.path_env);
-    if (!flyctl) {
-        co_return fail(error::flyctl_not_found,
-                       cfg.flyctl.empty()
-                           ? "flyctl not found on $PATH (looked for flyctl and fly): install it from "
-                             "https://fly.io/docs/flyctl/install/ or pass --flyctl PATH"
-                           : "flyctl not found: " + cfg.flyctl + " is not an executable file");
-    }
+    auto cli = provider->locate_cli(cfg, services.path_env);
+    if (!cli) co_return fail(error::cli_not_found, provider->cli_missing(cfg));
 
-    providers::commit_criterion commit{services.runner, proc::find_executable("git", services.path_env).value_or(""),
-                                       cfg.dir, false};
-    providers::health_criterion health{services.http, health_settings(cfg, url), cfg.health_timeout, false};
-    auto flyctl_deploy = [&]() -> boost::asio::awaitable<engine::failure> {
+    providers::commit_criterion commit{clock, services.runner,
+                                       proc::find_executable("git", services.path_env).value_or(""), cfg.dir, false};
+    providers::health_criterion health{clock, services.http, health_settings(cfg, url), cfg.health_timeout, false};
+    providers::deploy_outcome reported;
+    auto provider_deploy = [&]() -> boost::asio::awaitable<engine::failure> {
         co_await commit.capture();  // each deploy, redeploys too, is judged against its own start
-        // Ctrl-C while git read HEAD: start no flyctl only to interrupt it at once.
+        // Ctrl-C while git read HEAD: start no provider CLI only to interrupt it at once.
         auto cs = co_await boost::asio::this_coro::cancellation_state;
         if (cs.cancelled() != boost::asio::cancellation_type::none)
             co_return engine::failure{make_error_code(error::interrupted), "interrupted",
                                       {engine::failure_class::permanent, "interrupted"}};
-        // A named spec, moved in: GCC 12 copies a braced temporary into a coroutine frame bytewise,
-        // so a short string's inline buffer pointer dangles and its destructor frees a bad pointer.
-        providers::fly_deploy_spec spec{.flyctl = *flyctl,
-                                        .app = cfg.app,
-                                        .region = cfg.region,
-                                        .image = cfg.image,
-                                        .dir = cfg.dir,
-                                        .deadline = sclock::now() + cfg.deploy_timeout,
-                                        .on_output = services.log};
-        auto step = co_await providers::run_flyctl_deploy(services.runner, std::move(spec));
-        if (!step.ec) co_return engine::failure{};
-        auto why = step.ec == error::interrupted ? engine::verdict{engine::failure_class::permanent, "interrupted"}
-                                                 : engine::classify(step.message);
-        co_return engine::failure{step.ec, step.message, why};
+        providers::deploy_request req{.cli = *cli,
+                                      .cfg = cfg,
+                                      .deadline = clock.now() + cfg.deploy_timeout,
+                                      .on_output = services.log};
+        reported = co_await provider->deploy(services.runner, std::move(req));
+        if (!reported.ec) {
+            // A provider that prints its URL (a deployment URL) supplies the health URL only now.
+            if (cfg.health_url.empty()) health.set_url(provider->default_health_url(cfg, &reported));
+            co_return engine::failure{};
+        }
+        auto why = reported.ec == error::interrupted ? engine::verdict{engine::failure_class::permanent, "interrupted"}
+                                                     : engine::classify(reported.message);
+        co_return engine::failure{reported.ec, reported.message, why};
     };
     std::vector<engine::criterion*> criteria{&commit, &health};
-    engine::deploy_step step = flyctl_deploy;
-    co_return co_await run_loop(cfg, services, std::move(step), std::move(criteria), health);
+    engine::deploy_step step = provider_deploy;
+    auto result = co_await run_loop(cfg, services, clock, std::move(step), std::move(criteria), health);
+    result.reported = std::move(reported);
+    co_return result;
 }
 
 }  // namespace r1

@@ -8,6 +8,7 @@
 #include "net/http_client.hpp"
 #include "proc/runner.hpp"
 #include "providers/deploy_config.hpp"
+#include "providers/provider.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -20,6 +21,10 @@
 
 namespace r1 {
 
+namespace providers {
+class registry;
+}
+
 struct deploy_services {
     proc::runner& runner;
     net::http_client& http;
@@ -28,28 +33,31 @@ struct deploy_services {
     engine::clock* clock = nullptr;             // null: the steady clock
     std::function<void(const engine::attempt_record&)> on_attempt;  // each retry, as decided
     std::uint64_t seed = 0;                     // backoff jitter
+    const providers::registry* providers = nullptr;  // null: the built-in providers
 };
 
 struct deploy_result {
-    /// Empty on success; else one of r1::error. The sentinels flyctl_not_found, app_name_missing and
-    /// provider_unsupported compare equal with ==, as std::error_code too.
+    /// Empty on success; else one of r1::error. The sentinels cli_not_found (flyctl_not_found),
+    /// app_name_missing and provider_unsupported compare equal with ==, as std::error_code too.
     boost::system::error_code ec;
     std::string output;   // for stdout: the dry-run preview or the health-check line
     std::string message;  // for stderr when ec is set and output does not already say it
     std::vector<engine::attempt_record> attempts;   // every retry, with tier, class and delay
     std::vector<engine::criterion_result> criteria;  // the final evaluation (empty for verify-only)
+    providers::deploy_outcome reported;  // what the provider's last deploy step reported (url, release, image)
 };
 
 /// The operator's `r1 deploy`. Dry-run starts no process and touches no network or file.
 boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services services);
 
-/// The health check `r1 deploy --verify-only` runs for `url`, its deadline health_timeout from now:
+/// The health check `r1 deploy --verify-only` runs for `url`, its deadline health_timeout from `now`:
 /// for a caller that validated `cfg` already (a fleet manifest) and runs engine::check_health itself,
 /// as r1 verify does thousands at once, without deploy()'s frame.
-engine::health_config health_check_of(const deploy_config& cfg, std::string url);
+engine::health_config health_check_of(const deploy_config& cfg, std::string url, engine::clock::time_point now);
 
-/// The default health URL of a fly.io app.
-std::string fly_app_url(std::string_view app);
+/// The URL a task is checked at before any deploy: its health URL, else the provider's default
+/// ("" when the provider learns its URL only from a deploy, or is not wired).
+std::string planned_health_url(const deploy_config& cfg, const providers::registry* providers = nullptr);
 
 /// "r1-deploy/<version> (+health)".
 std::string health_user_agent();

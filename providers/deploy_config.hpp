@@ -1,6 +1,8 @@
 #pragma once
 /// What one deploy task is: the settings of `r1 deploy`, one per app of a fleet manifest. Free of Asio.
 #include <chrono>
+#include <functional>
+#include <map>
 #include <string>
 
 namespace r1 {
@@ -8,11 +10,10 @@ namespace r1 {
 struct deploy_config {
     std::string provider = "fly";
     std::string app;
-    std::string region = "iad";
+    std::string region;  // empty: the provider's default (fly: iad)
     std::string image;
     std::string dir = ".";
-    std::string flyctl;         // explicit flyctl path; empty: $PATH
-    std::string health_url;     // empty: https://<app>.fly.dev
+    std::string health_url;     // empty: the provider's default (fly: https://<app>.fly.dev)
     std::string expected_body;  // substring the health body must contain
     bool dry_run = false;
     bool verify_only = false;
@@ -20,6 +21,8 @@ struct deploy_config {
     std::chrono::milliseconds deploy_timeout = std::chrono::minutes(30);
     unsigned retries = 2;  // redeploys after the first; 0 disables every retry
     std::chrono::milliseconds retry_budget = std::chrono::minutes(10);  // all retry waits together
+    /// Settings one provider alone takes, by manifest key ("flyctl" = the flyctl binary's path).
+    std::map<std::string, std::string, std::less<>> options;
 
     bool operator==(const deploy_config&) const = default;
 };

@@ -1,51 +1,65 @@
 #include "providers/registry.hpp"
 
 #include "engine/text.hpp"
-
-#include <array>
+#include "providers/fly/fly_provider.hpp"
 
 namespace r1::providers {
-namespace {
 
-struct entry {
-    std::string_view name;
-    provider_status status;
-};
+registry::registry(std::vector<std::unique_ptr<provider>> wired, std::vector<planned_provider> planned)
+    : wired_(std::move(wired)), planned_(std::move(planned)) {}
 
-constexpr std::array<entry, 5> providers{{
-    {"fly", provider_status::wired},
-    {"vercel", provider_status::not_wired},
-    {"cloudflare", provider_status::not_wired},
-    {"docker", provider_status::not_wired},
-    {"kamal", provider_status::not_wired},
-}};
-
-}  // namespace
-
-provider_status lookup_provider(std::string_view name) {
-    for (const auto& e : providers)
-        if (e.name == name) return e.status;
-    return provider_status::unknown;
+const registry& registry::builtin() {
+    static const registry instance = [] {
+        std::vector<std::unique_ptr<provider>> wired;
+        wired.push_back(std::make_unique<fly::fly_provider>());
+        // Vercel (2025 formats): vcp_ personal, vci_ integration, vca_/vcr_ app access/refresh, vck_
+        // API keys. Cloudflare (2026 formats): cfk_ global key, cfut_ user token, cfat_ account token.
+        std::vector<planned_provider> planned{
+            {"vercel", {"VERCEL_TOKEN"}, {{"vcp_"}, {"vci_"}, {"vca_"}, {"vcr_"}, {"vck_"}}},
+            {"cloudflare", {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY"}, {{"cfk_"}, {"cfut_"}, {"cfat_"}}},
+            {"docker", {}, {}},
+            {"kamal", {}, {}},
+        };
+        return registry{std::move(wired), std::move(planned)};
+    }();
+    return instance;
 }
 
-std::string known_providers() {
+const provider* registry::find(std::string_view name) const {
+    for (const auto& p : wired_)
+        if (p->name() == name) return p.get();
+    return nullptr;
+}
+
+std::string registry::why_not(std::string_view name) const {
+    if (find(name)) return {};
+    for (const auto& p : planned_)
+        if (p.name == name)
+            return "provider \"" + std::string(name) +
+                   "\" is not wired yet; see specs/deploy-phase2.md for what its adapter will do";
+    return "unknown provider \"" + engine::printable(name.substr(0, 64), true) + "\" (known: " + known() + ")";
+}
+
+std::string registry::known() const {
     std::string out;
-    for (const auto& e : providers) {
-        if (!out.empty()) out += ", ";
-        out += e.name;
-    }
+    auto add = [&](std::string_view name) { out += (out.empty() ? "" : ", ") + std::string(name); };
+    for (const auto& p : wired_) add(p->name());
+    for (const auto& p : planned_) add(p.name);
     return out;
 }
 
-std::string provider_problem(std::string_view name) {
-    switch (lookup_provider(name)) {
-    case provider_status::wired: return {};
-    case provider_status::not_wired:
-        return "provider \"" + std::string(name) +
-               "\" is not wired yet; see specs/deploy-phase2.md for what its adapter will do";
-    case provider_status::unknown: break;
-    }
-    return "unknown provider \"" + engine::printable(name.substr(0, 64), true) + "\" (known: " + known_providers() + ")";
+std::vector<std::string_view> registry::credential_variables() const {
+    std::vector<std::string_view> out;
+    for (const auto& p : wired_) out.insert(out.end(), p->credential_variables().begin(), p->credential_variables().end());
+    for (const auto& p : planned_) out.insert(out.end(), p.credential_variables.begin(), p.credential_variables.end());
+    return out;
+}
+
+std::vector<token_format> registry::token_formats() const {
+    std::vector<token_format> out;
+    for (const auto& p : wired_) out.insert(out.end(), p->token_formats().begin(), p->token_formats().end());
+    for (const auto& p : planned_) out.insert(out.end(), p.token_formats.begin(), p.token_formats.end());
+    return out;
 }
 
 }  // namespace r1::providers

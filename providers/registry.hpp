@@ -1,18 +1,45 @@
 #pragma once
-/// Which provider names r1 knows, and which of them are wired to a real adapter.
+/// The providers r1 knows: the wired adapters, and the names planned for later with the credentials
+/// and token formats the redactor must already mask. The one place that names every provider.
+#include "providers/provider.hpp"
+
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace r1::providers {
 
-enum class provider_status { wired, not_wired, unknown };
+/// A provider named but not wired yet: `--provider NAME` is refused with a pointer to the design,
+/// and its credentials are masked all the same.
+struct planned_provider {
+    std::string_view name;
+    std::vector<std::string_view> credential_variables;
+    std::vector<token_format> token_formats;
+};
 
-provider_status lookup_provider(std::string_view name);
+class registry {
+public:
+    registry(std::vector<std::unique_ptr<provider>> wired, std::vector<planned_provider> planned);
 
-/// "fly, vercel, cloudflare, docker, kamal": for messages.
-std::string known_providers();
+    /// fly, then the planned vercel, cloudflare, docker and kamal.
+    static const registry& builtin();
 
-/// The one-line reason a provider cannot be used ("" for a wired one).
-std::string provider_problem(std::string_view name);
+    /// The adapter called `name`, or null; why_not() says why there is none.
+    const provider* find(std::string_view name) const;
+    /// The one-line reason `name` cannot be used ("" for a wired provider).
+    std::string why_not(std::string_view name) const;
+    /// "fly, vercel, cloudflare, docker, kamal": for messages.
+    std::string known() const;
+
+    const std::vector<std::unique_ptr<provider>>& wired() const noexcept { return wired_; }
+    /// Every provider's credential variables and token formats, wired or planned, for the redactor.
+    std::vector<std::string_view> credential_variables() const;
+    std::vector<token_format> token_formats() const;
+
+private:
+    std::vector<std::unique_ptr<provider>> wired_;
+    std::vector<planned_provider> planned_;
+};
 
 }  // namespace r1::providers

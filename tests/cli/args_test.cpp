@@ -1,5 +1,6 @@
 #include "cli/args.hpp"
 #include "cli/exit_code.hpp"
+#include "engine/error.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -32,7 +33,7 @@ TEST_CASE("args: deploy flags fill the config, with defaults for the rest", "[cl
     CHECK(c.deploy.region == "fra");
     CHECK(c.deploy.image == "nginx");
     CHECK(c.deploy.dir == "/srv");
-    CHECK(c.deploy.flyctl == "/bin/fly");
+    CHECK(c.deploy.options.at("flyctl") == "/bin/fly");
     CHECK(c.deploy.health_url == "https://x.test/h");
     CHECK(c.deploy.expected_body == "OK");
     CHECK(c.deploy.health_timeout == 2s);
@@ -46,7 +47,7 @@ TEST_CASE("args: deploy flags fill the config, with defaults for the rest", "[cl
     CHECK(retry.deploy.retry_budget == 90s);
 
     auto d = std::get<command>(parse({"deploy"}));
-    CHECK(d.deploy.region == "iad");
+    CHECK(d.deploy.region.empty());  // the provider's default (fly: iad) applies at deploy time
     CHECK(d.deploy.dir == ".");
     CHECK(d.deploy.health_timeout == 15s);
     CHECK(d.deploy.deploy_timeout == 30min);

@@ -19,7 +19,8 @@ namespace {
 r1::engine::criterion_result evaluate(const std::string& url) {
     auto tls = r1::test::trusting_tls();
     r1::net::beast_client http{tls};
-    r1::providers::health_criterion health{http, {.url = url, .user_agent = "r1-test"}, 5s, false};
+    r1::engine::steady_clock_source clock;
+    r1::providers::health_criterion health{clock, http, {.url = url, .user_agent = "r1-test"}, 5s, false};
     return r1::test::run(health.evaluate());
 }
 

@@ -2,9 +2,13 @@
 
 #include "tests/support/fake_http.hpp"
 #include "tests/support/fake_runner.hpp"
+#include "tests/support/manual_clock.hpp"
+#include "tests/support/processes.hpp"
 #include "tests/support/run.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <filesystem>
 
 using r1::test::fake_http;
 using r1::test::fake_runner;
@@ -73,4 +77,31 @@ TEST_CASE("deploy: dry-run renders the preview and touches neither runner nor ne
     CHECK(r.output.find("app = \"web\"\nprimary_region = \"fra\"\n") != std::string::npos);
     CHECK(runner.calls().empty());
     CHECK(http.requests().empty());
+}
+
+TEST_CASE("deploy: every deadline is taken from the injected clock", "[providers][deploy][clock]") {
+    using namespace std::chrono_literals;
+    r1::test::temp_dir dir;
+    auto flyctl = dir / "flyctl";
+    r1::test::write_file(flyctl, "#!/bin/sh\n");
+    std::filesystem::permissions(flyctl, std::filesystem::perms::owner_all);
+    fake_runner runner;
+    runner.reply({"deploy"}, {.exit_code = 0});
+    fake_http http;
+    r1::test::manual_clock clock;
+    const auto start = clock.now();
+    r1::deploy_config cfg;
+    cfg.app = "demo";
+    cfg.dir = dir.path().string();
+    cfg.deploy_timeout = 7min;
+    cfg.health_timeout = 3s;
+    cfg.options["flyctl"] = flyctl.string();
+    r1::deploy_services services{runner, http, {}, "/nonexistent"};
+    services.clock = &clock;
+    auto r = r1::test::run(r1::deploy(cfg, services));
+    CHECK_FALSE(r.ec);
+    REQUIRE(runner.calls().size() == 1);  // no git on this PATH: the deploy is the only process
+    CHECK(runner.calls()[0].deadline == start + 7min);
+    REQUIRE(http.requests().size() == 1);
+    CHECK(http.requests()[0].deadline == start + 3s);
 }

@@ -1,4 +1,4 @@
-#include "providers/flyctl.hpp"
+#include "providers/fly/flyctl.hpp"
 
 #include "tests/support/fake_runner.hpp"
 #include "tests/support/processes.hpp"
@@ -9,7 +9,7 @@
 #include <csignal>
 #include <filesystem>
 
-using r1::providers::fly_deploy_spec;
+using r1::providers::fly::fly_deploy_spec;
 using r1::test::fake_runner;
 
 namespace {
@@ -24,7 +24,7 @@ fly_deploy_spec spec() {
 TEST_CASE("flyctl_provider: reports a failed deploy with the CLI's last stderr line", "[providers][flyctl]") {
     fake_runner runner;
     runner.reply({"deploy"}, {.exit_code = 1, .err_tail = "Error: app not found\n"});
-    auto r = r1::test::run(r1::providers::run_flyctl_deploy(runner, spec()));
+    auto r = r1::test::run(r1::providers::fly::run_flyctl_deploy(runner, spec()));
     CHECK(r.ec == r1::error::provider_failed);
     CHECK(r.message == "flyctl deploy (app demo) exited 1: Error: app not found");
     REQUIRE(runner.calls().size() == 1);
@@ -37,23 +37,23 @@ TEST_CASE("flyctl_provider: says how flyctl ended when it did not exit", "[provi
     fake_runner runner;
     SECTION("killed") {
         runner.reply({"deploy"}, {.signal = SIGKILL});
-        auto r = r1::test::run(r1::providers::run_flyctl_deploy(runner, spec()));
+        auto r = r1::test::run(r1::providers::fly::run_flyctl_deploy(runner, spec()));
         CHECK(r.message == "flyctl deploy (app demo) was killed by signal 9 (SIGKILL)");
     }
     SECTION("timed out") {
         runner.reply({"deploy"}, {.signal = SIGTERM, .timed_out = true});
-        auto r = r1::test::run(r1::providers::run_flyctl_deploy(runner, spec()));
+        auto r = r1::test::run(r1::providers::fly::run_flyctl_deploy(runner, spec()));
         CHECK(r.ec == r1::error::provider_failed);
         CHECK(r.message == "flyctl deploy (app demo) timed out and was stopped");
     }
     SECTION("cancelled") {
         runner.reply({"deploy"}, {.signal = SIGINT, .cancelled = true});
-        auto r = r1::test::run(r1::providers::run_flyctl_deploy(runner, spec()));
+        auto r = r1::test::run(r1::providers::fly::run_flyctl_deploy(runner, spec()));
         CHECK(r.ec == r1::error::interrupted);
     }
     SECTION("success") {
         runner.reply({"deploy"}, {.exit_code = 0});
-        auto r = r1::test::run(r1::providers::run_flyctl_deploy(runner, spec()));
+        auto r = r1::test::run(r1::providers::fly::run_flyctl_deploy(runner, spec()));
         CHECK_FALSE(r.ec);
     }
 }
@@ -61,14 +61,14 @@ TEST_CASE("flyctl_provider: says how flyctl ended when it did not exit", "[provi
 TEST_CASE("flyctl_provider: strips colour codes and control bytes from the quoted stderr", "[providers][flyctl]") {
     fake_runner runner;
     runner.reply({"deploy"}, {.exit_code = 1, .err_tail = "\x1b[31mError:\x1b[0m bad\x07 config\r\n"});
-    auto r = r1::test::run(r1::providers::run_flyctl_deploy(runner, spec()));
+    auto r = r1::test::run(r1::providers::fly::run_flyctl_deploy(runner, spec()));
     CHECK(r.message == "flyctl deploy (app demo) exited 1: Error: bad\xEF\xBF\xBD config");
 }
 
 TEST_CASE("flyctl_provider: adds --image after the region", "[providers][flyctl][argv]") {
     auto s = spec();
     s.image = "registry.fly.io/demo:v1";
-    CHECK(r1::providers::flyctl_deploy_argv(s) == std::vector<std::string>{"/opt/fly/flyctl", "deploy", "--app", "demo",
+    CHECK(r1::providers::fly::flyctl_deploy_argv(s) == std::vector<std::string>{"/opt/fly/flyctl", "deploy", "--app", "demo",
                                                                          "--region", "iad", "--image",
                                                                          "registry.fly.io/demo:v1"});
 }
@@ -82,11 +82,11 @@ TEST_CASE("flyctl_provider: resolve_flyctl prefers --flyctl, then flyctl, then f
     make(a / "fly");
     make(b / "flyctl");
     auto path = a.path().string() + ":" + b.path().string();
-    CHECK(r1::providers::resolve_flyctl("", path).value() == (b / "flyctl").string());
-    CHECK(r1::providers::resolve_flyctl("", a.path().string()).value() == (a / "fly").string());
-    CHECK(r1::providers::resolve_flyctl((a / "fly").string(), b.path().string()).value() == (a / "fly").string());
-    auto missing = r1::providers::resolve_flyctl("", "/nonexistent");
+    CHECK(r1::providers::fly::resolve_flyctl("", path).value() == (b / "flyctl").string());
+    CHECK(r1::providers::fly::resolve_flyctl("", a.path().string()).value() == (a / "fly").string());
+    CHECK(r1::providers::fly::resolve_flyctl((a / "fly").string(), b.path().string()).value() == (a / "fly").string());
+    auto missing = r1::providers::fly::resolve_flyctl("", "/nonexistent");
     REQUIRE(missing.has_error());
     CHECK(missing.error() == r1::error::flyctl_not_found);
-    CHECK(r1::providers::resolve_flyctl((a / "nope").string(), path).error() == r1::error::flyctl_not_found);
+    CHECK(r1::providers::fly::resolve_flyctl((a / "nope").string(), path).error() == r1::error::flyctl_not_found);
 }

@@ -1,11 +1,12 @@
-#include "providers/fly_app_name.hpp"
-#include "providers/fly_toml.hpp"
+#include "providers/fly/app_name.hpp"
+#include "providers/fly/fly_toml.hpp"
 #include "providers/registry.hpp"
 #include "providers/toml.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace r1::providers;
+using namespace r1::providers::fly;
 
 TEST_CASE("toml_string: escapes quotes, backslashes and control characters", "[providers][toml]") {
     CHECK(toml_string("plain") == "\"plain\"");
@@ -28,28 +29,29 @@ TEST_CASE("fly_toml: the preview names the app, region and build source", "[prov
 }
 
 TEST_CASE("fly_app_name: accepts DNS-label names and explains the rest", "[providers][app-name]") {
-    CHECK(fly_app_name_problem("my-app-2").empty());
-    CHECK(fly_app_name_problem("a").empty());
-    CHECK(fly_app_name_problem(std::string(63, 'a')).empty());
-    CHECK_FALSE(fly_app_name_problem(std::string(64, 'a')).empty());
-    CHECK_FALSE(fly_app_name_problem("").empty());
-    CHECK_FALSE(fly_app_name_problem("My-App").empty());
-    CHECK_FALSE(fly_app_name_problem("my_app").empty());
-    CHECK_FALSE(fly_app_name_problem("-app").empty());
-    CHECK_FALSE(fly_app_name_problem("app-").empty());
-    auto msg = fly_app_name_problem("a\nb\x1b[31m");
+    CHECK(app_name_problem("my-app-2").empty());
+    CHECK(app_name_problem("a").empty());
+    CHECK(app_name_problem(std::string(63, 'a')).empty());
+    CHECK_FALSE(app_name_problem(std::string(64, 'a')).empty());
+    CHECK_FALSE(app_name_problem("").empty());
+    CHECK_FALSE(app_name_problem("My-App").empty());
+    CHECK_FALSE(app_name_problem("my_app").empty());
+    CHECK_FALSE(app_name_problem("-app").empty());
+    CHECK_FALSE(app_name_problem("app-").empty());
+    auto msg = app_name_problem("a\nb\x1b[31m");
     CHECK(msg.find('\n') == std::string::npos);
     CHECK(msg.find('\x1b') == std::string::npos);
 }
 
 TEST_CASE("provider_registry: fly is wired, four are named but not wired, others unknown", "[providers][registry]") {
-    CHECK(lookup_provider("fly") == provider_status::wired);
-    CHECK(provider_problem("fly").empty());
+    const auto& reg = registry::builtin();
+    REQUIRE(reg.find("fly") != nullptr);
+    CHECK(reg.find("fly")->cli_name() == "flyctl");
+    CHECK(reg.why_not("fly").empty());
     for (auto name : {"vercel", "cloudflare", "docker", "kamal"}) {
-        CHECK(lookup_provider(name) == provider_status::not_wired);
-        CHECK(provider_problem(name).find("specs/deploy-phase2.md") != std::string::npos);
+        CHECK(reg.find(name) == nullptr);
+        CHECK(reg.why_not(name).find("specs/deploy-phase2.md") != std::string::npos);
     }
-    CHECK(lookup_provider("heroku") == provider_status::unknown);
-    CHECK(provider_problem("heroku") ==
-          "unknown provider \"heroku\" (known: fly, vercel, cloudflare, docker, kamal)");
+    CHECK(reg.find("heroku") == nullptr);
+    CHECK(reg.why_not("heroku") == "unknown provider \"heroku\" (known: fly, vercel, cloudflare, docker, kamal)");
 }

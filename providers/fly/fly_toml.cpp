@@ -1,8 +1,8 @@
-#include "providers/fly_toml.hpp"
+#include "providers/fly/fly_toml.hpp"
 
 #include "providers/toml.hpp"
 
-namespace r1::providers {
+namespace r1::providers::fly {
 
 std::string render_fly_toml_preview(const fly_toml_params& p) {
     std::string out = "# fly.toml preview (provider=fly, dry-run)\n";
@@ -29,4 +29,4 @@ std::string render_fly_toml_preview(const fly_toml_params& p) {
     return out;
 }
 
-}  // namespace r1::providers
+}  // namespace r1::providers::fly

@@ -1,16 +1,12 @@
 #pragma once
-/// Rules for the values a deploy passes to the provider's CLI: checked before anything runs, so a
-/// typo is a one-line usage error rather than a flyctl failure minutes into a build.
+/// Container image references, as `--image` and a manifest's `image` give them: checked before
+/// anything runs, so a typo is a one-line usage error rather than a CLI failure minutes into a build.
 #include <string>
 #include <string_view>
 
 namespace r1::providers {
 
-inline constexpr std::size_t max_region_length = 16;
 inline constexpr std::size_t max_image_length = 512;
-
-/// Why `region` is not a region code (fly.io: iad, fra, syd...), in one line; "" when it is one.
-std::string region_problem(std::string_view region);
 
 /// Why `image` is not an image reference (registry/name:tag or @sha256:digest), in one line; ""
 /// when it could be one. Only the character set and shape are checked: the registry decides the rest.

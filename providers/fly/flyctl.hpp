@@ -1,7 +1,8 @@
 #pragma once
-/// The fly.io adapter: find flyctl, build its argv, run `flyctl deploy` and judge how it ended.
+/// flyctl itself: where it is, the argv of `flyctl deploy`, and one run of it as a deploy step.
 #include "engine/error.hpp"
 #include "proc/runner.hpp"
+#include "providers/provider.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -11,12 +12,9 @@
 #include <string_view>
 #include <vector>
 
-namespace r1::providers {
+namespace r1::providers::fly {
 
-/// How much of flyctl's stderr an error message quotes.
-inline constexpr std::size_t stderr_excerpt_chars = 500;
-
-/// --flyctl PATH if given, else `flyctl` then `fly` on `path_env`. Fails with error::flyctl_not_found.
+/// --flyctl PATH if given, else `flyctl` then `fly` on `path_env`. Fails with error::cli_not_found.
 result<std::string> resolve_flyctl(std::string_view explicit_path, std::string_view path_env);
 
 struct fly_deploy_spec {
@@ -33,13 +31,8 @@ struct fly_deploy_spec {
 /// FLY_API_TOKEN reaches flyctl through the inherited environment only.
 std::vector<std::string> flyctl_deploy_argv(const fly_deploy_spec& spec);
 
-struct step_outcome {
-    boost::system::error_code ec;  // empty, provider_failed or interrupted
-    std::string message;           // for the operator when ec is set
-};
-
 /// Runs the deploy; a non-zero exit, a signal or the deadline become provider_failed with flyctl's
 /// last words; r1 being cancelled becomes interrupted.
-boost::asio::awaitable<step_outcome> run_flyctl_deploy(proc::runner& runner, fly_deploy_spec spec);
+boost::asio::awaitable<deploy_outcome> run_flyctl_deploy(proc::runner& runner, fly_deploy_spec spec);
 
-}  // namespace r1::providers
+}  // namespace r1::providers::fly

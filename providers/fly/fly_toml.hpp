@@ -2,7 +2,7 @@
 /// The fly.toml that `r1 deploy --dry-run` previews: what flyctl launch would write for this app.
 #include <string>
 
-namespace r1::providers {
+namespace r1::providers::fly {
 
 inline constexpr std::string_view app_name_placeholder = "<app-name-required>";
 
@@ -15,4 +15,4 @@ struct fly_toml_params {
 /// The preview text, header comment included. Values are TOML-escaped; callers validate the app name.
 std::string render_fly_toml_preview(const fly_toml_params& p);
 
-}  // namespace r1::providers
+}  // namespace r1::providers::fly

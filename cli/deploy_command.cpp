@@ -1,0 +1,97 @@
+#include "cli/deploy_command.hpp"
+
+#include "cli/exit_code.hpp"
+#include "cli/fd_limit.hpp"
+#include "cli/fd_write.hpp"
+#include "cli/output.hpp"
+#include "cli/signals.hpp"
+#include "net/beast_client.hpp"
+#include "net/tls_context.hpp"
+#include "proc/real_runner.hpp"
+#include "providers/deploy.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <cstdlib>
+#include <optional>
+#include <random>
+
+namespace r1::cli {
+namespace {
+
+namespace asio = boost::asio;
+
+int usage_error(std::string_view message) {
+    write_fd(2, "r1: error: " + std::string(message) + "\n");  // may quote an argument: scrubbed
+    return exit_usage;
+}
+
+asio::awaitable<deploy_result> root(deploy_config cfg, deploy_services services) {
+    // Total cancellation (first SIGINT/SIGTERM) lets the runner stop the provider CLI politely and
+    // clean up; terminal (the second signal) kills at once.
+    co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
+    co_await asio::this_coro::throw_if_cancelled(false);  // each step checks and cleans up itself
+    co_return co_await deploy(std::move(cfg), std::move(services));
+}
+
+}  // namespace
+
+int run_deploy(const command& cmd) {
+    // The CLI's pipes and pidfd, git's, the health check's socket: refused up front, in one line,
+    // rather than an internal error or a check failed "Too many open files" as if the app were down.
+    constexpr rlim_t per_deploy = 8;
+    if (auto limit = raise_fd_limit(); limit < minimum_fds + per_deploy)
+        return usage_error("the open-file limit is " + std::to_string(limit) + " (ulimit -n); r1 deploy needs at least " +
+                           std::to_string(minimum_fds + per_deploy));
+    auto tls = net::make_tls_context(cmd.ca_file);
+    if (!tls) return usage_error(tls.error());
+
+    asio::io_context ctx;
+    proc::real_runner runner;
+    net::beast_client http{*tls};
+    const char* path = std::getenv("PATH");
+    deploy_services services{runner, http, [](std::string_view chunk) { write_fd(2, chunk); }, path ? path : ""};
+    services.on_attempt = [json = cmd.json_output](const engine::attempt_record& a) {
+        if (json) write_fd(1, attempt_json(a));
+        else write_fd(2, attempt_text(a));
+    };
+    services.seed = std::random_device{}();
+
+    asio::cancellation_signal cancel;
+    int first_signal = 0;
+    signal_watch signals{ctx, [&](int sig) {
+                             const bool first = first_signal == 0;
+                             if (first) first_signal = sig;
+                             cancel.emit(first ? asio::cancellation_type::total : asio::cancellation_type::terminal);
+                         }};
+
+    std::optional<deploy_result> result;
+    asio::co_spawn(ctx, root(cmd.deploy, services),
+                   asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, deploy_result r) {
+                       signals.stop();
+                       if (e) std::rethrow_exception(e);
+                       result = std::move(r);
+                   }));
+    ctx.run();
+
+    int code = exit_code_for(result->ec, first_signal);
+    if (first_signal != 0)
+        result->message = "interrupted by " + signal_name(first_signal) + "; child processes stopped";
+    if (cmd.json_output) {
+        for (const auto& c : result->criteria) write_fd(1, criterion_json(c));
+        write_fd(1, result_json(*result, code, cmd.deploy.dry_run));
+    } else {
+        for (const auto& c : result->criteria) write_fd(2, criterion_text(c));
+        if (!result->output.empty())
+            write_fd(1, result->output.ends_with('\n') ? result->output : result->output + "\n");
+    }
+    if (first_signal != 0 || (result->ec && !result->message.empty()))
+        write_fd(2, std::string(first_signal != 0 ? "r1: " : "r1: error: ") + result->message + "\n");
+    return code;
+}
+
+}  // namespace r1::cli

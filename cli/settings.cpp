@@ -1,0 +1,382 @@
+#include "cli/settings.hpp"
+
+#include "engine/duration.hpp"
+#include "engine/text.hpp"
+#include "providers/registry.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace r1::cli {
+namespace {
+
+using engine::quoted;
+using namespace std::string_view_literals;
+
+constexpr std::size_t max_value_length = 8192;  // a manifest value; flags are bounded in args.cpp
+
+constexpr std::string_view duration_words = "a duration like 500ms, 15s, 2m or 1h30m (at most 168h)";
+
+// The table up to --dir; the providers' options follow it, then the rest.
+const setting head[] = {
+    {"--provider", "provider", "NAME", value_kind::text, &deploy_config::provider, in_deploy,
+     "provider (default fly; vercel, cloudflare, docker, kamal are not wired yet)", {}},
+    {"--app", app_name_key, "NAME", value_kind::text, &deploy_config::app, in_deploy,
+     "app name: lowercase letters, digits and dashes", {}},
+    {"--region", "region", "CODE", value_kind::text, &deploy_config::region, in_deploy, "primary region (default iad)", {}},
+    {"--image", "image", "REF", value_kind::text, &deploy_config::image, in_deploy,
+     "deploy this image instead of building ./Dockerfile", {}},
+    {"--dir", "dir", "PATH", value_kind::text, &deploy_config::dir, in_deploy,
+     "directory flyctl runs in (default: current directory)", {}},
+};
+
+const setting tail[] = {
+    {"--health-url", "health_url", "URL", value_kind::text, &deploy_config::health_url, in_deploy,
+     "URL to GET after the deploy (default https://<app>.fly.dev)", {}},
+    {"--expected-body", "expected_body", "TEXT", value_kind::text, &deploy_config::expected_body, in_deploy | in_verify,
+     "the health response body must contain TEXT", "every body must contain TEXT"},
+    {"--timeout", "health_timeout", "DURATION", value_kind::duration, &deploy_config::health_timeout,
+     in_deploy | in_verify, "deadline for the whole health check, redirects included (default 15s)",
+     "deadline for each check, redirects included (default 15s)"},
+    {"--deploy-timeout", "deploy_timeout", "DURATION", value_kind::duration, &deploy_config::deploy_timeout, in_deploy,
+     "deadline for flyctl deploy; flyctl is stopped past it (default 30m)", {}},
+    {"--ca-file", {}, "PATH", value_kind::text, &command::ca_file, in_deploy | in_verify,
+     "extra CA certificate(s) to trust for the health check (PEM)", "extra CA certificate(s) to trust (PEM)"},
+    {"--retries", "retries", "N", value_kind::count, &deploy_config::retries, in_deploy,
+     "redeploys after the first deploy on a transient failure (default 2; 0: no retry)", {}, 0, 99},
+    {"--retry-budget", "retry_budget", "DURATION", value_kind::duration, &deploy_config::retry_budget, in_deploy,
+     "all retry waits together stay under this (default 10m)", {}},
+    {"--output", {}, "FORMAT", value_kind::format, &command::json_output, in_deploy | in_verify,
+     "text (default) or json: NDJSON events on stdout (attempt, criterion, result)",
+     "text (default) or json: NDJSON events on stdout"},
+    {"--dry-run", {}, {}, value_kind::on, &deploy_config::dry_run, in_deploy,
+     "print the fly.toml preview only: no process, no network, no file", {}},
+    {"--verify-only", {}, {}, value_kind::on, &deploy_config::verify_only, in_deploy,
+     "skip the deploy: only the health check (needs --health-url or --app)", {}},
+    {"--batch", {}, "FILE", value_kind::text, &batch_options::file, in_batch | in_verify,
+     "deploy every [[app]] of a TOML manifest (\"-\": stdin); flags above\n"
+     "override its [defaults], keys set on an app override both",
+     "URLs to check, one per line, # comments allowed (\"-\": stdin); or a\n"
+     "TOML fleet manifest, whose apps are checked at their health_url"},
+    {"--concurrency", {}, "N", value_kind::count, &batch_options::concurrency, in_batch | in_verify,
+     "tasks at once (default 4)", "checks at once (default 256)", 1, max_concurrency},
+    {"--fail-fast", {}, {}, value_kind::on, &batch_options::fail_fast, in_batch | in_verify,
+     "start no new task after the first failure", "start no new check after the first failure"},
+    {"--log-dir", {}, "DIR", value_kind::text, &batch_options::log_dir, in_batch | in_verify,
+     "write each task's full output to DIR/<app>.log", "write each check's verdict to DIR/<name>.log"},
+    {"--report", {}, "FILE", value_kind::text, &batch_options::report_file, in_batch | in_verify,
+     "write the whole result as one JSON document", {}},
+    {"--junit", {}, "FILE", value_kind::text, &batch_options::junit_file, in_batch | in_verify,
+     "write JUnit XML, one test case per app", "write JUnit XML, one test case per URL"},
+};
+
+
+// ---- r1 verify --every: flags with rules of their own
+
+constexpr std::chrono::milliseconds min_every{100};
+
+std::optional<std::string> read_duration(std::chrono::milliseconds& out, std::string_view flag, std::string_view v) {
+    auto d = engine::parse_duration(v);
+    if (!d) return "invalid " + std::string(flag) + " " + quoted(v) + ": use " + std::string(duration_words);
+    out = *d;
+    return std::nullopt;
+}
+
+std::optional<std::string> read_every(command& c, std::string_view v) {
+    if (auto problem = read_duration(c.watch.every, "--every", v)) return problem;
+    if (c.watch.every < min_every) return "--every must be at least " + engine::format_duration(min_every);
+    return std::nullopt;
+}
+
+std::optional<std::string> read_metrics_listen(command& c, std::string_view v) {
+    c.watch.metrics = parse_listen_address(v);
+    if (!c.watch.metrics) return "invalid --metrics-listen " + quoted(v) + ": use PORT (127.0.0.1), ADDR:PORT or [IPv6]:PORT";
+    return std::nullopt;
+}
+
+std::optional<std::string> read_count(unsigned& out, std::string_view flag, std::string_view v) {
+    unsigned long n = 0;
+    bool ok = !v.empty() && v.size() <= 4 && v.find_first_not_of("0123456789") == std::string_view::npos;
+    if (ok) n = std::stoul(std::string(v));
+    if (!ok || n < 1 || n > 1000)
+        return "invalid " + std::string(flag) + " " + quoted(v) + ": use a whole number from 1 to 1000";
+    out = static_cast<unsigned>(n);
+    return std::nullopt;
+}
+
+std::optional<std::string> read_fail_after(command& c, std::string_view v) {
+    return read_count(c.watch.fail_after, "--fail-after", v);
+}
+
+std::optional<std::string> read_recover_after(command& c, std::string_view v) {
+    return read_count(c.watch.recover_after, "--recover-after", v);
+}
+
+/// The program and its arguments, split at spaces and tabs; nothing else is interpreted.
+std::optional<std::string> read_on_change(command& c, std::string_view v) {
+    c.watch.on_change.clear();
+    std::size_t at = 0;
+    while (at < v.size()) {
+        auto start = v.find_first_not_of(" \t", at);
+        if (start == std::string_view::npos) break;
+        auto end = std::min(v.find_first_of(" \t", start), v.size());
+        c.watch.on_change.emplace_back(v.substr(start, end - start));
+        at = end;
+    }
+    if (c.watch.on_change.empty()) return "--on-change needs a command";
+    return std::nullopt;
+}
+
+std::optional<std::string> read_on_change_timeout(command& c, std::string_view v) {
+    return read_duration(c.watch.on_change_timeout, "--on-change-timeout", v);
+}
+
+/// "14d": certificate lifetimes are counted in days, past what durations allow (168h).
+std::optional<std::string> read_cert_expiry_warn(command& c, std::string_view v) {
+    if (v.size() >= 2 && v.size() <= 5 && v.back() == 'd') {
+        auto digits = v.substr(0, v.size() - 1);
+        if (digits.find_first_not_of("0123456789") == std::string_view::npos) {
+            auto n = std::stoul(std::string(digits));
+            if (n < 1 || n > 3650) return "invalid --cert-expiry-warn " + quoted(v) + ": use 1d to 3650d";
+            c.watch.cert_expiry_warn = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24) * n);
+            return std::nullopt;
+        }
+    }
+    return read_duration(c.watch.cert_expiry_warn, "--cert-expiry-warn", v);
+}
+
+std::optional<std::string> read_full_handshake_every(command& c, std::string_view v) {
+    if (v == "0") {  // never resume
+        c.watch.full_handshake_every = std::chrono::milliseconds(0);
+        return std::nullopt;
+    }
+    return read_duration(c.watch.full_handshake_every, "--full-handshake-every", v);
+}
+
+/// r1 verify --every's own flags, after the one-shot ones in --help.
+const setting watch_settings[] = {
+    {"--every", {}, "DURATION", value_kind::text, flag_reader{&read_every}, in_verify | in_watch,
+     "one round per DURATION: every target checked once, spread over it", {}},
+    {"--metrics-listen", {}, "[ADDR:]PORT", value_kind::text, flag_reader{&read_metrics_listen}, in_verify | in_watch,
+     "serve /metrics (Prometheus) and /probe?target=URL; a bare PORT is 127.0.0.1", {}},
+    {"--fail-after", {}, "N", value_kind::text, flag_reader{&read_fail_after}, in_verify | in_watch,
+     "consecutive failures before target.down (default 2)", {}},
+    {"--recover-after", {}, "M", value_kind::text, flag_reader{&read_recover_after}, in_verify | in_watch,
+     "consecutive successes before target.up (default 2)", {}},
+    {"--on-change", {}, "CMD", value_kind::text, flag_reader{&read_on_change}, in_verify | in_watch,
+     "run CMD (split at spaces, no shell) per event, the event as JSON on stdin", {}},
+    {"--on-change-timeout", {}, "DURATION", value_kind::text, flag_reader{&read_on_change_timeout}, in_verify | in_watch,
+     "CMD is stopped past this (default 10s)", {}},
+    {"--cert-expiry-warn", {}, "DAYS", value_kind::text, flag_reader{&read_cert_expiry_warn}, in_verify | in_watch,
+     "target.cert_expiring when a certificate expires within DAYS (e.g. 14d)", {}},
+    {"--full-handshake-every", {}, "DURATION", value_kind::text, flag_reader{&read_full_handshake_every},
+     in_verify | in_watch,
+     "resume TLS sessions between rounds, but verify the chain in full at\n"
+     "least this often (default 10m; 0: never resume)", {}},
+};
+
+struct table {
+    std::vector<setting> all;
+    std::vector<std::string_view> keys;
+};
+
+const table& the_table() {
+    static const table t = [] {
+        table out;
+        out.all.assign(std::begin(head), std::end(head));
+        for (const auto& p : providers::registry::builtin().wired())
+            for (const auto& o : p->options())
+                out.all.push_back({o.flag, o.key, o.value_name, value_kind::text, option_key{o.key}, in_deploy, o.help, {}});
+        out.all.insert(out.all.end(), std::begin(tail), std::end(tail));
+        out.all.insert(out.all.end(), std::begin(watch_settings), std::end(watch_settings));
+        for (const auto& s : out.all)
+            if (!s.key.empty()) out.keys.push_back(s.key);
+        return out;
+    }();
+    return t;
+}
+
+std::optional<std::string> parse_count(const setting& s, std::string_view v, unsigned& out) {
+    std::size_t digits = std::to_string(s.max).size();
+    unsigned long n = 0;
+    bool ok = !v.empty() && v.size() <= digits && v.find_first_not_of("0123456789") == std::string_view::npos;
+    if (ok) n = std::stoul(std::string(v));
+    if (!ok || n < s.min || n > s.max)
+        return "invalid " + std::string(s.flag) + " " + quoted(v) + ": use a whole number from " + std::to_string(s.min) +
+               " to " + std::to_string(s.max);
+    out = static_cast<unsigned>(n);
+    return std::nullopt;
+}
+
+/// The object a command-line value goes into: a task setting, a batch setting or the command's own.
+template <class T>
+T& field_of(command& cmd, T deploy_config::*member) {
+    return cmd.deploy.*member;
+}
+template <class T>
+T& field_of(command& cmd, T batch_options::*member) {
+    return cmd.batch.*member;
+}
+template <class T>
+T& field_of(command& cmd, T command::*member) {
+    return cmd.*member;
+}
+
+}  // namespace
+
+std::span<const setting> settings() { return the_table().all; }
+
+const setting* find_flag(std::string_view flag) {
+    for (const auto& s : the_table().all)
+        if (s.flag == flag) return &s;
+    return nullptr;
+}
+
+const setting* find_key(std::string_view key) {
+    if (key.empty()) return nullptr;
+    for (const auto& s : the_table().all)
+        if (s.key == key) return &s;
+    return nullptr;
+}
+
+std::span<const std::string_view> manifest_keys() { return the_table().keys; }
+
+std::optional<std::string> apply_flag(const setting& s, command& cmd, std::string_view text) {
+    return std::visit(
+        [&](auto member) -> std::optional<std::string> {
+            using type = decltype(member);
+            if constexpr (std::is_same_v<type, option_key>) {
+                cmd.deploy.options[std::string(member.key)] = std::string(text);
+                return std::nullopt;
+            } else if constexpr (std::is_same_v<type, flag_reader>) {
+                return member(cmd, text);
+            } else {
+                auto& field = field_of(cmd, member);
+                using value = std::remove_cvref_t<decltype(field)>;
+                if constexpr (std::is_same_v<value, std::string>) {
+                    field = std::string(text);
+                } else if constexpr (std::is_same_v<value, std::chrono::milliseconds>) {
+                    auto d = engine::parse_duration(text);
+                    if (!d) return "invalid " + std::string(s.flag) + " " + quoted(text) + ": use " + std::string(duration_words);
+                    field = *d;
+                } else if constexpr (std::is_same_v<value, unsigned>) {
+                    return parse_count(s, text, field);
+                } else if (s.kind == value_kind::format) {
+                    if (text != "text" && text != "json") return std::string(s.flag) + " takes text or json";
+                    field = text == "json";
+                } else {
+                    field = true;
+                }
+                return std::nullopt;
+            }
+        },
+        s.target);
+}
+
+std::optional<std::string> apply_key(const setting& s, deploy_config& cfg, const manifest_value& v) {
+    const std::string key(s.key);
+    const auto* str = std::get_if<std::string>(&v);
+    switch (s.kind) {
+    case value_kind::text: {
+        if (!str) {
+            std::string_view type = std::holds_alternative<bool>(v) ? "boolean" : "whole number";
+            return key + " must be a string, not a " + std::string(type);
+        }
+        if (str->size() > max_value_length) return key + " is longer than " + std::to_string(max_value_length) + " bytes";
+        if (const auto* option = std::get_if<option_key>(&s.target)) cfg.options[std::string(option->key)] = *str;
+        else cfg.*std::get<std::string deploy_config::*>(s.target) = *str;
+        return std::nullopt;
+    }
+    case value_kind::duration: {
+        if (!str) return key + " must be a duration string like \"15s\" or \"2m\"";
+        auto d = engine::parse_duration(*str);
+        if (!d) return key + " " + quoted(*str) + " is not " + std::string(duration_words);
+        cfg.*std::get<std::chrono::milliseconds deploy_config::*>(s.target) = *d;
+        return std::nullopt;
+    }
+    case value_kind::count: {
+        const auto* n = std::get_if<std::int64_t>(&v);
+        if (!n || *n < s.min || *n > s.max)
+            return key + " must be a whole number from " + std::to_string(s.min) + " to " + std::to_string(s.max);
+        cfg.*std::get<unsigned deploy_config::*>(s.target) = static_cast<unsigned>(*n);
+        return std::nullopt;
+    }
+    case value_kind::on:
+    case value_kind::format: break;  // flags of the command line only: no manifest key
+    }
+    return key + " cannot be set in a manifest";
+}
+
+void copy_setting(const setting& s, const deploy_config& from, deploy_config& to) {
+    std::visit(
+        [&](auto member) {
+            using type = decltype(member);
+            if constexpr (std::is_same_v<type, option_key>) {
+                if (auto it = from.options.find(member.key); it != from.options.end()) to.options[it->first] = it->second;
+            } else if constexpr (requires(const deploy_config& d) { d.*member; }) {
+                to.*member = from.*member;
+            }
+        },
+        s.target);
+}
+
+std::optional<listen_address> parse_listen_address(std::string_view text) {
+    listen_address out;
+    std::string_view port = text;
+    if (auto colon = text.rfind(':'); colon != std::string_view::npos) {
+        auto host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+            host = host.substr(1, host.size() - 2);
+            if (host.find(':') == std::string_view::npos) return std::nullopt;  // [v4] is not IPv6
+        } else if (host.find(':') != std::string_view::npos) {
+            return std::nullopt;  // IPv6 must be bracketed, or the port is ambiguous
+        }
+        if (!host.empty()) {
+            if (host.size() > 64 || host.find_first_not_of("0123456789abcdefABCDEF.:%localhost") != std::string_view::npos)
+                return std::nullopt;
+            out.host = std::string(host);
+        }
+    }
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)
+        return std::nullopt;
+    auto n = std::stoul(std::string(port));
+    if (n > 65535) return std::nullopt;
+    out.port = static_cast<unsigned short>(n);
+    return out;
+}
+
+std::string_view did_you_mean(std::string_view word, std::span<const std::string_view> choices) {
+    auto edit_distance = [](std::string_view a, std::string_view b) {
+        std::vector<std::size_t> row(b.size() + 1);
+        for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+        for (std::size_t i = 1; i <= a.size(); ++i) {
+            std::size_t diagonal = row[0];
+            row[0] = i;
+            for (std::size_t j = 1; j <= b.size(); ++j) {
+                std::size_t up = row[j];
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+                diagonal = up;
+            }
+        }
+        return row[b.size()];
+    };
+    if (word.size() > 64) return {};
+    std::string lower;
+    for (char c : word) lower += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c == '-' ? '_' : c;
+    std::string_view best;
+    std::size_t best_distance = std::max<std::size_t>(2, lower.size() / 3) + 1;
+    for (auto choice : choices) {
+        auto d = edit_distance(lower, choice);
+        if (d < best_distance) {
+            best = choice;
+            best_distance = d;
+        }
+    }
+    if (best.empty() && lower.size() >= 4)  // "timeout" for health_timeout, as the --timeout flag
+        for (auto choice : choices)
+            if (choice.find(lower) != std::string_view::npos) return choice;
+    return best;
+}
+
+}  // namespace r1::cli
