@@ -657,7 +657,8 @@ def run_watch(ctx, farm, n, mode, every_s):
         handshakes=last[4]["handshakes"] - first[4]["handshakes"],
         resumed=last[4]["resumed"] - first[4]["resumed"],
         rss_first=first[2], rss_last=last[2], rss_max=max(s[2] for s in samples[samples.index(first):]),
-        threads_max=max(s[3] for s in samples))
+        threads_max=max(s[3] for s in samples),
+        rss_trace=[(round(s[0]), round(s[2], 1)) for s in samples[::10]])
     log(f"  watch {mode} N={n} every {every_s:.1f}s: {res['status']} {checks} checks in {dt:.0f}s "
         f"({res['rate']:.0f}/s), CPU {res['cpu_share'] * 100:.1f}% of a core, "
         f"{res['cpu_ms_per_check']:.3f} ms/check, farm {res['farm_cpu_ms_per_check']:.3f} ms/check, "
