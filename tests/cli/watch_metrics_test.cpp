@@ -205,7 +205,8 @@ TEST_CASE("r1 verify --every: the metrics listener withstands garbage, huge, slo
     REQUIRE(wait_rounds(r1p, 1));
 
     SECTION("garbage") {
-        std::string junk("\x00\x01\x02 GARBAGE \xff\xfe\r\n\r\n", 20);
+        constexpr char bytes[] = "\x00\x01\x02 GARBAGE \xff\xfe\r\n\r\n";
+        std::string junk(bytes, sizeof bytes - 1);  // the NUL bytes included
         CHECK(status_of(raw_exchange(port, junk)) == 400);
         CHECK(status_of(raw_exchange(port, "GET /metrics HTTP/9.9\r\n\r\n")) == 400);
         CHECK(status_of(raw_exchange(port, "GET /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello")) == 413);
