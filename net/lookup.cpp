@@ -164,7 +164,13 @@ int ares_service::ensure_channel() {
     options.sock_state_cb_data = this;
     options.timeout = retry.timeout_seconds * 1000;
     options.tries = retry.attempts;
-    return ares_init_options(&channel_, &options, ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+    // c-ares sends every query to a server from one UDP socket. A thousand checks starting at once
+    // put two thousand answers in flight to it while the loop is busy with TLS handshakes; the
+    // default buffer (~200 KiB, ~270 answers) dropped the rest, which then failed as timeouts.
+    // The kernel caps this at net.core.rmem_max.
+    options.socket_receive_buffer_size = 4 << 20;
+    return ares_init_options(&channel_, &options,
+                             ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_RCVBUF);
 }
 
 void ares_service::destroy_channel() {
