@@ -1,7 +1,7 @@
 // Throughput of r1's classifier against the original lowercase + substring list, on the labelled
 // corpus and on a ~100 MB build log generated in memory, one line at a time as a repair loop would.
 #include "bench/legacy_classify.hpp"
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 /// The classifier r1 replaces, reproduced for comparison: lowercase the whole text, then look for
 /// eight substrings; any hit is transient, everything else permanent (it had no "unknown").
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 
 #include <algorithm>
 #include <array>

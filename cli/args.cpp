@@ -119,7 +119,7 @@ std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& ar
             if (s) return usage_problem{std::string(name) + " is not a flag of r1 verify (see r1 verify --help)"};
             return usage_problem{"unknown flag " + shown(name) + " (see r1 " + std::string(subcommand) + " --help)"};
         }
-        const bool takes_value = s->kind != value_kind::on;
+        const bool takes_value = s->kind != value_kind::on && s->kind != value_kind::toggle;
         if (!takes_value) {
             if (value) return usage_problem{std::string(name) + " takes no value"};
         } else if (!value) {

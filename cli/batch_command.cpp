@@ -3,26 +3,31 @@
 #include "cli/batch_output.hpp"
 #include "cli/batch_record.hpp"
 #include "cli/batch_report.hpp"
+#include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
+#include "cli/manifest.hpp"
 #include "cli/signals.hpp"
+#include "cli/url_list.hpp"
 #include "engine/fleet.hpp"
 #include "engine/text.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
+#include "proc/browser/chromium_checker.hpp"
 #include "proc/output_tail.hpp"
 #include "proc/real_runner.hpp"
+#include "providers/browser_step.hpp"
 #include "providers/deploy.hpp"
-#include "cli/manifest.hpp"
-#include "cli/url_list.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -133,8 +138,9 @@ std::size_t terminal_width() {
 
 class batch_run {
 public:
-    batch_run(const command& cmd, std::vector<fleet_task> tasks, net::http_client& http)
-        : cmd_(cmd), http_(http) {
+    batch_run(const command& cmd, std::vector<fleet_task> tasks, net::http_client& http,
+              proc::browser::page_checker* browser)
+        : cmd_(cmd), http_(http), browser_(browser) {
         const char* path = std::getenv("PATH");
         path_env_ = path ? path : "";
         seed_ = std::random_device{}();
@@ -189,6 +195,7 @@ public:
             auto watch = std::make_shared<signal_watch>(loop, std::move(interrupt));
             return std::function<void()>([watch] { watch->stop(); });
         };
+        if (browser_) hooks.loop_done = [this] { return browser_->close(); };  // each loop's Chromium
         auto fleet = engine::run_fleet(opts, hooks);
 
         outcome_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
@@ -209,6 +216,8 @@ private:
         task_output output{log_path};
         deploy_services services{runner_, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
         services.seed = seed_ ^ (0x9e3779b97f4a7c15ULL * (i + 1));
+        services.browser = browser_;
+        services.screenshot_path = screenshot_path(rec, i);
         auto began = sclock::now();
         deploy_config cfg = task_cfg;
         auto result = co_await r1::deploy(std::move(cfg), std::move(services));
@@ -216,6 +225,10 @@ private:
         rec.exit_code = exit_code_for(result.ec, 0);
         rec.attempts = std::move(result.attempts);
         rec.criteria = std::move(result.criteria);
+        if (result.browser) {
+            output.append(result.browser->line + "\n" + browser_causes_block(*result.browser, 1000));
+            rec.browser = std::make_shared<proc::browser::page_report>(std::move(*result.browser));
+        }
         if (result.ec == error::interrupted) rec.state = task_state::interrupted;
         else rec.state = result.ec ? task_state::failed : task_state::ok;
 
@@ -240,16 +253,42 @@ private:
         auto began = sclock::now();
         auto hc = health_check_of(config(i), rec.url, began);
         auto report = co_await engine::check_health(http_, std::move(hc));
+        auto ec = report.ec;
+        std::string line = report.line;
+        if (!ec && config(i).browser) co_await browse(i, ec, line, std::move(report.verified_spki));
         rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
-        rec.exit_code = exit_code_for(report.ec, 0);
-        if (report.ec == error::interrupted) rec.state = task_state::interrupted;
-        else rec.state = report.ec ? task_state::failed : task_state::ok;
-        rec.detail = one_line(report.line);
+        rec.exit_code = exit_code_for(ec, 0);
+        if (ec == error::interrupted) rec.state = task_state::interrupted;
+        else rec.state = ec ? task_state::failed : task_state::ok;
+        rec.detail = one_line(line);
         if (!cmd_.batch.log_dir.empty()) {
             task_output log{cmd_.batch.log_dir + "/" + log_name(rec, i)};
             log.append("r1: " + std::string(to_string(rec.state)) + ": " + report.line + "\n");
+            if (rec.browser) log.append(rec.browser->line + "\n" + browser_causes_block(*rec.browser, 1000));
         }
         co_return rec.state == task_state::ok;
+    }
+
+    /// A verification's browser check, after its health check passed: its verdict becomes the task's.
+    asio::awaitable<void> browse(std::size_t i, boost::system::error_code& ec, std::string& line,
+                                 std::vector<std::string> verified) {
+        auto& rec = outcome_.tasks[i];
+        auto report = co_await browser_step(config(i), http_, *browser_, sclock::now(), rec.url, std::move(verified),
+                                            screenshot_path(rec, i));
+        if (report.ec) {
+            ec = report.ec;
+            line = report.line;
+        } else {
+            line += "; " + report.line;
+        }
+        rec.browser = std::make_shared<proc::browser::page_report>(std::move(report));
+    }
+
+    /// DIR/<the log's name>.png with --log-dir; empty without.
+    std::string screenshot_path(const task_record& rec, std::size_t i) const {
+        if (cmd_.batch.log_dir.empty()) return {};
+        auto name = log_name(rec, i);
+        return cmd_.batch.log_dir + "/" + name.substr(0, name.size() - 4) + ".png";
     }
 
     void started(std::size_t i) {
@@ -278,6 +317,7 @@ private:
         }
         std::string text = task_line(r, live_.ok + live_.failed + live_.interrupted, outcome_.tasks.size());
         if (show_output) text += output_block(r);
+        if (r.browser && (r.state == task_state::failed || !r.browser->causes.empty())) text += browser_causes_block(*r.browser);
         if (!r.preview.empty()) text += output_block(r, 100) ;
         write_fd(1, text);
         if (tty_) draw_progress();
@@ -319,6 +359,7 @@ private:
     std::vector<std::uint32_t> config_of_;  // task index -> configs_ index
     const deploy_config& config(std::size_t i) const { return configs_[config_of_[i]]; }
     net::http_client& http_;
+    proc::browser::page_checker* browser_;  // null: no task asked for a browser check
     proc::real_runner runner_;
     std::string path_env_;
     std::uint64_t seed_ = 0;
@@ -430,8 +471,17 @@ int run_batch(const command& cmd) {
         concurrency = static_cast<unsigned>(room);
     }
 
+    // Chromium is looked for once, before anything runs, when any task will use it.
+    std::optional<proc::browser::chromium_checker> browser;
+    if (!cmd.deploy.dry_run && std::any_of(tasks.begin(), tasks.end(), [](const auto& t) { return t.cfg.browser; })) {
+        const char* path = std::getenv("PATH");
+        auto chromium = proc::browser::find_chromium(cmd.chromium, path ? path : "");
+        if (!chromium) return setup_error(proc::browser::chromium_missing_message(cmd.chromium));
+        browser.emplace(proc::browser::chromium_options{*chromium, cmd.browser_concurrency, {}});
+    }
+
     net::beast_client http{*tls};
-    batch_run run{cmd, std::move(tasks), http};
+    batch_run run{cmd, std::move(tasks), http, browser ? &*browser : nullptr};
     return run.run(concurrency);
 }
 

@@ -1,5 +1,6 @@
 #include "cli/batch_output.hpp"
 
+#include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
 #include "engine/duration.hpp"
 #include "engine/text.hpp"
@@ -169,6 +170,7 @@ std::string task_end_json(const task_record& t, std::size_t index) {
     o["attempts"] = t.attempts.size() + 1;
     if (!t.preview.empty()) o["preview"] = t.preview;
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
+    if (t.browser) o["browser"] = browser_json(*t.browser);
     return line(o);
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 /// What the CLI keeps about each task of a batch: enough for the summary, the reports and JUnit.
 #include "engine/repair_loop.hpp"
+#include "proc/browser/findings.hpp"
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,8 @@ struct task_record {
     std::string preview;      // the dry-run fly.toml
     std::vector<engine::attempt_record> attempts;
     std::vector<engine::criterion_result> criteria;
+    /// The browser check's report, when one ran (shared: records are copied, reports are large).
+    std::shared_ptr<const proc::browser::page_report> browser;
 };
 
 /// The whole batch, as the reports see it.

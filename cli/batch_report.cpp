@@ -1,7 +1,8 @@
 #include "cli/batch_report.hpp"
 
+#include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/redact.hpp"
 #include "engine/text.hpp"
 #include "r1/version.hpp"
@@ -60,6 +61,7 @@ json::object task_json(const task_record& t) {
     o["criteria"] = std::move(criteria);
     if (!t.preview.empty()) o["preview"] = t.preview;
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
+    if (t.browser) o["browser"] = browser_json(*t.browser);
     return o;
 }
 
@@ -138,8 +140,11 @@ std::string junit_xml(const batch_outcome& batch) {
         std::string message = xml(engine::printable(t.detail, true));
         if (t.state == task_state::failed) {
             std::string tag = t.exit_code == exit_usage ? "error" : "failure";
+            std::string body = t.output_tail.empty() ? t.detail : t.output_tail;
+            if (t.browser)
+                for (const auto& c : t.browser->causes) body += "\n" + c;
             out += "      <" + tag + " type=\"exit " + std::to_string(t.exit_code) + "\" message=\"" + message + "\">" +
-                   xml(t.output_tail.empty() ? t.detail : t.output_tail) + "</" + tag + ">\n";
+                   xml(body) + "</" + tag + ">\n";
         } else {
             out += "      <skipped message=\"" +
                    (t.state == task_state::interrupted ? message : std::string(to_string(t.state)) + ": not started") +

@@ -1,12 +1,15 @@
 #include "cli/classify_command.hpp"
 
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
+#include "engine/duration.hpp"
 #include "engine/redact.hpp"
 #include "engine/text.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cstdio>
 #include <istream>
 #include <ostream>
 #include <string>
@@ -19,15 +22,19 @@ using engine::failure_class;
 constexpr std::size_t max_input = 64 * 1024 * 1024;  // a whole-text verdict holds its input in memory
 constexpr std::size_t max_line = 1024 * 1024;        // longer lines are judged on their first MiB
 
-constexpr std::string_view help_text = R"(Usage: r1 classify [--lines] [--output text|json] [TEXT...]
+constexpr std::string_view help_text = R"(Usage: r1 classify [--lines] [--explain] [--retry-budget DURATION] [--output text|json] [TEXT...]
 
 Says whether a failure message is worth retrying. Reads TEXT (the arguments, joined by spaces) or,
-without TEXT, standard input.
+without TEXT, standard input: one line or a whole stderr tail.
 
-  --lines           one verdict per input line instead of one for the whole text
-  --output FORMAT   text (default): "CLASS SIGNAL"; json: {"class":..,"signal":..,"where":..}
-                    per verdict, one JSON object per line
-  -h, --help        this help
+  --lines                  one verdict per input line instead of one for the whole text
+  --explain                also say why: the rules that matched, and the model's probability
+                           and strongest features when it was asked
+  --retry-budget DURATION  a retry window in the text ("try again in 2h", Retry-After) longer
+                           than this is permanent (default 10m, as r1 deploy's)
+  --output FORMAT          text (default): "CLASS SIGNAL"; json: {"class":..,"signal":..,"where":..}
+                           per verdict, one JSON object per line
+  -h, --help               this help
 
 Exit: 0 transient (retry can help), 1 permanent (surface it), 2 unknown or usage error.
 With --lines: 1 if any line is permanent, else 0 if any is transient, else 2.
@@ -36,6 +43,8 @@ With --lines: 1 if any line is permanent, else 0 if any is transient, else 2.
 struct options {
     bool lines = false;
     bool json = false;
+    bool explain = false;
+    engine::classify_options classify;
     std::string text;
     bool has_text = false;
 };
@@ -49,7 +58,75 @@ int exit_for(failure_class c) {
     return 2;
 }
 
-void print(std::ostream& out, const options& opt, const engine::verdict& v, std::size_t line_no) {
+std::string_view tier_name(int tier) {
+    switch (tier) {
+    case 0: return "decisive permanent";
+    case 1: return "decisive transient";
+    case 2: return "transient";
+    case 3: return "permanent";
+    default: return "weak transient";
+    }
+}
+
+/// Input text as it may be shown: control bytes escaped, secrets masked.
+std::string shown(std::string_view text) { return engine::process_redactor().scrub(engine::printable(text, true)); }
+
+std::string number(double x, const char* format) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, format, x);
+    return buf;
+}
+
+void print_json_explanation(boost::json::object& o, const engine::explanation& e) {
+    o["decided_by"] = e.decided_by;
+    boost::json::array rules;
+    for (const auto& r : e.rules)
+        rules.push_back(boost::json::object{{"signal", r.signal},
+                                            {"class", engine::to_string(r.cls)},
+                                            {"tier", tier_name(r.tier)},
+                                            {"where", r.where},
+                                            {"aside", r.aside}});
+    o["rules"] = std::move(rules);
+    boost::json::object model;
+    model["consulted"] = e.model_consulted;
+    if (e.model_consulted) {
+        model["probability"] = e.probability;
+        model["margin"] = e.margin;
+        model["override_margin"] = e.override_margin;
+        boost::json::array features;
+        for (const auto& f : e.features)
+            features.push_back(boost::json::object{{"kind", f.kind}, {"text", shown(f.text)}, {"weight", f.weight}});
+        model["features"] = std::move(features);
+    }
+    o["model"] = std::move(model);
+}
+
+void print_text_explanation(std::ostream& out, const engine::explanation& e) {
+    out << "  decided by: " << e.decided_by << '\n';
+    if (e.rules.empty()) out << "  rules: none matched\n";
+    for (const auto& r : e.rules)
+        out << "  rule: " << r.signal << " (" << tier_name(r.tier) << ") at byte " << r.where
+            << (r.aside ? " on a warning line" : "") << '\n';
+    if (!e.model_consulted) {
+        out << "  model: not asked (" << (e.decided_by == "rule" ? "a decisive rule decided" : "no failure cue")
+            << ")\n";
+        return;
+    }
+    out << "  model: p(transient) = " << number(e.probability, "%.3f") << "; it speaks at |p - 0.5| >= "
+        << number(e.margin, "%.2f") << ", against a rule at >= " << number(e.override_margin, "%.2f") << '\n';
+    for (const auto& f : e.features)
+        out << "    " << number(f.weight, "%+.3f") << ' ' << f.kind << " \"" << shown(f.text) << "\"\n";
+}
+
+void print(std::ostream& out, const options& opt, std::string_view text, std::size_t line_no,
+           engine::verdict& v) {
+    engine::explanation e;
+    if (opt.explain) {
+        e = engine::explain(text, opt.classify);
+        v = e.result;
+    } else {
+        v = engine::classify(text, opt.classify);
+    }
     if (opt.json) {
         boost::json::object o;
         if (line_no) o["line"] = line_no;
@@ -59,11 +136,13 @@ void print(std::ostream& out, const options& opt, const engine::verdict& v, std:
             o["where"] = nullptr;
         else
             o["where"] = v.where;
+        if (opt.explain) print_json_explanation(o, e);
         out << boost::json::serialize(o) << '\n';
         return;
     }
     if (line_no) out << line_no << ' ';
     out << engine::to_string(v.cls) << ' ' << (v.signal.empty() ? std::string_view("-") : v.signal) << '\n';
+    if (opt.explain) print_text_explanation(out, e);
 }
 
 }  // namespace
@@ -80,6 +159,17 @@ int run_classify(const std::vector<std::string_view>& args, std::istream& in, st
         }
         if (a == "--lines") {
             opt.lines = true;
+        } else if (a == "--explain") {
+            opt.explain = true;
+        } else if (a == "--retry-budget" || a.starts_with("--retry-budget=")) {
+            std::string_view v = a.size() > 14 ? a.substr(15) : (i + 1 < args.size() ? args[++i] : "");
+            auto d = engine::parse_duration(v);
+            if (!d) {
+                err << "r1: error: --retry-budget takes a duration such as 10m or 1h30m, got "
+                    << engine::process_redactor().scrub(engine::quoted(v)) << '\n';
+                return 2;
+            }
+            opt.classify.retry_budget = *d;
         } else if (a == "--output" || a.starts_with("--output=")) {
             std::string_view v = a.size() > 8 ? a.substr(9) : (i + 1 < args.size() ? args[++i] : "");
             if (v != "text" && v != "json") {
@@ -110,8 +200,8 @@ int run_classify(const std::vector<std::string_view>& args, std::istream& in, st
         bool any_transient = false, any_permanent = false;
         std::size_t line_no = 0;
         auto judge = [&](std::string_view line) {
-            auto v = engine::classify(line.substr(0, max_line));
-            print(out, opt, v, ++line_no);
+            engine::verdict v;
+            print(out, opt, line.substr(0, max_line), ++line_no, v);
             any_transient |= v.cls == failure_class::transient;
             any_permanent |= v.cls == failure_class::permanent;
         };
@@ -138,8 +228,8 @@ int run_classify(const std::vector<std::string_view>& args, std::istream& in, st
             }
         }
     }
-    auto v = engine::classify(opt.text);
-    print(out, opt, v, 0);
+    engine::verdict v;
+    print(out, opt, opt.text, 0, v);
     return exit_for(v.cls);
 }
 

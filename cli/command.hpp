@@ -61,6 +61,10 @@ struct command {
     /// Manifest keys of the per-task flags given ("region", "health_timeout"): in a batch they
     /// override the manifest's [defaults].
     std::vector<std::string> given_keys;
+    std::string chromium;              // --chromium PATH; empty: chromium on $PATH
+    unsigned browser_concurrency = 4;  // --browser-concurrency: browser checks at once, all loops
 };
+
+inline constexpr unsigned max_browser_concurrency = 64;
 
 }  // namespace r1::cli

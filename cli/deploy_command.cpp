@@ -1,5 +1,6 @@
 #include "cli/deploy_command.hpp"
 
+#include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
@@ -7,6 +8,7 @@
 #include "cli/signals.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
+#include "proc/browser/chromium_checker.hpp"
 #include "proc/real_runner.hpp"
 #include "providers/deploy.hpp"
 
@@ -35,7 +37,10 @@ asio::awaitable<deploy_result> root(deploy_config cfg, deploy_services services)
     // clean up; terminal (the second signal) kills at once.
     co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
     co_await asio::this_coro::throw_if_cancelled(false);  // each step checks and cleans up itself
-    co_return co_await deploy(std::move(cfg), std::move(services));
+    auto* browser = services.browser;
+    auto result = co_await deploy(std::move(cfg), std::move(services));
+    if (browser) co_await browser->close();  // Chromium's process group gone, its profile removed
+    co_return result;
 }
 
 }  // namespace
@@ -50,16 +55,24 @@ int run_deploy(const command& cmd) {
     auto tls = net::make_tls_context(cmd.ca_file);
     if (!tls) return usage_error(tls.error());
 
+    const char* path = std::getenv("PATH");
+    std::optional<proc::browser::chromium_checker> browser;
+    if (cmd.deploy.browser && !cmd.deploy.dry_run) {
+        auto chromium = proc::browser::find_chromium(cmd.chromium, path ? path : "");
+        if (!chromium) return usage_error(proc::browser::chromium_missing_message(cmd.chromium));
+        browser.emplace(proc::browser::chromium_options{*chromium, cmd.browser_concurrency, {}});
+    }
+
     asio::io_context ctx;
     proc::real_runner runner;
     net::beast_client http{*tls};
-    const char* path = std::getenv("PATH");
     deploy_services services{runner, http, [](std::string_view chunk) { write_fd(2, chunk); }, path ? path : ""};
     services.on_attempt = [json = cmd.json_output](const engine::attempt_record& a) {
         if (json) write_fd(1, attempt_json(a));
         else write_fd(2, attempt_text(a));
     };
     services.seed = std::random_device{}();
+    if (browser) services.browser = &*browser;
 
     asio::cancellation_signal cancel;
     int first_signal = 0;
@@ -88,9 +101,13 @@ int run_deploy(const command& cmd) {
         for (const auto& c : result->criteria) write_fd(2, criterion_text(c));
         if (!result->output.empty())
             write_fd(1, result->output.ends_with('\n') ? result->output : result->output + "\n");
+        if (result->browser && result->browser->passed())
+            write_fd(1, result->browser->line + "\n" + browser_causes_block(*result->browser));
     }
     if (first_signal != 0 || (result->ec && !result->message.empty()))
         write_fd(2, std::string(first_signal != 0 ? "r1: " : "r1: error: ") + result->message + "\n");
+    if (!cmd.json_output && result->browser && !result->browser->passed())
+        write_fd(2, browser_causes_block(*result->browser));
     return code;
 }
 

@@ -42,6 +42,8 @@ void fleet_builder::add(fleet_task task, std::size_t name_line) {
     }
     if (!cfg.health_url.empty())
         if (auto why = net::describe_url_error(cfg.health_url); !why.empty()) problem(line, "invalid health_url: " + why);
+    if (!cfg.browser_url.empty())
+        if (auto why = net::describe_url_error(cfg.browser_url); !why.empty()) problem(line, "invalid browser_url: " + why);
     if (!cfg.dir.empty() && cfg.dir.front() != '/' && !base_.base_dir.empty()) cfg.dir = base_.base_dir + "/" + cfg.dir;
     cfg.app = task.name;
     if (task.name.empty()) task.name = cfg.health_url;

@@ -1,5 +1,7 @@
 #include "cli/output.hpp"
 
+#include "cli/browser_output.hpp"
+
 #include "engine/duration.hpp"
 
 #include <boost/json/object.hpp>
@@ -57,6 +59,7 @@ std::string result_json(const deploy_result& r, int exit_code, bool dry_run) {
         o["health"] = r.output;
     o["message"] = r.message;
     o["attempts"] = r.attempts.size() + 1;
+    if (r.browser) o["browser"] = browser_json(*r.browser);
     return line(o);
 }
 

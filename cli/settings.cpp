@@ -53,6 +53,23 @@ const setting tail[] = {
      "print the fly.toml preview only: no process, no network, no file", {}},
     {"--verify-only", {}, {}, value_kind::on, &deploy_config::verify_only, in_deploy,
      "skip the deploy: only the health check (needs --health-url or --app)", {}},
+    {"--browser", "browser", {}, value_kind::toggle, &deploy_config::browser, in_deploy | in_verify,
+     "after the health check, load the page in headless Chromium (Debian's\n"
+     "chromium): fail on console errors, uncaught exceptions or no load in time",
+     "also load each page in headless Chromium: fail on console errors,\n"
+     "uncaught exceptions or a page that does not load in time"},
+    {"--browser-url", "browser_url", "URL", value_kind::text, &deploy_config::browser_url, in_deploy,
+     "the page to load (default: the health URL)", {}},
+    {"--browser-timeout", "browser_timeout", "DURATION", value_kind::duration, &deploy_config::browser_timeout,
+     in_deploy | in_verify, "load and network idle within this (default 30s)", {}},
+    {"--max-console-errors", "max_console_errors", "N", value_kind::count, &deploy_config::max_console_errors,
+     in_deploy | in_verify, "console errors and uncaught exceptions allowed (default 0)", {}, 0, 1'000'000},
+    {"--fail-on-request-errors", "fail_on_request_errors", {}, value_kind::toggle, &deploy_config::fail_on_request_errors,
+     in_deploy | in_verify, "a failed subresource (network error, status >= 400) fails the check", {}},
+    {"--browser-concurrency", {}, "N", value_kind::count, &command::browser_concurrency, in_deploy | in_verify,
+     "browser checks at once, over all event loops (default 4)", {}, 1, max_browser_concurrency},
+    {"--chromium", {}, "PATH", value_kind::text, &command::chromium, in_deploy | in_verify,
+     "the Chromium binary (default: chromium, then chromium-browser, on $PATH)", {}},
     {"--batch", {}, "FILE", value_kind::text, &batch_options::file, in_batch | in_verify,
      "deploy every [[app]] of a TOML manifest (\"-\": stdin); flags above\n"
      "override its [defaults], keys set on an app override both",
@@ -63,7 +80,8 @@ const setting tail[] = {
     {"--fail-fast", {}, {}, value_kind::on, &batch_options::fail_fast, in_batch | in_verify,
      "start no new task after the first failure", "start no new check after the first failure"},
     {"--log-dir", {}, "DIR", value_kind::text, &batch_options::log_dir, in_batch | in_verify,
-     "write each task's full output to DIR/<app>.log", "write each check's verdict to DIR/<name>.log"},
+     "write each task's full output to DIR/<app>.log (with --browser, a\nscreenshot too: DIR/<app>.png)",
+     "write each check's verdict to DIR/<name>.log (with --browser, a\nscreenshot too: DIR/<name>.png)"},
     {"--report", {}, "FILE", value_kind::text, &batch_options::report_file, in_batch | in_verify,
      "write the whole result as one JSON document", {}},
     {"--junit", {}, "FILE", value_kind::text, &batch_options::junit_file, in_batch | in_verify,
@@ -299,6 +317,12 @@ std::optional<std::string> apply_key(const setting& s, deploy_config& cfg, const
         if (!n || *n < s.min || *n > s.max)
             return key + " must be a whole number from " + std::to_string(s.min) + " to " + std::to_string(s.max);
         cfg.*std::get<unsigned deploy_config::*>(s.target) = static_cast<unsigned>(*n);
+        return std::nullopt;
+    }
+    case value_kind::toggle: {
+        const auto* b = std::get_if<bool>(&v);
+        if (!b) return key + " must be true or false, not a " + (str ? "string" : "whole number");
+        cfg.*std::get<bool deploy_config::*>(s.target) = *b;
         return std::nullopt;
     }
     case value_kind::on:

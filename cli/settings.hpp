@@ -22,6 +22,7 @@ enum class value_kind {
     duration,  // 500ms, 15s, 2m, 1h30m, at most 168h; a string in a manifest
     count,     // a whole number from `min` to `max`; an integer in a manifest
     on,        // a switch: no value on the command line
+    toggle,    // a switch on the command line; true or false in a manifest
     format,    // --output: text or json
 };
 
@@ -36,7 +37,7 @@ using flag_reader = std::optional<std::string> (*)(command& cmd, std::string_vie
 using setting_target =
     std::variant<std::string deploy_config::*, std::chrono::milliseconds deploy_config::*, unsigned deploy_config::*,
                  bool deploy_config::*, std::string batch_options::*, unsigned batch_options::*, bool batch_options::*,
-                 std::string command::*, bool command::*, option_key, flag_reader>;
+                 std::string command::*, unsigned command::*, bool command::*, option_key, flag_reader>;
 
 /// Where a flag is taken. Batch flags of `r1 deploy` need --batch FILE; watch flags of `r1 verify`
 /// need --every (itself in_watch too, for --help).

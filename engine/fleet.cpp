@@ -29,6 +29,7 @@ struct loop {
     asio::io_context ctx{1};
     std::vector<std::unique_ptr<asio::cancellation_signal>> cancel;
     std::vector<char> done;
+    unsigned working = 0;  // workers still running on this loop; touched on its thread only
 };
 
 class fleet {
@@ -63,7 +64,8 @@ public:
             l.cancel.push_back(std::make_unique<asio::cancellation_signal>());
             l.done.push_back(0);
             std::size_t slot = l.cancel.size() - 1;
-            asio::co_spawn(l.ctx, worker(), asio::bind_cancellation_slot(l.cancel[slot]->slot(), [this, &l, slot](std::exception_ptr e) {
+            ++l.working;
+            asio::co_spawn(l.ctx, worker(l), asio::bind_cancellation_slot(l.cancel[slot]->slot(), [this, &l, slot](std::exception_ptr e) {
                 l.done[slot] = 1;
                 if (e) {
                     std::lock_guard lock{mutex_};
@@ -81,7 +83,7 @@ public:
     }
 
 private:
-    asio::awaitable<void> worker() {
+    asio::awaitable<void> worker(loop& l) {
         // Total cancellation (the first signal) lets each task stop its children politely.
         co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
         co_await asio::this_coro::throw_if_cancelled(false);  // each task checks and cleans up itself
@@ -103,6 +105,7 @@ private:
                 }
             }
         }
+        if (--l.working == 0 && hooks_.loop_done) co_await hooks_.loop_done();
     }
 
     /// On the home loop: the first interrupt is graceful, every later one terminal.

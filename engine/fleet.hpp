@@ -39,6 +39,9 @@ struct fleet_hooks {
     /// Without it, nothing interrupts the fleet.
     std::function<std::function<void()>(boost::asio::io_context& loop, std::function<void(int signal)> interrupt)>
         watch_interrupts;
+    /// Runs on each event loop once its last task has ended, before the loop stops: per-loop
+    /// resources (a browser) are released there. May be empty. Not serialised with the hooks above.
+    std::function<boost::asio::awaitable<void>()> loop_done;
 };
 
 struct fleet_summary {

@@ -7,6 +7,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include <algorithm>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -168,8 +169,14 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
             report.probe.tls_resumed = res->tls_resumed;
             report.probe.session = std::move(res->session);
         }
-        if (!is_followed_redirect(res->status) || res->location.empty())
-            co_return judge(*res, cfg.expected_body, std::move(report.probe));
+        if (!res->spki_sha256.empty() &&
+            std::find(report.verified_spki.begin(), report.verified_spki.end(), res->spki_sha256) == report.verified_spki.end())
+            report.verified_spki.push_back(res->spki_sha256);
+        if (!is_followed_redirect(res->status) || res->location.empty()) {
+            auto verdict = judge(*res, cfg.expected_body, std::move(report.probe));
+            verdict.verified_spki = std::move(report.verified_spki);
+            co_return verdict;
+        }
 
         auto next = net::resolve_location(current, res->location);
         if (!next)

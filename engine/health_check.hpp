@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace r1::engine {
 
@@ -45,6 +46,9 @@ struct health_report {
     std::string line;              // "health check: ..." one line for the operator
     std::optional<std::uint64_t> retry_after_seconds;  // the last response's Retry-After, if any
     probe_details probe;
+    /// The leaf certificates r1 verified on the way (every HTTPS hop of the redirect chain), as base64
+    /// SHA-256 of their SubjectPublicKeyInfo: what a browser check may trust beyond Chromium's store.
+    std::vector<std::string> verified_spki;
     bool healthy() const noexcept { return !ec; }
 };
 

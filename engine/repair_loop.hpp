@@ -2,7 +2,7 @@
 /// The descent loop of one deploy task: execute, evaluate acceptance criteria, and on failure pick a
 /// tier from the failure's class: env-fix (wait, try the same step again), repair (redeploy), or stop.
 #include "engine/backoff.hpp"
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/clock.hpp"
 #include "engine/error.hpp"
 

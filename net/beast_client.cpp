@@ -229,6 +229,7 @@ asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, std::size_t
     res->cert_not_after = stream.earliest_not_after();
     // After the response: a TLS 1.3 ticket arrives after the handshake, read with the first bytes.
     if (req.keep_session) res->session = stream.resumable_session();
+    res->spki_sha256 = stream.peer_spki_sha256();
     // A courtesy close_notify; the server's is not awaited: the response is complete by its own
     // framing, and servers often drop the connection without theirs.
     if (!res->body_capped) stream.close_notify();

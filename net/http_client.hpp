@@ -62,6 +62,8 @@ struct http_response {
     std::optional<std::int64_t> cert_not_after;
     /// With keep_session: the session to offer next time, when the server made one resumable.
     std::shared_ptr<const tls_session> session;
+    /// HTTPS: base64 SHA-256 of the leaf certificate's SubjectPublicKeyInfo, as verified. Empty for http.
+    std::string spki_sha256;
 };
 
 /// A non-2xx status is data, not an error. Errors are transport failures: Asio, SSL and Beast codes,

@@ -8,6 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -156,6 +158,21 @@ std::shared_ptr<const tls_session> socket_stream::resumable_session() const {
         return nullptr;
     }
     return std::make_shared<const tls_session>(s);
+}
+
+std::string socket_stream::peer_spki_sha256() const {
+    if (!ssl_) return {};
+    X509* leaf = SSL_get0_peer_certificate(ssl_);
+    if (!leaf) return {};
+    unsigned char* der = nullptr;
+    int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(leaf), &der);
+    if (len <= 0) return {};
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(der, static_cast<std::size_t>(len), digest);
+    OPENSSL_free(der);
+    unsigned char b64[4 * ((SHA256_DIGEST_LENGTH + 2) / 3) + 1];
+    int n = EVP_EncodeBlock(b64, digest, SHA256_DIGEST_LENGTH);
+    return std::string(reinterpret_cast<const char*>(b64), static_cast<std::size_t>(n));
 }
 
 void socket_stream::close_notify() noexcept {

@@ -62,6 +62,9 @@ public:
     /// The connection's session when the server made it resumable (in TLS 1.3 its ticket arrives
     /// after the handshake, so ask once the response has been read); null otherwise.
     std::shared_ptr<const tls_session> resumable_session() const;
+    /// After a successful handshake: base64 of the SHA-256 of the verified leaf certificate's
+    /// SubjectPublicKeyInfo (the form Chromium's --ignore-certificate-errors-spki-list takes).
+    std::string peer_spki_sha256() const;
     /// Sends a close_notify if the socket takes it at once; never waits for the peer's.
     void close_notify() noexcept;
 

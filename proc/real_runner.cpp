@@ -139,7 +139,7 @@ int signal_for(asio::cancellation_type c) {
 }  // namespace
 
 asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
-    auto child = spawn_child(req.argv, req.cwd, req.stdin_data.has_value());
+    auto child = spawn_child(spawn_request{req.argv, req.cwd, std::nullopt, {}, req.stdin_data.has_value()});
     if (!child) co_return child.error();
 
     auto ex = co_await asio::this_coro::executor;

@@ -1,7 +1,7 @@
 #include "providers/criteria.hpp"
 
-#include "engine/classify.hpp"
-#include "engine/classify_error.hpp"
+#include "engine/classify/classify.hpp"
+#include "engine/classify/classify_error.hpp"
 #include "engine/text.hpp"
 
 #include <cstdlib>
@@ -46,6 +46,7 @@ asio::awaitable<criterion_result> health_criterion::evaluate() {
     cfg.deadline = clock_.now() + timeout_;
     auto report = co_await engine::check_health(http_, std::move(cfg));
     last_line_ = report.line;
+    verified_spki_ = report.verified_spki;
     if (report.healthy()) co_return pass(id(), report.line);
 
     // Structured causes first: a transport error code (reset, refused, DNS, TLS verification) says

@@ -25,8 +25,11 @@ public:
     boost::asio::awaitable<engine::criterion_result> evaluate() override;
     /// For a provider that learns the URL from its deploy step (a deployment URL it printed).
     void set_url(std::string url) { cfg_.url = std::move(url); }
+    const std::string& url() const noexcept { return cfg_.url; }
     /// The last check's line ("health check: ..."), for stdout.
     const std::string& last_line() const noexcept { return last_line_; }
+    /// The leaf certificates the last check verified (engine::health_report::verified_spki).
+    const std::vector<std::string>& verified_spki() const noexcept { return verified_spki_; }
 
 private:
     engine::clock& clock_;
@@ -35,6 +38,7 @@ private:
     std::chrono::milliseconds timeout_;
     bool dry_run_;
     std::string last_line_;
+    std::vector<std::string> verified_spki_;
 };
 
 /// The commit in --dir when the deploy started must still be HEAD after it (a prefix of either

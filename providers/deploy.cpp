@@ -1,10 +1,11 @@
 #include "providers/deploy.hpp"
 
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 #include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
 #include "net/url.hpp"
 #include "proc/find_executable.hpp"
+#include "providers/browser_step.hpp"
 #include "providers/criteria.hpp"
 #include "providers/registry.hpp"
 #include "r1/version.hpp"
@@ -31,6 +32,9 @@ std::optional<deploy_result> validate(const deploy_config& cfg, const providers:
     if (!cfg.health_url.empty())
         if (auto problem = net::describe_url_error(cfg.health_url); !problem.empty())
             return fail(error::usage, "invalid --health-url: " + problem);
+    if (!cfg.browser_url.empty())
+        if (auto problem = net::describe_url_error(cfg.browser_url); !problem.empty())
+            return fail(error::usage, "invalid --browser-url: " + problem);
     return std::nullopt;
 }
 
@@ -54,6 +58,25 @@ boost::asio::awaitable<deploy_result> run_loop(const deploy_config& cfg, const d
                          std::move(outcome.criteria)};
     if (result.ec && outcome.last.detail != result.output) result.message = std::move(outcome.last.detail);
     co_return result;
+}
+
+/// After a passed health check: the browser check, once (no retry: a console error is rarely
+/// transient), its failure the task's failure.
+boost::asio::awaitable<void> add_browser_check(deploy_result& result, const deploy_config& cfg,
+                                               const deploy_services& services, engine::clock& clock,
+                                               std::string url, std::vector<std::string> verified) {
+    if (!services.browser) {
+        result.ec = make_error_code(error::usage);
+        result.message = "--browser needs a browser checker (proc::browser::chromium_checker)";
+        co_return;
+    }
+    auto report = co_await browser_step(cfg, services.http, *services.browser, clock.now(), std::move(url),
+                                        std::move(verified), services.screenshot_path);
+    if (report.ec) {
+        result.ec = report.ec;
+        result.message = report.line;
+    }
+    result.browser = std::move(report);
 }
 
 }  // namespace
@@ -95,9 +118,12 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     std::string url = !cfg.health_url.empty() ? cfg.health_url : provider->default_health_url(cfg, nullptr);
     if (cfg.verify_only) {
         if (url.empty()) co_return fail(error::usage, "--verify-only needs --health-url URL or --app NAME");
-        auto hc = health_check_of(cfg, std::move(url), clock.now());  // named: GCC 12 and coroutine arguments
+        auto hc = health_check_of(cfg, url, clock.now());  // named: GCC 12 and coroutine arguments
         auto report = co_await engine::check_health(services.http, std::move(hc));
-        co_return deploy_result{report.ec, report.line, {}};
+        deploy_result result{report.ec, report.line, {}};
+        if (!report.ec && cfg.browser)
+            co_await add_browser_check(result, cfg, services, clock, std::move(url), std::move(report.verified_spki));
+        co_return result;
     }
 
     if (cfg.app.empty()) co_return fail(error::app_name_missing, "a deploy needs --app NAME");
@@ -128,14 +154,23 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
             if (cfg.health_url.empty()) health.set_url(provider->default_health_url(cfg, &reported));
             co_return engine::failure{};
         }
-        auto why = reported.ec == error::interrupted ? engine::verdict{engine::failure_class::permanent, "interrupted"}
-                                                     : engine::classify(reported.message);
+        // A retry window in the provider's output ("try again in 2 hours") is judged against
+        // this deploy's own retry budget.
+        auto why = reported.ec == error::interrupted
+                       ? engine::verdict{engine::failure_class::permanent, "interrupted"}
+                       : engine::classify(reported.message, engine::classify_options{.retry_budget = cfg.retry_budget});
         co_return engine::failure{reported.ec, reported.message, why};
     };
     std::vector<engine::criterion*> criteria{&commit, &health};
     engine::deploy_step step = provider_deploy;
     auto result = co_await run_loop(cfg, services, clock, std::move(step), std::move(criteria), health);
     result.reported = std::move(reported);
+    // The page at the URL the health check last passed (a provider may have set it after its deploy).
+    if (!result.ec && cfg.browser) {
+        std::string page = health.url();  // named, moved in: GCC 12 and coroutine arguments
+        auto verified = health.verified_spki();
+        co_await add_browser_check(result, cfg, services, clock, std::move(page), std::move(verified));
+    }
     co_return result;
 }
 

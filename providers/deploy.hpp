@@ -6,6 +6,7 @@
 #include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
 #include "net/http_client.hpp"
+#include "proc/browser/checker.hpp"
 #include "proc/runner.hpp"
 #include "providers/deploy_config.hpp"
 #include "providers/provider.hpp"
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +36,10 @@ struct deploy_services {
     std::function<void(const engine::attempt_record&)> on_attempt;  // each retry, as decided
     std::uint64_t seed = 0;                     // backoff jitter
     const providers::registry* providers = nullptr;  // null: the built-in providers
+    /// Runs the browser check of a task with `browser` set, after its health check passed. Null: a
+    /// task that asks for one fails with a usage error.
+    proc::browser::page_checker* browser = nullptr;
+    std::string screenshot_path;                // the browser check's PNG; empty: none
 };
 
 struct deploy_result {
@@ -45,6 +51,9 @@ struct deploy_result {
     std::vector<engine::attempt_record> attempts;   // every retry, with tier, class and delay
     std::vector<engine::criterion_result> criteria;  // the final evaluation (empty for verify-only)
     providers::deploy_outcome reported;  // what the provider's last deploy step reported (url, release, image)
+    /// The browser check's report, when one ran: its console_errors is the count the lifecycle's
+    /// auto-rollback predicate reads.
+    std::optional<proc::browser::page_report> browser;
 };
 
 /// The operator's `r1 deploy`. Dry-run starts no process and touches no network or file.

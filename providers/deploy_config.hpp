@@ -21,6 +21,12 @@ struct deploy_config {
     std::chrono::milliseconds deploy_timeout = std::chrono::minutes(30);
     unsigned retries = 2;  // redeploys after the first; 0 disables every retry
     std::chrono::milliseconds retry_budget = std::chrono::minutes(10);  // all retry waits together
+    // The browser check (--browser): after the health check passes, the page loaded in Chromium.
+    bool browser = false;
+    std::string browser_url;  // the page to load; empty: the health URL
+    std::chrono::milliseconds browser_timeout = std::chrono::seconds(30);
+    unsigned max_console_errors = 0;     // console errors and uncaught exceptions allowed
+    bool fail_on_request_errors = false;  // a failed subresource fails the check
     /// Settings one provider alone takes, by manifest key ("flyctl" = the flyctl binary's path).
     std::map<std::string, std::string, std::less<>> options;
 

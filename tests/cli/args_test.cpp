@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
 
 using namespace r1::cli;
@@ -90,4 +91,51 @@ TEST_CASE("exit_code: the documented mapping", "[cli][exit-code]") {
     CHECK(exit_code_for(r1::error::provider_failed, 0) == 3);
     CHECK(exit_code_for(r1::error::provider_failed, SIGINT) == 130);
     CHECK(exit_code_for({}, SIGTERM) == 143);
+}
+
+TEST_CASE("args: the browser flags fill the task and the command; r1 verify takes all but --browser-url",
+          "[cli][args][browser-flags]") {
+    auto c = std::get<command>(parse({"deploy", "--verify-only", "--health-url", "https://x.test/h", "--browser",
+                                      "--browser-url", "https://x.test/", "--browser-timeout", "45s",
+                                      "--max-console-errors", "3", "--fail-on-request-errors", "--browser-concurrency", "2",
+                                      "--chromium", "/opt/chromium"}));
+    CHECK(c.deploy.browser);
+    CHECK(c.deploy.browser_url == "https://x.test/");
+    CHECK(c.deploy.browser_timeout == 45s);
+    CHECK(c.deploy.max_console_errors == 3);
+    CHECK(c.deploy.fail_on_request_errors);
+    CHECK(c.browser_concurrency == 2);
+    CHECK(c.chromium == "/opt/chromium");
+    // The task settings override a manifest's [defaults]; the command's own two do not reach a task.
+    for (auto key : {"browser", "browser_url", "browser_timeout", "max_console_errors", "fail_on_request_errors"})
+        CHECK(std::find(c.given_keys.begin(), c.given_keys.end(), key) != c.given_keys.end());
+
+    auto d = std::get<command>(parse({"deploy"}));
+    CHECK_FALSE(d.deploy.browser);
+    CHECK(d.deploy.browser_timeout == 30s);
+    CHECK(d.deploy.max_console_errors == 0);
+    CHECK_FALSE(d.deploy.fail_on_request_errors);
+    CHECK(d.browser_concurrency == 4);
+
+    auto v = std::get<command>(parse({"verify", "https://x.test/", "--browser", "--max-console-errors=1",
+                                      "--browser-concurrency", "8", "--chromium", "/opt/chromium"}));
+    CHECK(v.deploy.browser);
+    CHECK(v.deploy.max_console_errors == 1);
+    CHECK(v.browser_concurrency == 8);
+    CHECK(problem({"verify", "https://x.test/", "--browser-url", "https://x.test/"}) ==
+          "--browser-url is not a flag of r1 verify (see r1 verify --help)");
+
+    CHECK(problem({"deploy", "--browser=yes"}) == "--browser takes no value");
+    CHECK(problem({"deploy", "--fail-on-request-errors=true"}) == "--fail-on-request-errors takes no value");
+    CHECK(problem({"deploy", "--browser-concurrency", "0"}) ==
+          "invalid --browser-concurrency \"0\": use a whole number from 1 to 64");
+    CHECK(problem({"verify", "https://x.test/", "--browser-concurrency", "65"}) ==
+          "invalid --browser-concurrency \"65\": use a whole number from 1 to 64");
+    CHECK(problem({"deploy", "--max-console-errors", "1000001"}) ==
+          "invalid --max-console-errors \"1000001\": use a whole number from 0 to 1000000");
+    CHECK(problem({"deploy", "--browser-timeout", "soon"}).starts_with("invalid --browser-timeout \"soon\": use a duration"));
+
+    CHECK(deploy_help().find("  --browser-url URL      the page to load (default: the health URL)\n") != std::string_view::npos);
+    CHECK(verify_help().find("  --browser              also load each page in headless Chromium") != std::string_view::npos);
+    CHECK(verify_help().find("--browser-url") == std::string_view::npos);
 }

@@ -127,6 +127,53 @@ dir = 7
     for (std::size_t i = 1; i < m.problems.size(); ++i) CHECK(m.problems[i - 1].line <= m.problems[i].line);
 }
 
+TEST_CASE("manifest: the browser keys, true or false for the switches, and --browser over [defaults]",
+          "[manifest][browser-keys]") {
+    auto m = read_fleet_manifest(R"([defaults]
+browser = false
+browser_timeout = "10s"
+
+[[app]]
+name = "web"
+browser_url = "https://web.example.com/"
+max_console_errors = 2
+fail_on_request_errors = true
+
+[[app]]
+name = "api"
+browser = false
+)",
+                                 manifest_base{.cli = {.browser = true}, .cli_keys = {"browser"}});
+    INFO(problems_text(m));
+    REQUIRE(m.problems.empty());
+    const auto& web = m.tasks[0].cfg;
+    CHECK(web.browser);  // the command line's --browser over [defaults]
+    CHECK(web.browser_url == "https://web.example.com/");
+    CHECK(web.browser_timeout == 10s);
+    CHECK(web.max_console_errors == 2);
+    CHECK(web.fail_on_request_errors);
+    CHECK_FALSE(m.tasks[1].cfg.browser);  // the app's own key over the command line
+    CHECK_FALSE(m.tasks[1].cfg.fail_on_request_errors);
+
+    auto bad = read_fleet_manifest(R"([[app]]
+name = "web"
+browser = "yes"
+fail_on_request_errors = 1
+browser_url = "ftp://web.example.com/"
+max_console_errors = -1
+browsr = true
+)",
+                                   {});
+    auto text = problems_text(bad);
+    INFO(text);
+    CHECK(bad.tasks.empty());
+    CHECK(text.find("3: browser must be true or false, not a string\n") != std::string::npos);
+    CHECK(text.find("4: fail_on_request_errors must be true or false, not a whole number\n") != std::string::npos);
+    CHECK(text.find("1: invalid browser_url: ") != std::string::npos);
+    CHECK(text.find("6: max_console_errors must be a whole number from 0 to 1000000\n") != std::string::npos);
+    CHECK(text.find("7: unknown key \"browsr\" (did you mean \"browser\"?)\n") != std::string::npos);
+}
+
 TEST_CASE("manifest: regions and images are checked like their flags", "[manifest]") {
     auto m = read_fleet_manifest("[defaults]\nregion = \"Frankfurt\"\n[[app]]\nname = \"a\"\nimage = \"--remote-only\"\n"
                                  "[[app]]\nname = \"b\"\nregion = \"fra\"\nimage = \"registry.fly.io/b:v1\"\n",

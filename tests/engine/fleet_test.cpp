@@ -145,6 +145,64 @@ TEST_CASE("fleet: the first interrupt cancels running tasks gracefully and launc
     }
 }
 
+TEST_CASE("fleet: loop_done runs once on each loop, after that loop's last task and before run_fleet returns",
+          "[engine][fleet][loop-done]") {
+    for (bool interrupted : {false, true}) {
+        std::mutex m;
+        std::vector<std::thread::id> ran_on(12);
+        std::vector<char> ended(12, 0);
+        struct done_call {
+            std::thread::id thread;
+            bool all_its_tasks_ended = false;
+        };
+        std::vector<done_call> calls;
+        std::atomic<int> completed{0}, running{0};
+        std::function<void(int)> interrupt;
+
+        fleet_hooks hooks;
+        hooks.run = [&](std::size_t i) -> asio::awaitable<bool> {
+            {
+                std::lock_guard lock{m};
+                ran_on[i] = std::this_thread::get_id();
+            }
+            ++running;
+            bool ok = co_await wait_for(interrupted ? 10s : std::chrono::milliseconds(1 + i % 4));
+            std::lock_guard lock{m};
+            ended[i] = 1;
+            co_return ok;
+        };
+        hooks.loop_done = [&]() -> asio::awaitable<void> {
+            {
+                std::lock_guard lock{m};
+                done_call c{std::this_thread::get_id(), true};
+                for (std::size_t i = 0; i < ran_on.size(); ++i)
+                    if (ran_on[i] == c.thread && !ended[i]) c.all_its_tasks_ended = false;
+                calls.push_back(c);
+            }
+            co_await wait_for(20ms);  // awaited: the loop (and run_fleet) waits for it
+            ++completed;
+        };
+        if (interrupted)
+            hooks.watch_interrupts = [&](asio::io_context&, std::function<void(int)> fn) {
+                interrupt = std::move(fn);
+                return std::function<void()>([] {});
+            };
+        std::thread user([&] {
+            if (!interrupted) return;
+            while (running.load() < 4) std::this_thread::sleep_for(1ms);
+            interrupt(SIGINT);
+        });
+        auto summary = r1::engine::run_fleet({.tasks = 12, .concurrency = 4, .loops = 2}, hooks);
+        user.join();
+        INFO("interrupted: " << interrupted);
+        CHECK(summary.launched == (interrupted ? 4u : 12u));
+        REQUIRE(calls.size() == 2);
+        CHECK(calls[0].thread != calls[1].thread);
+        for (const auto& c : calls) CHECK(c.all_its_tasks_ended);
+        CHECK(completed.load() == 2);
+    }
+}
+
 TEST_CASE("fleet: hooks are never called concurrently, ticks included", "[engine][fleet]") {
     std::atomic<bool> inside{false};
     std::atomic<int> overlaps{0}, ticks{0};

@@ -53,6 +53,16 @@ TEST_CASE("deploy: the library reports sentinel errors before running anything",
         auto r = deploy(cfg, runner, http);
         CHECK(r.ec == r1::error::flyctl_not_found);
     }
+    SECTION("a --browser-url that is no http(s) URL") {
+        r1::deploy_config cfg;
+        cfg.verify_only = true;
+        cfg.health_url = "https://example.com/healthz";
+        cfg.browser = true;
+        cfg.browser_url = "ftp://example.com/";
+        auto r = deploy(cfg, runner, http);
+        CHECK(r.ec == r1::error::usage);
+        CHECK(r.message.starts_with("invalid --browser-url: "));
+    }
     SECTION("provider not supported") {
         r1::deploy_config cfg;
         cfg.provider = "kamal";

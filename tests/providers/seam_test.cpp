@@ -2,6 +2,7 @@
 // the test and one registry entry are all it takes for r1::deploy() to run it end to end: the real
 // runner starts the CLI, the adapter reads the URL it printed, and the real HTTPS check proves it.
 #include "net/beast_client.hpp"
+#include "proc/browser/checker.hpp"
 #include "proc/real_runner.hpp"
 #include "providers/cli_step.hpp"
 #include "providers/deploy.hpp"
@@ -69,6 +70,19 @@ private:
     static constexpr std::array<std::string_view, 1> credentials{"PUSHD_TOKEN"};
 };
 
+/// Records what deploy() asks of the browser-check seam and passes every page.
+class recording_checker final : public r1::proc::browser::page_checker {
+public:
+    std::vector<r1::proc::browser::check_request> asked;
+    boost::asio::awaitable<r1::proc::browser::page_report> check(r1::proc::browser::check_request req) override {
+        asked.push_back(std::move(req));
+        r1::proc::browser::page_report ok;
+        ok.line = "browser check: OK";
+        co_return ok;
+    }
+    boost::asio::awaitable<void> close() override { co_return; }
+};
+
 providers::registry with_pushd() {
     std::vector<std::unique_ptr<providers::provider>> wired;
     wired.push_back(std::make_unique<pushd_provider>());  // the one registry line
@@ -108,6 +122,21 @@ TEST_CASE("provider seam: a new provider is driven end to end through r1::deploy
         CHECK(seen.find("building") != std::string::npos);
         REQUIRE(server.requests().size() == 1);
         CHECK(server.requests()[0].target == "/ok");
+    }
+    SECTION("--browser: the page loaded is the URL the CLI printed, trusting the key r1 verified there") {
+        recording_checker browser;
+        services.browser = &browser;
+        cfg.browser = true;
+        cfg.browser_timeout = std::chrono::seconds(7);
+        auto r = r1::test::run(r1::deploy(cfg, services));
+        INFO(r.message);
+        CHECK_FALSE(r.ec);
+        REQUIRE(browser.asked.size() == 1);
+        CHECK(browser.asked[0].url == server.https_url("/ok"));
+        CHECK(browser.asked[0].trusted_spki.size() == 1);  // the loopback server's leaf, as r1 verified it
+        CHECK(browser.asked[0].timeout == std::chrono::seconds(7));
+        REQUIRE(r.browser.has_value());
+        CHECK(r.browser->line == "browser check: OK");
     }
     SECTION("the CLI failing is the provider's failure, in the adapter's words") {
         cfg.app = "api";  // the stand-in exits 9 for any other app

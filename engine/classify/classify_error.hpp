@@ -1,7 +1,7 @@
 #pragma once
 /// Classifies r1's own structured failure causes (Asio, SSL and r1::error codes) without reading
 /// any text: the repair loop asks this first and falls back to classify(text) for CLI output.
-#include "engine/classify.hpp"
+#include "engine/classify/classify.hpp"
 
 #include <boost/system/error_code.hpp>
 

@@ -1,4 +1,4 @@
-#include "engine/classify_error.hpp"
+#include "engine/classify/classify_error.hpp"
 
 #include "engine/error.hpp"
 
