@@ -69,7 +69,7 @@ int watch::run() {
         listener_->start();
         write_fd(2, "r1: metrics on http://" + metrics_at + "/metrics\n");
     }
-    write_fd(2, "r1: watching " + std::to_string(targets_.size()) + " targets every " +
+    write_fd(2, "r1: watching " + targets_text(targets_.size()) + " every " +
                     engine::format_duration(cmd_.watch.every) + "\n");
     if (cmd_.json_output)
         write_fd(1, watch_start_json(targets_.size(), cmd_.watch.every, metrics_at, concurrency_, loops));
@@ -129,7 +129,7 @@ void watch::reload() {
         ++counters_.reloads_failed;
         write_fd(2, loaded.problems + "r1: error: SIGHUP: " + std::to_string(loaded.problem_count) +
                         (loaded.problem_count == 1 ? " problem" : " problems") + " in " + loaded.source +
-                        "; still watching the previous " + std::to_string(current.size()) + " targets\n");
+                        "; still watching the previous " + targets_text(current.size()) + "\n");
         if (cmd_.json_output) write_fd(1, reload_json(false, current.size(), 0, 0, loaded.problem_count));
         return;
     }
@@ -140,7 +140,7 @@ void watch::reload() {
     for (auto& t : next) kept += existing.count(t->url);
     std::size_t added = next.size() - kept, removed = current.size() - kept;
     ++counters_.reloads_ok;
-    write_fd(2, "r1: reloaded " + loaded.source + ": " + std::to_string(next.size()) + " targets (" +
+    write_fd(2, "r1: reloaded " + loaded.source + ": " + targets_text(next.size()) + " (" +
                     std::to_string(added) + " added, " + std::to_string(removed) + " removed) from the next round\n");
     if (cmd_.json_output) write_fd(1, reload_json(true, next.size(), added, removed, 0));
     pending_targets_ = std::move(next);

@@ -34,6 +34,8 @@ std::string who(std::string_view target, std::string_view name) {
 
 }  // namespace
 
+std::string targets_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " target" : " targets"); }
+
 std::string rfc3339_ms(std::chrono::system_clock::time_point t) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
     std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -132,7 +134,7 @@ std::string round_end_text(std::uint64_t round, std::size_t targets, std::size_t
                            std::size_t skipped, bool inconclusive, std::chrono::milliseconds took) {
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.1fs", static_cast<double>(took.count()) / 1000.0);
-    std::string s = "r1: round " + std::to_string(round) + ": " + std::to_string(targets) + " targets, " +
+    std::string s = "r1: round " + std::to_string(round) + ": " + targets_text(targets) + ", " +
                     std::to_string(ok) + " ok, " + std::to_string(failed) + " failed";
     if (skipped) s += ", " + std::to_string(skipped) + " skipped (previous check still running)";
     if (inconclusive) s += ", inconclusive";

@@ -16,6 +16,9 @@ struct watch_event {
     std::string text;  // one line, newline included
 };
 
+/// "1 target", "3 targets": the operator's lines count targets this way.
+std::string targets_text(std::size_t n);
+
 /// "2026-12-07T04:21:00.123Z"
 std::string rfc3339_ms(std::chrono::system_clock::time_point t);
 

@@ -130,7 +130,7 @@ TEST_CASE("r1 verify --every: SIGHUP re-reads the file; a broken file keeps the 
 
     r1::test::write_file(list, server.url("new") + "\n");
     r1p.signal(SIGHUP);
-    REQUIRE(r1p.wait_for_err("1 targets (0 added, 2 removed)"));
+    REQUIRE(r1p.wait_for_err("r1: reloaded " + list.string() + ": 1 target (0 added, 2 removed)"));
     REQUIRE(wait_rounds(r1p, count_rounds(r1p) + 2));
     auto a_after = server.requests("a");
     REQUIRE(wait_rounds(r1p, count_rounds(r1p) + 2));
