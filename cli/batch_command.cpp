@@ -11,10 +11,12 @@
 #include "cli/signals.hpp"
 #include "cli/url_list.hpp"
 #include "engine/fleet.hpp"
+#include "engine/safe_file.hpp"
 #include "engine/text.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
 #include "proc/browser/chromium_checker.hpp"
+#include "proc/find_executable.hpp"
 #include "proc/output_tail.hpp"
 #include "proc/real_runner.hpp"
 #include "providers/browser_step.hpp"
@@ -30,6 +32,7 @@
 #include <optional>
 #include <random>
 #include <thread>
+#include <variant>
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -58,8 +61,9 @@ struct file_text {
 
 /// Reads the manifest or URL list whole, refusing anything past the size limit.
 file_text read_input(const std::string& file) {
+    const std::string shown = engine::printable(file, true);  // an argument is never echoed raw
     int fd = file == "-" ? 0 : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return {{}, "cannot read " + file + ": " + std::strerror(errno)};
+    if (fd < 0) return {{}, "cannot read " + shown + ": " + std::strerror(errno)};
     std::string text;
     char buf[65536];
     for (;;) {
@@ -68,13 +72,13 @@ file_text read_input(const std::string& file) {
         if (n < 0) {
             std::string why = std::strerror(errno);
             if (fd != 0) ::close(fd);
-            return {{}, "cannot read " + file + ": " + why};
+            return {{}, "cannot read " + shown + ": " + why};
         }
         if (n == 0) break;
         text.append(buf, static_cast<std::size_t>(n));
         if (text.size() > max_manifest_bytes) {
             if (fd != 0) ::close(fd);
-            return {{}, file + " is larger than " + std::to_string(max_manifest_bytes / (1024 * 1024)) + " MiB"};
+            return {{}, shown + " is larger than " + std::to_string(max_manifest_bytes / (1024 * 1024)) + " MiB"};
         }
     }
     if (fd != 0) ::close(fd);
@@ -93,9 +97,8 @@ std::string log_name(const task_record& t, std::size_t index) {
 /// One task's output: a bounded tail in memory, and the whole of it in --log-dir when given.
 class task_output {
 public:
-    task_output(const std::string& log_path) : tail_(kept_output_bytes) {
-        if (!log_path.empty()) fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    }
+    /// `log_fd`: the task's file in --log-dir (owned from here on), or -1.
+    explicit task_output(int log_fd) : tail_(kept_output_bytes), fd_(log_fd) {}
     ~task_output() {
         if (fd_ >= 0) ::close(fd_);
     }
@@ -139,10 +142,9 @@ std::size_t terminal_width() {
 class batch_run {
 public:
     batch_run(const command& cmd, std::vector<fleet_task> tasks, net::http_client& http,
-              proc::browser::page_checker* browser)
-        : cmd_(cmd), http_(http), browser_(browser) {
-        const char* path = std::getenv("PATH");
-        path_env_ = path ? path : "";
+              proc::browser::page_checker* browser, const engine::output_dir* log_dir)
+        : cmd_(cmd), http_(http), browser_(browser), log_dir_(log_dir) {
+        path_env_ = proc::search_path();
         seed_ = std::random_device{}();
         tty_ = !cmd.json_output && ::isatty(1) == 1;
         outcome_.command = cmd.batch.verify ? "verify" : "deploy";
@@ -211,9 +213,7 @@ private:
     asio::awaitable<bool> run_task(std::size_t i) {
         const auto& task_cfg = config(i);
         auto& rec = outcome_.tasks[i];
-        std::string log_path;
-        if (!cmd_.batch.log_dir.empty()) log_path = cmd_.batch.log_dir + "/" + log_name(rec, i);
-        task_output output{log_path};
+        task_output output{log_fd(rec, i)};
         deploy_services services{runner_, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
         services.seed = seed_ ^ (0x9e3779b97f4a7c15ULL * (i + 1));
         services.browser = browser_;
@@ -261,8 +261,8 @@ private:
         if (ec == error::interrupted) rec.state = task_state::interrupted;
         else rec.state = ec ? task_state::failed : task_state::ok;
         rec.detail = one_line(line);
-        if (!cmd_.batch.log_dir.empty()) {
-            task_output log{cmd_.batch.log_dir + "/" + log_name(rec, i)};
+        if (log_dir_) {
+            task_output log{log_fd(rec, i)};
             log.append("r1: " + std::string(to_string(rec.state)) + ": " + report.line + "\n");
             if (rec.browser) log.append(rec.browser->line + "\n" + browser_causes_block(*rec.browser, 1000));
         }
@@ -284,7 +284,12 @@ private:
         rec.browser = std::make_shared<proc::browser::page_report>(std::move(report));
     }
 
-    /// DIR/<the log's name>.png with --log-dir; empty without.
+    /// The task's file in --log-dir, or -1 without one (or when it cannot be made: the log is lost,
+    /// not the task).
+    int log_fd(const task_record& rec, std::size_t i) const { return log_dir_ ? log_dir_->create(log_name(rec, i)) : -1; }
+
+    /// DIR/<the log's name>.png with --log-dir; empty without. Written by engine::write_output_file
+    /// into the directory output_dir::open checked.
     std::string screenshot_path(const task_record& rec, std::size_t i) const {
         if (cmd_.batch.log_dir.empty()) return {};
         auto name = log_name(rec, i);
@@ -342,7 +347,7 @@ private:
         int code = outcome_.exit_code;
         auto write = [&](const std::string& path, const std::string& content) {
             if (path.empty()) return;
-            if (auto why = write_file_atomically(path, content); !why.empty()) {
+            if (auto why = engine::write_output_file(path, content); !why.empty()) {
                 write_fd(2, "r1: error: " + why + "\n");
                 if (outcome_.signal == 0) code = exit_usage;
             }
@@ -360,6 +365,7 @@ private:
     const deploy_config& config(std::size_t i) const { return configs_[config_of_[i]]; }
     net::http_client& http_;
     proc::browser::page_checker* browser_;  // null: no task asked for a browser check
+    const engine::output_dir* log_dir_;      // --log-dir, or null
     proc::real_runner runner_;
     std::string path_env_;
     std::uint64_t seed_ = 0;
@@ -394,8 +400,8 @@ loaded_tasks load_tasks(const command& cmd) {
             return out;
         }
         text = std::move(read.text);
-        if (out.source == "-") out.source = "stdin";
-        else base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
+        out.source = out.source == "-" ? "stdin" : engine::printable(out.source, true);  // never echoed raw
+        if (cmd.batch.file != "-") base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
         url_list = cmd.batch.verify && looks_like_url_list(text);
     }
     auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
@@ -439,14 +445,12 @@ int run_batch(const command& cmd) {
 
     for (const auto* path : {&cmd.batch.report_file, &cmd.batch.junit_file})
         if (!path->empty())
-            if (auto why = check_writable(*path); !why.empty()) return setup_error(why);
+            if (auto why = engine::check_output_file(*path); !why.empty()) return setup_error(why);
+    std::optional<engine::output_dir> log_dir;
     if (!cmd.batch.log_dir.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(cmd.batch.log_dir, ec);
-        if (ec || !std::filesystem::is_directory(cmd.batch.log_dir, ec))
-            return setup_error("cannot use --log-dir " + cmd.batch.log_dir + ": " +
-                               (ec ? ec.message() : std::string("not a directory")));
-        if (auto why = check_writable(cmd.batch.log_dir + "/.r1-probe"); !why.empty()) return setup_error(why);
+        auto opened = engine::output_dir::open(cmd.batch.log_dir);
+        if (auto* why = std::get_if<std::string>(&opened)) return setup_error(*why);
+        log_dir.emplace(std::move(std::get<engine::output_dir>(opened)));
     }
     auto tls = net::make_tls_context(cmd.ca_file);
     if (!tls) return setup_error(tls.error());
@@ -474,14 +478,13 @@ int run_batch(const command& cmd) {
     // Chromium is looked for once, before anything runs, when any task will use it.
     std::optional<proc::browser::chromium_checker> browser;
     if (!cmd.deploy.dry_run && std::any_of(tasks.begin(), tasks.end(), [](const auto& t) { return t.cfg.browser; })) {
-        const char* path = std::getenv("PATH");
-        auto chromium = proc::browser::find_chromium(cmd.chromium, path ? path : "");
+        auto chromium = proc::browser::find_chromium(cmd.chromium, proc::search_path());
         if (!chromium) return setup_error(proc::browser::chromium_missing_message(cmd.chromium));
         browser.emplace(proc::browser::chromium_options{*chromium, cmd.browser_concurrency, {}});
     }
 
     net::beast_client http{*tls};
-    batch_run run{cmd, std::move(tasks), http, browser ? &*browser : nullptr};
+    batch_run run{cmd, std::move(tasks), http, browser ? &*browser : nullptr, log_dir ? &*log_dir : nullptr};
     return run.run(concurrency);
 }
 

@@ -6,6 +6,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/fd_write.hpp"
 #include "cli/watch_command.hpp"
+#include "proc/spawn.hpp"
 #include "r1/version.hpp"
 
 #include <csignal>
@@ -13,6 +14,8 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
+    if (auto shim = r1::proc::run_exec_shim(argc, argv)) return *shim;  // r1 re-executed to start a child
+    r1::proc::harden_process();  // before anything: no core dumps while secrets are in memory
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must be an error value, not a silent death
     std::vector<std::string_view> args(argv + 1, argv + argc);
     auto parsed = r1::cli::parse_args(args);

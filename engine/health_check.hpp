@@ -25,6 +25,8 @@ struct health_config {
     /// always handshake in full); with keep_session the first GET's new session comes back.
     std::shared_ptr<const net::tls_session> resume;
     bool keep_session = false;
+    /// Follow an https URL's redirect to plain http. Off: anyone on the path could forge the verdict.
+    bool allow_insecure_redirects = false;
 };
 
 /// What the GETs of one check measured, in blackbox_exporter's terms (see cli/watch_metrics.cpp).

@@ -14,8 +14,10 @@ namespace r1::engine {
 inline constexpr std::string_view redaction_mask = "[redacted]";
 
 /// An immutable rule set. The built-in rules (see README "Secrets") are always on; exact values are
-/// added at construction. Rules are tried left to right at each position, exact values first (the
-/// longest wins), then `Bearer` / `FlyV1` headers, then token shapes, then `NAME=value` at a `=` or `:`.
+/// added at construction. At each position, left to right, the longest match wins: an exact value,
+/// a `Bearer` / `FlyV1` header, a token shape, or `NAME=value` at a `=` or `:`. An exact value that
+/// begins under a mask and runs on past it makes the mask longer, so a rule that stops early (an
+/// unquoted value at a space, a token at a `!`) never leaves the rest of a secret in clear.
 class redactor {
 public:
     /// Shorter values would mask ordinary words and numbers everywhere (`PASSWORD=1`).
@@ -38,6 +40,9 @@ public:
     struct open_run {
         std::uint8_t kind = 0;  // 0: none; else which byte class continues it (see redact.cpp)
         char quote = 0;         // the closing quote of a quoted value
+        /// Bytes at the start of the next input already under the last mask: an exact value began
+        /// under it and may run on past it, which only more input can tell.
+        std::uint32_t covered = 0;
     };
 
     /// The scanner behind scrub() and stream_scrubber. Appends the clean form of `in` to `out`;
@@ -51,6 +56,13 @@ private:
     struct hit;
     hit match_at(std::string_view in, std::size_t i, std::string_view before, const std::string& out,
                  std::size_t out_base, bool final) const;
+    hit match_rule(std::string_view in, std::size_t i, std::string_view before, const std::string& out,
+                   std::size_t out_base, bool final) const;
+    /// Exact values starting in in[from, end) lengthen the mask over [mask_from, end): `end` grows to
+    /// the longest, `mask_from` moves back to one that starts before it. Returns npos, or where one
+    /// may still match once more input comes (not final): the caller holds back from there.
+    std::size_t extend(std::string_view in, std::size_t from, std::size_t& mask_from, std::size_t& end,
+                       bool final) const;
     hit match_exact(std::string_view in, std::size_t i, bool final) const;
 
     std::vector<std::string> exact_;                      // longest first

@@ -48,6 +48,9 @@ std::vector<std::string> secret_values_from(const char* const* envp) {
         // and the whole value is masked anyway since it holds the credential.
         std::string_view rest = without_scheme(trim(value));
         values.emplace_back(rest == trim(value) ? value : rest);
+        // A value read from a CRLF file keeps its \r (or a stray blank); what a child prints is
+        // often the value without it, which must be masked too.
+        if (rest == trim(value) && rest != value) values.emplace_back(rest);
         if (rest.find_first_of(",\n") == std::string_view::npos) continue;
         while (!rest.empty()) {  // each macaroon of a comma-joined token, each line of a PEM key
             auto cut = rest.find_first_of(",\n");

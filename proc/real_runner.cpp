@@ -47,12 +47,15 @@ struct child_state {
           out_tail(req.tail_bytes),
           err_tail(req.tail_bytes) {
         if (c.pidfd >= 0) pidfd.emplace(ex, c.pidfd);
+        if (c.status_fd >= 0) status.emplace(ex, c.status_fd);
+        exec_done = c.status_fd < 0;
     }
 
     pid_t pid;
     asio::posix::stream_descriptor out;
     asio::posix::stream_descriptor err;
     std::optional<asio::posix::stream_descriptor> pidfd;
+    std::optional<asio::posix::stream_descriptor> status;  // the exec shim's status pipe
     asio::steady_timer wake;  // cancelled to wake the supervisor when something happened
     std::function<void(stream, std::string_view)> on_output;
     engine::stream_scrubber out_scrub;  // one per stream: a secret may be split across its reads
@@ -65,7 +68,26 @@ struct child_state {
     int open_streams = 2;
     bool exited = false;
     int wait_status = 0;
+    bool exec_done = true;          // the program itself runs (or the shim gave up)
+    boost::system::error_code exec_error;  // the shim could not exec the program
 };
+
+/// Waits until the exec shim has exec'd the program (end of file on the status pipe) or reported
+/// why it could not.
+asio::awaitable<void> watch_exec(std::shared_ptr<child_state> s) {
+    std::array<char, exec_status_bytes> buf;
+    std::size_t got = 0;
+    for (;;) {
+        auto [ec, n] = co_await s->status->async_read_some(asio::buffer(buf.data() + got, buf.size() - got),
+                                                           as_tuple(use_awaitable));
+        got += n;
+        if (ec || got == buf.size()) break;
+    }
+    s->exec_error = exec_status_error(buf.data(), got);
+    s->status->close();
+    s->exec_done = true;
+    s->wake.cancel();
+}
 
 asio::awaitable<void> pump(std::shared_ptr<child_state> s, stream which) {
     auto& fd = which == stream::out ? s->out : s->err;
@@ -139,7 +161,9 @@ int signal_for(asio::cancellation_type c) {
 }  // namespace
 
 asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
-    auto child = spawn_child(spawn_request{req.argv, req.cwd, std::nullopt, {}, req.stdin_data.has_value()});
+    spawn_request spawn{.argv = req.argv, .cwd = req.cwd, .stdin_pipe = req.stdin_data.has_value(), .watch_exec = true};
+    if (!req.pass_secrets) spawn.env = environment_without_secrets();
+    auto child = spawn_child(spawn);
     if (!child) co_return child.error();
 
     auto ex = co_await asio::this_coro::executor;
@@ -153,6 +177,7 @@ asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
     asio::co_spawn(ex, pump(s, stream::out), rethrow_if_failed);
     asio::co_spawn(ex, pump(s, stream::err), rethrow_if_failed);
     asio::co_spawn(ex, wait_exit(s), rethrow_if_failed);
+    if (s->status) asio::co_spawn(ex, watch_exec(s), rethrow_if_failed);
 
     // Whatever the caller allowed, stopping the child and reading its last words still happen.
     co_await asio::this_coro::throw_if_cancelled(false);
@@ -169,10 +194,24 @@ asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
         kill_at = sig == SIGKILL ? clock::time_point::max() : clock::now() + req.kill_grace;
     };
 
-    while (!(s->exited && s->open_streams == 0)) {
+    // A shim that never gets to exec (stopped, starved) is killed where the program would be.
+    const auto shim_limit =
+        req.deadline > clock::time_point::max() - req.kill_grace ? clock::time_point::max() : req.deadline + req.kill_grace;
+    while (!(s->exited && s->open_streams == 0 && s->exec_done)) {
         auto now = clock::now();
         auto wake_at = clock::time_point::max();
-        if (!s->exited) {
+        if (!s->exited && !s->exec_done) {
+            // Still the exec shim: a polite signal now would end the shim, not reach the program
+            // (a few milliseconds; watch_exec wakes us). Only SIGKILL goes at once.
+            if (auto c = cs.cancelled(); c != asio::cancellation_type::none && signal_for(c) == SIGKILL) {
+                result.cancelled = true;
+                send(SIGKILL);
+            } else if (now >= shim_limit) {
+                result.timed_out = true;
+                send(SIGKILL);
+            }
+            if (last_signal != SIGKILL) wake_at = shim_limit;
+        } else if (!s->exited) {
             if (auto c = cs.cancelled(); c != asio::cancellation_type::none) {
                 result.cancelled = true;
                 send(signal_for(c));
@@ -199,6 +238,8 @@ asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
         sys::error_code ignored;
         in->close(ignored);
     }
+    // Through the exec shim, a program that could not be exec'd is a spawn error here too.
+    if (s->exec_error) co_return s->exec_error;
     if (WIFEXITED(s->wait_status)) result.exit_code = WEXITSTATUS(s->wait_status);
     if (WIFSIGNALED(s->wait_status)) result.signal = WTERMSIG(s->wait_status);
     result.out_tail = s->out_tail.str();

@@ -28,6 +28,9 @@ struct run_request {
     /// Written to the child's stdin on a pipe, which is then closed; a child that exits or closes
     /// its stdin unread is not an error. nullopt: stdin is /dev/null.
     std::optional<std::string> stdin_data;
+    /// False: the child gets r1's environment without the variables named like secrets
+    /// (engine::env_name_looks_secret), for a program that needs no credentials (git).
+    bool pass_secrets = true;
 };
 
 struct run_output {

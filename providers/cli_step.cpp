@@ -25,7 +25,8 @@ boost::asio::awaitable<cli_step_result> run_cli_step(proc::runner& runner, cli_s
     auto ran = co_await runner.run(std::move(req));
     cli_step_result result;
     if (!ran) {
-        result.outcome = {make_error_code(error::provider_failed), "could not start " + program + ": " + ran.error().message()};
+        result.outcome = {make_error_code(error::provider_failed), "could not start " + engine::printable(program, true) + ": " +
+                                                     ran.error().message()};
         co_return result;
     }
     result.output = std::move(*ran);

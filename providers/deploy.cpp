@@ -3,6 +3,7 @@
 #include "engine/classify/classify.hpp"
 #include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
+#include "engine/text.hpp"
 #include "net/url.hpp"
 #include "proc/find_executable.hpp"
 #include "providers/browser_step.hpp"
@@ -39,7 +40,10 @@ std::optional<deploy_result> validate(const deploy_config& cfg, const providers:
 }
 
 engine::health_config health_settings(const deploy_config& cfg, std::string url) {
-    return {.url = std::move(url), .expected_body = cfg.expected_body, .user_agent = health_user_agent()};
+    return {.url = std::move(url),
+            .expected_body = cfg.expected_body,
+            .user_agent = health_user_agent(),
+            .allow_insecure_redirects = cfg.allow_insecure_redirects};
 }
 
 /// Runs the task through the descent loop and turns its outcome into the caller's result.
@@ -129,7 +133,7 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     if (cfg.app.empty()) co_return fail(error::app_name_missing, "a deploy needs --app NAME");
     std::error_code fs_ec;
     if (!std::filesystem::is_directory(cfg.dir, fs_ec))
-        co_return fail(error::usage, "--dir " + cfg.dir + " is not a directory");
+        co_return fail(error::usage, "--dir " + engine::printable(cfg.dir, true) + " is not a directory");
     auto cli = provider->locate_cli(cfg, services.path_env);
     if (!cli) co_return fail(error::cli_not_found, provider->cli_missing(cfg));
 

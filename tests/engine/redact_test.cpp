@@ -216,3 +216,36 @@ TEST_CASE("secret_values_from: secret-looking names only, with FlyV1 macaroons s
     CHECK(r1::engine::env_name_looks_secret("fly_access_token"));
     CHECK_FALSE(r1::engine::env_name_looks_secret("PATH"));
 }
+
+TEST_CASE("redactor: an exact value outlasting the rule that fired first is masked whole, cut anywhere",
+          "[engine][redact][stream]") {
+    const std::string password = "correct horse battery staple";
+    const std::string token = "abcdefghijklmnop!uvwxyz0123456789";
+    const std::string quoted = "'quoted from .env' x";
+    redactor r{{password, token, quoted}};
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"DB_PASSWORD=" + password + "\n", "DB_PASSWORD=[redacted]\n"},
+        {"Authorization: Bearer " + token + " ok\n", "Authorization: Bearer [redacted] ok\n"},
+        {"Bearer " + token + "\n", "Bearer [redacted]\n"},
+        {"api_key: " + quoted + "\n", "api_key: [redacted]\n"},  // the quote is the value's own
+        {"X-Api-Key: [redacted](sent)\n", "X-Api-Key: [redacted](sent)\n"},  // a mask stays a mask
+    };
+    for (const auto& [in, want] : cases) {
+        INFO(in);
+        CHECK(r.scrub(in) == want);
+        CHECK(r.scrub(want) == want);
+        for (std::size_t cut = 1; cut < in.size(); ++cut) CHECK(streamed(r, in, {cut}) == want);
+        std::vector<std::size_t> every;
+        for (std::size_t cut = 1; cut < in.size(); ++cut) every.push_back(cut);
+        CHECK(streamed(r, in, every) == want);
+    }
+}
+
+TEST_CASE("secret_values_from: a value with a trailing CR, blank or tab is masked with and without it",
+          "[engine][redact][env]") {
+    const char* envp[] = {"FLY_API_TOKEN=crlf-token-value-0123456789\r", "DB_PASSWORD=trailing-blank-pw \t", nullptr};
+    redactor r{r1::engine::secret_values_from(envp)};
+    CHECK(r.scrub("token: crlf-token-value-0123456789\n") == "token: [redacted]\n");
+    CHECK(r.scrub("crlf-token-value-0123456789\r\n") == "[redacted]\n");
+    CHECK(r.scrub("pw is trailing-blank-pw.\n") == "pw is [redacted].\n");
+}

@@ -1,7 +1,10 @@
 #pragma once
 /// Runs the real r1 binary as a child, the way an operator or a CI job would, and collects the result.
+#include <atomic>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -22,11 +25,15 @@ struct r1_options {
     /// Put before r1's argv: a program that sets something up and then execs r1 in its own place
     /// (same pid, so signals and exit codes are r1's), e.g. with_private_resolver().
     std::vector<std::string> wrapper;
+    /// r1's stderr is a pseudo-terminal (raw mode: bytes pass unchanged), so isatty(2) holds in r1;
+    /// what r1 writes there comes back in r1_result::err. Not with max_open_files.
+    bool stderr_terminal = false;
 };
 
 struct r1_result {
     int exit_code = -1;  // -1 when r1 was killed by a signal
     int signal = 0;
+    bool core_dumped = false;  // the kernel wrote a core dump when the signal ended r1
     std::string out;
     std::string err;
     long max_rss_kb = 0;  // peak VmHWM seen while r1 ran (sampled every few ms)
@@ -47,19 +54,27 @@ public:
     bool wait_for_err(std::string_view text, int ms = 10'000) const;
     /// Waits up to `ms` until `text` appears on r1's stdout at least `times` times.
     bool wait_for_out(std::string_view text, int ms = 10'000, std::size_t times = 1) const;
-    /// What r1 has written so far, while it runs.
+    /// What r1 has written so far, while it runs (stderr: also when it is a terminal).
     std::string out_so_far() const;
     std::string err_so_far() const;
     r1_result wait();
 
 private:
     void start_limited(char** argv, char** envp);
+    void open_terminal();
+    void stop_terminal();
 
     r1_options opts_;
     pid_t pid_ = -1;
     std::string out_path_;
     std::string err_path_;
     std::string in_path_;
+    int tty_master_ = -1;
+    int tty_slave_ = -1;  // kept open here too, so the master never reads EIO before r1 opens it
+    std::thread tty_reader_;
+    std::atomic<bool> tty_stop_{false};
+    mutable std::mutex tty_mutex_;
+    std::string tty_output_;
 };
 
 r1_result run_r1(r1_options opts);
