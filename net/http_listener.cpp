@@ -7,6 +7,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -21,6 +22,11 @@
 #include <array>
 #include <charconv>
 #include <list>
+
+#include <cerrno>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace r1::net {
 namespace {
@@ -70,6 +76,7 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
         : acceptor(ex), limits(l), on_request(std::move(h)) {}
 
     tcp::acceptor acceptor;
+    tcp protocol = tcp::v4();  // the acceptor's, for the sockets accept4 gives
     listener_limits limits;
     handler on_request;
     listener_stats stats;
@@ -79,11 +86,27 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> accept_loop() {
         auto self = shared_from_this();
         for (;;) {
-            auto [ec, socket] = co_await acceptor.async_accept(as_result);
+            // Waited for here, taken with accept4: Asio's accept leaves close-on-exec off, and an
+            // --on-change command started meanwhile would inherit the connection.
+            auto [ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, as_result);
             if (stopped) co_return;
+            if (ec) co_return;  // closed by stop()
+            int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd < 0) {
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                    // The queued client stays readable: a pause, not a spinning loop, until a
+                    // descriptor is free again.
+                    asio::steady_timer pause{acceptor.get_executor(), std::chrono::milliseconds(100)};
+                    co_await pause.async_wait(as_result);
+                    if (stopped) co_return;
+                }
+                continue;  // EAGAIN (another wake-up took it), ECONNABORTED: this client is lost
+            }
+            tcp::socket socket{acceptor.get_executor()};
+            socket.assign(protocol, fd, ec);
             if (ec) {
-                if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
-                continue;  // EMFILE, ECONNABORTED: this client is lost, the listener is not
+                ::close(fd);
+                continue;
             }
             if (connections.size() >= limits.max_connections) {
                 ++stats.rejected_busy;
@@ -175,7 +198,16 @@ sys::result<std::unique_ptr<http_listener>> http_listener::open(asio::any_io_exe
     if (ec) return ec;
     auto i = std::make_shared<impl>(ex, limits, std::move(h));
     tcp::endpoint ep{addr, port};
-    i->acceptor.open(ep.protocol(), ec);
+    // Close-on-exec from the first instant (Asio's open() leaves it off): no child inherits it.
+    int fd = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC, ep.protocol().protocol());
+    if (fd < 0) return sys::error_code{errno, sys::system_category()};
+    i->protocol = ep.protocol();
+    i->acceptor.assign(ep.protocol(), fd, ec);
+    if (ec) {
+        ::close(fd);
+        return ec;
+    }
+    i->acceptor.non_blocking(true, ec);  // accept4 after a wake-up whose client may be gone
     if (ec) return ec;
     i->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (addr.is_v6()) i->acceptor.set_option(asio::ip::v6_only(true), ec);

@@ -5,11 +5,16 @@
 #include "tests/cli/watch_support.hpp"
 #include "tests/support/dns_server.hpp"
 #include "tests/support/processes.hpp"
+#include "tests/support/raw_http.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <csignal>
 #include <fstream>
+#include <sstream>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 using r1::test::dns_server;
 using r1::test::flap_server;
@@ -117,4 +122,45 @@ TEST_CASE("r1 verify --every: lookups in flight take no thread each", "[cli][dns
     CHECK(threads == 1);
     auto r = r1::test::watching::stop(r1p, SIGTERM);
     CHECK(r.exit_code == 143);
+}
+
+TEST_CASE("r1 verify --every: an --on-change command inherits no socket: not the listener, a scrape, a check or a lookup",
+          "[cli][dns][watch][security][fds]") {
+    flap_server server;
+    dns_server dns{dns_address(), 53};  // never answers: the lookup stays in flight
+    temp_dir dir;
+    auto fds = dir / "fds";
+    auto hook = dir / "hook.sh";
+    r1::test::write_file(hook, "#!/bin/sh\ncat >/dev/null\nfor f in /proc/$$/fd/*; do echo \"${f##*/} $(readlink \"$f\")\"; "
+                               "done > '" + fds.string() + ".tmp'\nmv '" + fds.string() + ".tmp' '" + fds.string() + "'\n");
+    ::chmod(hook.c_str(), 0755);
+    r1_process r1p{in_namespace(dir, dns, "",
+                                {"verify", "--every", "1s", "--timeout", "30s", "--output", "json", "--fail-after", "1",
+                                 "--metrics-listen", "0", "--on-change", hook.string(), server.url("a"),
+                                 "http://hole.r1test/"},
+                                5)};
+    auto port = r1::test::watching::metrics_port(r1p);
+    REQUIRE(port != 0);
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (dns.queries() == 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(dns.queries() > 0);            // c-ares' socket is open
+    int scrape = r1::test::connect_loopback(port);  // an accepted connection, idle (dropped after 5 s)
+    REQUIRE(scrape >= 0);
+    server.set_status("a", 503);  // target.down at the next check: the command runs
+    until = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+    while (r1::test::read_file(fds).empty() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ::close(scrape);
+    auto r = r1::test::watching::stop(r1p, SIGTERM);
+    CHECK(r.exit_code == 143);
+    auto listed = r1::test::read_file(fds);
+    INFO("the command's descriptors:\n" << listed << r.err);
+    REQUIRE(!listed.empty());
+    std::istringstream in(listed);
+    for (std::string fd, target; in >> fd >> target;) {
+        INFO(fd << " -> " << target);
+        CHECK(target.find("socket:") == std::string::npos);
+        CHECK(target.find("anon_inode:") == std::string::npos);
+    }
 }

@@ -24,6 +24,8 @@
 
 #include <openssl/ssl.h>
 
+#include <fcntl.h>
+
 namespace r1::test {
 namespace {
 
@@ -55,6 +57,9 @@ struct flap_server::impl {
     impl() {
         tls.use_certificate_chain(asio::buffer(pki().localhost.cert_pem));
         tls.use_private_key(asio::buffer(pki().localhost.key_pem), ssl::context::pem);
+        // Not inherited by the r1 a test starts (nor, through it, by an --on-change command whose
+        // descriptors a test lists).
+        for (auto* a : {&plain_acceptor, &tls_acceptor}) ::fcntl(a->native_handle(), F_SETFD, FD_CLOEXEC);
         asio::co_spawn(ctx, accept_loop(plain_acceptor, false), asio::detached);
         asio::co_spawn(ctx, accept_loop(tls_acceptor, true), asio::detached);
         thread = std::thread([this] { ctx.run(); });
@@ -69,6 +74,7 @@ struct flap_server::impl {
         for (;;) {
             auto [ec, socket] = co_await acceptor.async_accept(as_result);
             if (ec) co_return;
+            ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
             if (use_tls) asio::co_spawn(ctx, serve_tls(std::move(socket)), asio::detached);
             else asio::co_spawn(ctx, serve_plain(std::move(socket)), asio::detached);
         }
