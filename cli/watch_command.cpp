@@ -102,6 +102,7 @@ std::vector<target_ptr> watch::make_targets(std::vector<fleet_task>& tasks,
         t->name = cfg.app;
         t->expected_body = cfg.expected_body;
         t->timeout = cfg.health_timeout;
+        t->allow_insecure_redirects = cfg.allow_insecure_redirects;
         out.push_back(std::move(t));
     }
     return out;

@@ -104,7 +104,8 @@ void watch::dispatch(target_ptr t, std::uint64_t round) {
     engine::health_config hc{.url = t->url,
                              .expected_body = t->expected_body,
                              .deadline = now + t->timeout,
-                             .user_agent = user_agent_};
+                             .user_agent = user_agent_,
+                             .allow_insecure_redirects = t->allow_insecure_redirects};
     hc.keep_session = cmd_.watch.full_handshake_every.count() > 0;
     if (may_resume(*t, now)) hc.resume = t->session;
     start_check(std::move(hc), [this, t, round](timed_report r) { finished(t, round, std::move(r)); });

@@ -4,6 +4,7 @@
 /// --on-change commands (watch_serve.cpp). Everything here lives on the main loop but checks,
 /// which run on it too or on worker loops (see checks_per_loop).
 #include "cli/args.hpp"
+#include "cli/fd_write.hpp"
 #include "cli/watch_events.hpp"
 #include "cli/watch_metrics.hpp"
 #include "engine/health_check.hpp"
@@ -63,6 +64,7 @@ struct target {
     std::string name;  // a manifest's app name; empty for a URL list
     std::string expected_body;
     milliseconds timeout{15000};
+    bool allow_insecure_redirects = false;  // --allow-insecure-redirects, or the manifest's key
 
     bool running = false;  // a check is in flight: the next round skips it rather than overlap
     bool removed = false;  // dropped by a reload; a late result only counts toward its round
@@ -249,6 +251,8 @@ private:
     std::size_t probes_running_ = 0;
     std::deque<std::string> hooks_;
     bool hook_running_ = false;
+    /// The commands' own output on stderr: escape sequences neutralised on a terminal, as a provider CLI's.
+    output_stream hook_output_{2};
     bool warned_full_ = false;
     bool stopping_ = false;
     int signal_ = 0;

@@ -36,10 +36,11 @@ asio::awaitable<void> watch::run_hooks() {
         req.kill_grace = milliseconds(2000);
         req.tail_bytes = 2048;
         req.stdin_data = std::move(hooks_.front());
-        req.on_output = [](proc::stream, std::string_view chunk) { write_fd(2, chunk); };
+        req.on_output = [this](proc::stream, std::string_view chunk) { hook_output_.write(chunk); };
         hooks_.pop_front();
         hook_running_ = true;
         auto res = co_await runner_.run(std::move(req));
+        hook_output_.finish();
         hook_running_ = false;
         if (res && res->succeeded()) {
             ++counters_.hooks_ok;
@@ -100,10 +101,12 @@ asio::awaitable<net::listener_response> watch::probe(boost::urls::url_view u, st
     // The watched target's settings when it is one, else the command line's.
     std::string expected = cmd_.deploy.expected_body;
     auto timeout = std::chrono::duration<double>(cmd_.deploy.health_timeout).count();
+    bool insecure_redirects = cmd_.deploy.allow_insecure_redirects;
     for (const auto& t : targets_)
         if (t->url == url) {
             expected = t->expected_body;
             timeout = std::chrono::duration<double>(t->timeout).count();
+            insecure_redirects = t->allow_insecure_redirects;
         }
     // As blackbox_exporter: inside Prometheus' scrape timeout, less half a second for the answer.
     if (scrape_timeout && *scrape_timeout - 0.5 > 0) timeout = std::min(timeout, *scrape_timeout - 0.5);
@@ -112,7 +115,8 @@ asio::awaitable<net::listener_response> watch::probe(boost::urls::url_view u, st
                              .expected_body = expected,
                              .deadline = sclock::now() + std::chrono::duration_cast<sclock::duration>(
                                                              std::chrono::duration<double>(timeout)),
-                             .user_agent = user_agent_};
+                             .user_agent = user_agent_,
+                             .allow_insecure_redirects = insecure_redirects};
     struct waiter {
         explicit waiter(asio::io_context& c) : wake(c, sclock::time_point::max()) {}
         asio::steady_timer wake;

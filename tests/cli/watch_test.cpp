@@ -4,6 +4,7 @@
 #include "tests/cli/watch_support.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/stall_server.hpp"
+#include "tests/support/tls_server.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -207,6 +208,27 @@ TEST_CASE("r1 verify --every: a failing --on-change command is reported and the 
     }
 }
 
+TEST_CASE("r1 verify --every: an --on-change command's output on a terminal keeps colours and loses other controls",
+          "[cli][watch][on-change][terminal]") {
+    flap_server server;
+    temp_dir dir;
+    auto hook = dir / "hook.sh";
+    r1::test::write_file(hook, "#!/bin/sh\ncat >/dev/null\n"
+                               "printf 'hook \\033]0;owned\\007said \\033[31mred\\033[0m \\033[2Jbell \\007done\\n' >&2\n");
+    ::chmod(hook.c_str(), 0755);
+    auto urls = six_targets(server);
+    server.set_status("a", 503);
+    r1_process r1p{{.args = watch_args(urls, {"--fail-after", "1", "--on-change", hook.string()}),
+                    .stderr_terminal = true}};
+    REQUIRE(r1p.wait_for_err("done\n", 20'000));
+    auto r = stop(r1p, SIGTERM);
+    CHECK(r.exit_code == 143);
+    auto at = r.err.find("hook ");
+    REQUIRE(at != std::string::npos);
+    auto line = r.err.substr(at, r.err.find('\n', at) - at);
+    CHECK(line == "hook said \x1b[31mred\x1b[0m bell done");
+}
+
 TEST_CASE("r1 verify --every: SIGINT / SIGTERM stop a running --on-change command and a stalled check at once",
           "[cli][watch][interrupt]") {
     int sig = GENERATE(SIGINT, SIGTERM);
@@ -366,4 +388,23 @@ TEST_CASE("r1 verify --every: past 300 checks a second the checks spread over on
         CHECK(e.at("failed") == 1);
         CHECK(e.at("ok") == 99);
     }
+}
+
+TEST_CASE("r1 verify --every: an https target's redirect to plain http fails unless --allow-insecure-redirects",
+          "[cli][watch][redirect]") {
+    r1::test::tls_server server;
+    const auto url = server.https_url("/to-http");
+    auto allow = GENERATE(false, true);
+    std::vector<std::string> extra;
+    if (allow) extra.push_back("--allow-insecure-redirects");
+    r1_process r1p{{.args = watch_args({url}, extra)}};
+    REQUIRE(wait_rounds(r1p, 1));
+    auto r = stop(r1p, SIGTERM);
+    CHECK(r.exit_code == 143);
+    auto checks = events_of(r.out, {"check"});
+    REQUIRE(!checks.empty());
+    INFO(r.out);
+    CHECK(checks.front().at("ok").as_bool() == allow);
+    auto detail = std::string(checks.front().at("detail").as_string());
+    CHECK((detail.find("refused the redirect from https to " + server.http_url("/ok")) != std::string::npos) == !allow);
 }
