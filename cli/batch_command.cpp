@@ -21,6 +21,7 @@
 #include "proc/real_runner.hpp"
 #include "providers/browser_step.hpp"
 #include "providers/deploy.hpp"
+#include "providers/registry.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -139,11 +140,18 @@ std::size_t terminal_width() {
     return 120;
 }
 
+/// The batch's tasks and `[provider.NAME] concurrency` caps, as the manifest gave them.
+struct loaded_batch {
+    std::vector<fleet_task> tasks;
+    std::map<std::string, unsigned, std::less<>> provider_caps;
+};
+
 class batch_run {
 public:
-    batch_run(const command& cmd, std::vector<fleet_task> tasks, net::http_client& http,
-              proc::browser::page_checker* browser, const engine::output_dir* log_dir)
-        : cmd_(cmd), http_(http), browser_(browser), log_dir_(log_dir) {
+    batch_run(const command& cmd, loaded_batch batch, net::http_client& http, proc::browser::page_checker* browser,
+              const engine::output_dir* log_dir)
+        : cmd_(cmd), http_(http), browser_(browser), log_dir_(log_dir), caps_(std::move(batch.provider_caps)) {
+        auto& tasks = batch.tasks;
         path_env_ = proc::search_path();
         seed_ = std::random_device{}();
         tty_ = !cmd.json_output && ::isatty(1) == 1;
@@ -179,6 +187,7 @@ public:
         engine::fleet_options opts{.tasks = outcome_.tasks.size(), .concurrency = concurrency, .loops = 0,
                                    .fail_fast = cmd_.batch.fail_fast,
                                    .tick_every = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0)};
+        set_provider_caps(opts);
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         if (cmd_.json_output)
             write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, outcome_.tasks.size()})));
@@ -210,6 +219,30 @@ public:
     }
 
 private:
+    /// One group per wired provider, capped by the manifest's `[provider.NAME] concurrency` or the
+    /// provider's own default; checks and previews (no provider CLI) share one uncapped group.
+    void set_provider_caps(engine::fleet_options& opts) {
+        const auto& wired = providers::registry::builtin().wired();
+        std::vector<unsigned> caps;
+        for (const auto& p : wired) {
+            auto given = caps_.find(p->name());
+            caps.push_back(given != caps_.end() ? given->second : p->batch_concurrency());
+        }
+        caps.push_back(0);
+        if (std::all_of(caps.begin(), caps.end(), [](unsigned c) { return c == 0; })) return;
+        group_.reserve(outcome_.tasks.size());
+        for (std::size_t i = 0; i < outcome_.tasks.size(); ++i) {
+            const auto& cfg = config(i);
+            std::uint8_t g = static_cast<std::uint8_t>(wired.size());
+            if (!cfg.dry_run && !cfg.verify_only)
+                for (std::size_t w = 0; w < wired.size(); ++w)
+                    if (wired[w]->name() == cfg.provider) g = static_cast<std::uint8_t>(w);
+            group_.push_back(g);
+        }
+        opts.group_caps = std::move(caps);
+        opts.group_of = [this](std::size_t i) -> std::size_t { return group_[i]; };
+    }
+
     asio::awaitable<bool> run_task(std::size_t i) {
         const auto& task_cfg = config(i);
         auto& rec = outcome_.tasks[i];
@@ -374,6 +407,8 @@ private:
     sclock::time_point start_;
     batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records
     batch_outcome outcome_;
+    std::map<std::string, unsigned, std::less<>> caps_;  // [provider.NAME] concurrency
+    std::vector<std::uint8_t> group_;                    // task index -> its provider's group, when capped
 };
 
 }  // namespace
@@ -407,6 +442,7 @@ loaded_tasks load_tasks(const command& cmd) {
     auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
     if (manifest.problems.empty()) {
         out.tasks = std::move(manifest.tasks);
+        out.provider_caps = std::move(manifest.provider_caps);
         return out;
     }
     for (const auto& p : manifest.problems) {
@@ -421,9 +457,9 @@ loaded_tasks load_tasks(const command& cmd) {
 namespace {
 
 /// The tasks of the batch, or exit 2 with every problem printed.
-std::variant<std::vector<fleet_task>, int> load_batch(const command& cmd) {
+std::variant<loaded_batch, int> load_batch(const command& cmd) {
     auto loaded = load_tasks(cmd);
-    if (loaded.problem_count == 0) return std::move(loaded.tasks);
+    if (loaded.problem_count == 0) return loaded_batch{std::move(loaded.tasks), std::move(loaded.provider_caps)};
     if (loaded.unreadable) {
         write_fd(2, loaded.problems);
         return exit_usage;
@@ -441,7 +477,7 @@ int run_batch(const command& cmd) {
         return setup_error("--dry-run and --verify-only cannot be combined");
     auto loaded = load_batch(cmd);
     if (auto* code = std::get_if<int>(&loaded)) return *code;
-    auto tasks = std::move(std::get<0>(loaded));
+    auto batch = std::move(std::get<0>(loaded));
 
     for (const auto* path : {&cmd.batch.report_file, &cmd.batch.junit_file})
         if (!path->empty())
@@ -477,14 +513,14 @@ int run_batch(const command& cmd) {
 
     // Chromium is looked for once, before anything runs, when any task will use it.
     std::optional<proc::browser::chromium_checker> browser;
-    if (!cmd.deploy.dry_run && std::any_of(tasks.begin(), tasks.end(), [](const auto& t) { return t.cfg.browser; })) {
+    if (!cmd.deploy.dry_run && std::any_of(batch.tasks.begin(), batch.tasks.end(), [](const auto& t) { return t.cfg.browser; })) {
         auto chromium = proc::browser::find_chromium(cmd.chromium, proc::search_path());
         if (!chromium) return setup_error(proc::browser::chromium_missing_message(cmd.chromium));
         browser.emplace(proc::browser::chromium_options{*chromium, cmd.browser_concurrency, {}});
     }
 
     net::beast_client http{*tls};
-    batch_run run{cmd, std::move(tasks), http, browser ? &*browser : nullptr, log_dir ? &*log_dir : nullptr};
+    batch_run run{cmd, std::move(batch), http, browser ? &*browser : nullptr, log_dir ? &*log_dir : nullptr};
     return run.run(concurrency);
 }
 

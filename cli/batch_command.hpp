@@ -4,6 +4,8 @@
 #include "cli/args.hpp"
 #include "cli/fleet_tasks.hpp"
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@ namespace r1::cli {
 /// The tasks of `--batch FILE` (or the URLs on the command line), read and validated as a whole.
 struct loaded_tasks {
     std::vector<fleet_task> tasks;  // valid only when problem_count is 0
+    std::map<std::string, unsigned, std::less<>> provider_caps;  // [provider.NAME] concurrency
     /// Every problem, one "r1: error: FILE:LINE: what" line each; the caller adds what it did.
     std::string problems;
     std::size_t problem_count = 0;

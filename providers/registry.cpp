@@ -1,7 +1,11 @@
 #include "providers/registry.hpp"
 
 #include "engine/text.hpp"
+#include "providers/cloudflare/cloudflare_provider.hpp"
+#include "providers/docker/docker_provider.hpp"
 #include "providers/fly/fly_provider.hpp"
+#include "providers/kamal/kamal_provider.hpp"
+#include "providers/vercel/vercel_provider.hpp"
 
 namespace r1::providers {
 
@@ -12,14 +16,11 @@ const registry& registry::builtin() {
     static const registry instance = [] {
         std::vector<std::unique_ptr<provider>> wired;
         wired.push_back(std::make_unique<fly::fly_provider>());
-        // Vercel (2025 formats): vcp_ personal, vci_ integration, vca_/vcr_ app access/refresh, vck_
-        // API keys. Cloudflare (2026 formats): cfk_ global key, cfut_ user token, cfat_ account token.
-        std::vector<planned_provider> planned{
-            {"vercel", {"VERCEL_TOKEN"}, {{"vcp_"}, {"vci_"}, {"vca_"}, {"vcr_"}, {"vck_"}}},
-            {"cloudflare", {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY"}, {{"cfk_"}, {"cfut_"}, {"cfat_"}}},
-            {"docker", {}, {}},
-            {"kamal", {}, {}},
-        };
+        wired.push_back(std::make_unique<vercel::vercel_provider>());
+        wired.push_back(std::make_unique<cloudflare::cloudflare_provider>());
+        wired.push_back(std::make_unique<docker::docker_provider>());
+        wired.push_back(std::make_unique<kamal::kamal_provider>());
+        std::vector<planned_provider> planned;
         return registry{std::move(wired), std::move(planned)};
     }();
     return instance;

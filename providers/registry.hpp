@@ -22,7 +22,7 @@ class registry {
 public:
     registry(std::vector<std::unique_ptr<provider>> wired, std::vector<planned_provider> planned);
 
-    /// fly, then the planned vercel, cloudflare, docker and kamal.
+    /// fly, vercel, cloudflare, docker and kamal, all wired.
     static const registry& builtin();
 
     /// The adapter called `name`, or null; why_not() says why there is none.

@@ -16,15 +16,17 @@ struct r1_options {
     std::vector<std::string> args;
     std::vector<std::pair<std::string, std::string>> env;  // set (or override) in r1's environment
     std::vector<std::string> unset_env;
+    /// A program (absolute path) and its arguments that r1 runs under, execing r1 in its own place
+    /// (same pid, so signals and exit codes are r1's): `unshare -n` runs it in an empty network
+    /// namespace, so a real provider CLI cannot reach anything; with_private_resolver() gives it
+    /// its own resolv.conf and hosts.
+    std::vector<std::string> wrapper;
     std::string cwd;          // empty: the test's own
     std::string stdin_data;   // what r1 reads on stdin (empty: /dev/null)
     int timeout_ms = 60'000;  // r1 is killed past it and the test fails
     /// > 0: RLIMIT_NOFILE, soft and hard, set to this in the child before exec (`ulimit -n N`, which
     /// r1 cannot raise again), and no descriptor but 0, 1 and 2 inherited from the test process.
     int max_open_files = 0;
-    /// Put before r1's argv: a program that sets something up and then execs r1 in its own place
-    /// (same pid, so signals and exit codes are r1's), e.g. with_private_resolver().
-    std::vector<std::string> wrapper;
     /// r1's stderr is a pseudo-terminal (raw mode: bytes pass unchanged), so isatty(2) holds in r1;
     /// what r1 writes there comes back in r1_result::err. Not with max_open_files.
     bool stderr_terminal = false;
