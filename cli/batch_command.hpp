@@ -14,7 +14,9 @@ namespace r1::cli {
 /// The tasks of `--batch FILE` (or the URLs on the command line), read and validated as a whole.
 struct loaded_tasks {
     std::vector<fleet_task> tasks;  // valid only when problem_count is 0
+    std::map<std::string, unsigned, std::less<>> region_caps;    // [region.CODE] concurrency
     std::map<std::string, unsigned, std::less<>> provider_caps;  // [provider.NAME] concurrency
+    std::string manifest_sha256;  // of the file's text, for r1 report merge
     /// Every problem, one "r1: error: FILE:LINE: what" line each; the caller adds what it did.
     std::string problems;
     std::size_t problem_count = 0;

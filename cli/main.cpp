@@ -5,8 +5,11 @@
 #include "cli/deploy_command.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/fd_write.hpp"
+#include "cli/report_merge.hpp"
 #include "cli/watch_command.hpp"
+#include "engine/redact/redact.hpp"
 #include "proc/spawn.hpp"
+#include "providers/registry.hpp"
 #include "r1/version.hpp"
 
 #include <csignal>
@@ -16,6 +19,8 @@
 int main(int argc, char** argv) {
     if (auto shim = r1::proc::run_exec_shim(argc, argv)) return *shim;  // r1 re-executed to start a child
     r1::proc::harden_process();  // before anything: no core dumps while secrets are in memory
+    // Before the first byte is written: every provider's token formats and credential variables.
+    r1::engine::install_secret_formats(r1::providers::registry::builtin().secret_formats());
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must be an error value, not a silent death
     std::vector<std::string_view> args(argv + 1, argv + argc);
     auto parsed = r1::cli::parse_args(args);
@@ -29,10 +34,12 @@ int main(int argc, char** argv) {
         case r1::cli::action::show_help: std::cout << r1::cli::main_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_deploy_help: std::cout << r1::cli::deploy_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_verify_help: std::cout << r1::cli::verify_help(); return r1::cli::exit_ok;
+        case r1::cli::action::show_report_help: std::cout << r1::cli::report_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_version: std::cout << "r1 " << r1::version << "\n"; return r1::cli::exit_ok;
         case r1::cli::action::deploy: return r1::cli::run_deploy(cmd);
         case r1::cli::action::batch: return r1::cli::run_batch(cmd);
         case r1::cli::action::watch: return r1::cli::run_watch(cmd);
+        case r1::cli::action::report_merge: return r1::cli::run_report_merge(cmd);
         case r1::cli::action::classify:
             return r1::cli::run_classify({args.begin() + 1, args.end()}, std::cin, std::cout, std::cerr);
         }

@@ -42,8 +42,12 @@ using setting_target =
                  std::string command::*, unsigned command::*, bool command::*, option_key, flag_reader>;
 
 /// Where a flag is taken. Batch flags of `r1 deploy` need --batch FILE; watch flags of `r1 verify`
-/// need --every (itself in_watch too, for --help).
-enum setting_scope : unsigned { in_deploy = 1, in_batch = 2, in_verify = 4, in_watch = 8 };
+/// need --every (itself in_watch too, for --help). `shard_agreed` is not a place: it marks a flag
+/// without a manifest key that the shards of one fleet must still agree on (every flag with a key
+/// is such a flag already).
+enum setting_scope : unsigned {
+    in_deploy = 1, in_batch = 2, in_verify = 4, in_report_merge = 8, shard_agreed = 16, in_watch = 32
+};
 
 struct setting {
     std::string_view flag;        // "--region"

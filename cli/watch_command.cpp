@@ -8,8 +8,8 @@
 #include "net/tls_context.hpp"
 #include "proc/find_executable.hpp"
 #include "cli/fd_write.hpp"
-#include "engine/duration.hpp"
-#include "engine/text.hpp"
+#include "engine/text/duration.hpp"
+#include "engine/text/text.hpp"
 #include "net/tls_session.hpp"
 
 #include <boost/asio/as_tuple.hpp>

@@ -1,6 +1,6 @@
 #include "cli/watch_events.hpp"
 
-#include "engine/duration.hpp"
+#include "engine/text/duration.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>

@@ -2,8 +2,8 @@
 #include "cli/watch_runtime.hpp"
 
 #include "cli/fd_write.hpp"
-#include "engine/duration.hpp"
-#include "engine/text.hpp"
+#include "engine/text/duration.hpp"
+#include "engine/text/text.hpp"
 #include "net/tls_session.hpp"
 
 #include <boost/asio/as_tuple.hpp>

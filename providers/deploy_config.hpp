@@ -28,6 +28,7 @@ struct deploy_config {
     std::chrono::milliseconds browser_timeout = std::chrono::seconds(30);
     unsigned max_console_errors = 0;     // console errors and uncaught exceptions allowed
     bool fail_on_request_errors = false;  // a failed subresource fails the check
+    bool canary = false;  // a batch deploys it with the canaries, before the rest (cli/rollout.hpp)
     /// Settings one provider alone takes, by manifest key ("flyctl" = the flyctl binary's path).
     std::map<std::string, std::string, std::less<>> options;
 

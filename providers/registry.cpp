@@ -1,6 +1,6 @@
 #include "providers/registry.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "providers/cloudflare/cloudflare_provider.hpp"
 #include "providers/docker/docker_provider.hpp"
 #include "providers/fly/fly_provider.hpp"
@@ -49,17 +49,14 @@ std::string registry::known() const {
     return out;
 }
 
-std::vector<std::string_view> registry::credential_variables() const {
-    std::vector<std::string_view> out;
-    for (const auto& p : wired_) out.insert(out.end(), p->credential_variables().begin(), p->credential_variables().end());
-    for (const auto& p : planned_) out.insert(out.end(), p.credential_variables.begin(), p.credential_variables.end());
-    return out;
-}
-
-std::vector<token_format> registry::token_formats() const {
-    std::vector<token_format> out;
-    for (const auto& p : wired_) out.insert(out.end(), p->token_formats().begin(), p->token_formats().end());
-    for (const auto& p : planned_) out.insert(out.end(), p.token_formats.begin(), p.token_formats.end());
+engine::secret_formats registry::secret_formats() const {
+    engine::secret_formats out;
+    auto add = [&](auto credentials, auto tokens) {
+        for (auto name : credentials) out.credential_variables.emplace_back(name);
+        for (const auto& t : tokens) out.token_prefixes.emplace_back(t.prefix);
+    };
+    for (const auto& p : wired_) add(p->credential_variables(), p->token_formats());
+    for (const auto& p : planned_) add(p.credential_variables, p.token_formats);
     return out;
 }
 

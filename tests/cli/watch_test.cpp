@@ -350,6 +350,11 @@ TEST_CASE("r1 verify --every: usage errors are refused before anything starts", 
     r = r1::test::run_r1({.args = {"verify", "--every", "1m", "--report", "x.json", "https://localhost/"}});
     CHECK(r.exit_code == 2);
     CHECK(r.err == "r1: error: --report cannot be combined with --every\n");
+    for (std::vector<std::string> flag : {std::vector<std::string>{"--shard", "1/2"}, {"--max-failures", "3"}}) {
+        r = r1::test::run_r1({.args = {"verify", "--every", "1m", flag[0], flag[1], "https://localhost/"}});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err == "r1: error: " + flag[0] + " cannot be combined with --every\n");
+    }
     r = r1::test::run_r1({.args = {"verify", "--every", "10ms", "https://localhost/"}});
     CHECK(r.exit_code == 2);
     CHECK(r.err == "r1: error: --every must be at least 100ms\n");

@@ -24,7 +24,7 @@ if [ -n "$FAKE_FLY_EVENTS" ]; then
 fi
 mode="${FAKE_FLY_MODE:-ok}"
 if [ -n "$FAKE_FLY_BY_NAME" ]; then
-  case "$app" in fail-*) mode=fail ;; sleep-*) mode=sleep ;; esac
+  case "$app" in fail-*) mode=fail ;; sleep-*) mode=sleep ;; family-*) mode=family ;; esac
 fi
 if [ -n "$FAKE_FLY_SLEEP" ]; then sleep "$FAKE_FLY_SLEEP"; fi
 echo "==> Verifying app config"

@@ -31,7 +31,7 @@ namespace r1::test {
 ///     *-fail) then fails quoting both on stderr, else exits 0
 /// It records argv (one per line), cwd and its environment under FAKE_FLY_RECORD. For batches:
 /// FAKE_FLY_EVENTS=FILE appends "start <app> <ns>" and "end <app> <ns>" lines; FAKE_FLY_SLEEP=S
-/// sleeps S seconds first; FAKE_FLY_BY_NAME=1 picks the mode from the app name (fail-*, sleep-*).
+/// sleeps S seconds first; FAKE_FLY_BY_NAME=1 picks the mode from the app name (fail-*, sleep-*, family-*).
 class fake_flyctl {
 public:
     explicit fake_flyctl(std::string name = "flyctl");

@@ -7,7 +7,7 @@
 #include "providers/registry.hpp"
 #include "providers/vercel/vercel_output.hpp"
 #include "providers/vercel/vercel_provider.hpp"
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -205,7 +205,11 @@ TEST_CASE("registry: every provider is wired, and its credentials and token form
         for (const auto& t : p->token_formats()) {
             std::string token = std::string(t.prefix) + "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5";
             INFO(token);
-            CHECK(r1::engine::redactor{}.scrub("token: " + token + " end") == "token: [redacted] end");
+            // Bare, where no NAME= rule helps: only the installed token format can mask it.
+            CHECK(r1::engine::process_redactor().scrub("see " + token + " end") == "see [redacted] end");
+            CHECK(r1::engine::redactor{}.scrub("see " + token + " end") == "see " + token + " end");
         }
     }
+    // Installed once at start-up: once the process redactor is in use, nothing replaces its formats.
+    CHECK_FALSE(r1::engine::install_secret_formats({}));
 }
