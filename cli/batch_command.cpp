@@ -10,6 +10,7 @@
 #include "cli/fd_write.hpp"
 #include "cli/input_file.hpp"
 #include "cli/manifest.hpp"
+#include "cli/output.hpp"
 #include "cli/rollout.hpp"
 #include "cli/shard.hpp"
 #include "cli/signals.hpp"
@@ -35,6 +36,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -268,6 +270,17 @@ private:
         task_output output{log_fd(rec, i)};
         deploy_services services{runner_, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
         services.seed = seed_ ^ (0x9e3779b97f4a7c15ULL * (i + 1));
+        // The lifecycle's steps: NDJSON events with the task's index, or lines in its output.
+        event_text as_text;
+        services.on_event = [this, i, &output, &as_text, &rec](const providers::lifecycle_event& e) {
+            if (cmd_.json_output) {
+                auto line = task_event_json(e, rec, i);
+                std::lock_guard lock{events_mutex_};  // tasks run on several event loops
+                write_fd(1, line);
+            } else if (auto text = as_text(e); !text.empty()) {
+                output.append(text);
+            }
+        };
         services.browser = browser_;
         services.screenshot_path = screenshot_path(rec, i);
         auto began = sclock::now();
@@ -277,6 +290,11 @@ private:
         rec.exit_code = exit_code_for(result.ec, 0);
         rec.attempts = std::move(result.attempts);
         rec.criteria = std::move(result.criteria);
+        rec.release = std::move(result.release);
+        rec.previous = std::move(result.previous);
+        rec.rollback = std::move(result.rollback);
+        rec.evidence = std::move(result.evidence);
+        if (!rec.evidence.empty()) output.append(evidence_text(rec.evidence));
         if (result.browser) {
             output.append(result.browser->line + "\n" + browser_causes_block(*result.browser, 1000));
             rec.browser = std::make_shared<proc::browser::page_report>(std::move(*result.browser));
@@ -428,6 +446,7 @@ private:
     std::uint64_t seed_ = 0;
     bool tty_ = false;
     int signal_ = 0;  // the first SIGINT / SIGTERM; set and read under the fleet's lock
+    std::mutex events_mutex_;  // one NDJSON line at a time from tasks on different loops
     sclock::time_point start_;
     batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records
     batch_outcome outcome_;

@@ -2,10 +2,12 @@
 
 #include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/output.hpp"
 #include "engine/text/duration.hpp"
 #include "engine/text/text.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -224,9 +226,24 @@ std::string task_end_json(const task_record& t) {
     o["attempts"] = t.attempts.size() + 1;
     if (!t.preview.empty()) o["preview"] = t.preview;
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
+    add_lifecycle(o, t);
     if (t.browser) o["browser"] = browser_json(*t.browser);
     if (t.wave) o["wave"] = t.wave;
     return line(o);
+}
+
+std::string task_event_json(const providers::lifecycle_event& e, const task_record& t, std::size_t index) {
+    auto o = json::parse(event_json(e)).as_object();
+    o["index"] = index;
+    o["app"] = t.name;
+    return line(o);
+}
+
+void add_lifecycle(json::object& o, const task_record& t) {
+    if (!t.release.empty()) o["release"] = release_json(t.release);
+    if (t.previous) o["previous_release"] = release_json(*t.previous);
+    if (t.rollback) o["rollback"] = rollback_json(*t.rollback);
+    if (!t.evidence.empty()) o["evidence"] = t.evidence;
 }
 
 std::string batch_end_json(const batch_outcome& batch) {

@@ -3,6 +3,8 @@
 /// NDJSON events for programs, and the summary table at the end.
 #include "cli/batch_record.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -37,5 +39,11 @@ std::string task_end_json(const task_record& t);
 std::string wave_gate_json(const batch_outcome& batch, std::size_t wave);
 std::string task_skipped_json(const task_record& t);
 std::string batch_end_json(const batch_outcome& batch);
+/// A task's lifecycle event (pre-flight, release, release.poll, rollback.*), with its index and app.
+std::string task_event_json(const providers::lifecycle_event& e, const task_record& t, std::size_t index);
+
+/// release, previous_release, rollback and evidence of a deploy task, as task.end and the report
+/// carry them (only what the task has).
+void add_lifecycle(boost::json::object& o, const task_record& t);
 
 }  // namespace r1::cli

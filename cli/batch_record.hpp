@@ -2,9 +2,11 @@
 /// What the CLI keeps about each task of a batch: enough for the summary, the reports and JUnit.
 #include "engine/repair_loop.hpp"
 #include "proc/browser/findings.hpp"
+#include "providers/deploy.hpp"
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +35,10 @@ struct task_record {
     std::size_t wave = 0;     // 1-based wave of a rollout in waves (the canaries are wave 1); 0: none
     std::vector<engine::attempt_record> attempts;
     std::vector<engine::criterion_result> criteria;
+    providers::release_ref release;                  // the release the deploy made, when the provider said
+    std::optional<providers::release_ref> previous;  // what served before it (the pre-flight's)
+    std::optional<rollback_record> rollback;         // an --auto-rollback, done or declined
+    std::string evidence;                            // the app's recent logs, for a failed verification
     /// The browser check's report, when one ran (shared: records are copied, reports are large).
     std::shared_ptr<const proc::browser::page_report> browser;
 };

@@ -12,8 +12,8 @@
 namespace r1::cli {
 
 enum class action {
-    show_help, show_deploy_help, show_verify_help, show_report_help, show_version, deploy, batch, classify, report_merge,
-    watch
+    show_help, show_deploy_help, show_verify_help, show_report_help, show_rollback_help, show_version, deploy, batch,
+    classify, report_merge, rollback, watch
 };
 
 /// `r1 deploy --batch FILE` and `r1 verify`: many tasks at once.
@@ -66,6 +66,7 @@ struct command {
     deploy_config deploy;
     std::string ca_file;       // extra trust anchor for the health GET
     bool json_output = false;  // --output json: NDJSON events on stdout
+    std::string rollback_to;   // r1 rollback --to VERSION; empty: the release before the one serving
     batch_options batch;
     watch_options watch;
     /// Manifest keys of the per-task flags given ("region", "health_timeout"): in a batch they

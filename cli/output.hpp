@@ -3,7 +3,10 @@
 #include "engine/repair_loop.hpp"
 #include "providers/deploy.hpp"
 
+#include <boost/json/value.hpp>
+
 #include <string>
+#include <string_view>
 
 namespace r1::cli {
 
@@ -17,5 +20,24 @@ std::string criterion_text(const engine::criterion_result& c);
 std::string attempt_json(const engine::attempt_record& a);
 std::string criterion_json(const engine::criterion_result& c);
 std::string result_json(const deploy_result& r, int exit_code, bool dry_run);
+
+/// A lifecycle event as an NDJSON line: {"event":"release.poll","ok":false,"poll":3,...}.
+std::string event_json(const providers::lifecycle_event& e);
+/// The same as a text line for stderr ("r1: pre-flight: v41 (...) serves on 2 machines\n"); ""
+/// for an event text mode leaves out (a status poll that says what the last one said).
+class event_text {
+public:
+    std::string operator()(const providers::lifecycle_event& e);
+
+private:
+    std::string last_poll_;
+};
+
+/// The evidence block: "r1: the app's last N log lines:\n  | ...\n".
+std::string evidence_text(std::string_view evidence);
+
+/// {"id":..,"version":..,"image":..}, or null when empty: for events, the report and JUnit.
+boost::json::value release_json(const providers::release_ref& r);
+boost::json::value rollback_json(const rollback_record& r);
 
 }  // namespace r1::cli

@@ -169,12 +169,14 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
             report.probe.tls_resumed = res->tls_resumed;
             report.probe.session = std::move(res->session);
         }
+        report.ttfb += res->headers_after;
         if (!res->spki_sha256.empty() &&
             std::find(report.verified_spki.begin(), report.verified_spki.end(), res->spki_sha256) == report.verified_spki.end())
             report.verified_spki.push_back(res->spki_sha256);
         if (!is_followed_redirect(res->status) || res->location.empty()) {
             auto verdict = judge(*res, cfg.expected_body, std::move(report.probe));
             verdict.verified_spki = std::move(report.verified_spki);
+            verdict.ttfb = report.ttfb;
             co_return verdict;
         }
 

@@ -140,7 +140,7 @@ sys::error_code ended_early(sys::error_code ec, const Parser& parser) {
 /// Writes the GET and reads the response through `stream`, plain or TLS.
 template <class Stream>
 asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_request& req,
-                                                     const asio::cancellation_state& cs) {
+                                                     const asio::cancellation_state& cs, sclock::time_point started) {
     const sys::error_code aborted = asio::error::operation_aborted;
     const auto connected_at = sclock::now();
 
@@ -180,6 +180,7 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
     http_response res;
     res.times.processing = headers_at - connected_at;
     res.content_length = parser->content_length() ? std::optional<std::uint64_t>(*parser->content_length()) : std::nullopt;
+    res.headers_after = headers_at - started;
     res.status = head.result_int();
     res.reason = std::string(head.reason());
     if (auto it = head.find(http::field::location); it != head.end()) res.location = std::string(it->value());
@@ -247,7 +248,7 @@ asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, std::size_t
         if (cancelled(cs)) co_return aborted;
         if (auto ec = co_await stream.connect(*endpoints); ec) co_return ec;
         const auto connected = sclock::now();
-        auto res = co_await exchange(stream, req, cs);  // we sent Connection: close
+        auto res = co_await exchange(stream, req, cs, started);  // we sent Connection: close
         if (res) {
             res->times.resolve = resolved - started;
             res->times.connect = connected - resolved;
@@ -271,7 +272,7 @@ asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, std::size_t
     if (auto ec = co_await stream.handshake(); ec) co_return ec;
     const auto secured = sclock::now();
     slot.release();
-    auto res = co_await exchange(stream, req, cs);
+    auto res = co_await exchange(stream, req, cs, started);
     if (!res) co_return res;
     res->times.resolve = resolved - started;
     res->times.connect = connected - admitted;
