@@ -12,7 +12,6 @@
 #include "engine/text/text.hpp"
 #include "net/tls_session.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -23,8 +22,6 @@
 
 namespace r1::cli {
 namespace watching {
-
-constexpr auto as_result = asio::as_tuple(asio::use_awaitable);
 
 bool watch::load() {
     auto loaded = load_tasks(cmd_);
