@@ -12,14 +12,17 @@
 #include "cli/signals.hpp"
 #include "cli/url_list.hpp"
 #include "engine/fleet.hpp"
+#include "engine/safe_file.hpp"
 #include "engine/text.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
 #include "proc/browser/chromium_checker.hpp"
+#include "proc/find_executable.hpp"
 #include "proc/output_tail.hpp"
 #include "proc/real_runner.hpp"
 #include "providers/browser_step.hpp"
 #include "providers/deploy.hpp"
+#include "providers/registry.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -32,6 +35,7 @@
 #include <optional>
 #include <random>
 #include <thread>
+#include <variant>
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -60,8 +64,9 @@ struct file_text {
 
 /// Reads the manifest or URL list whole, refusing anything past the size limit.
 file_text read_input(const std::string& file) {
+    const std::string shown = engine::printable(file, true);  // an argument is never echoed raw
     int fd = file == "-" ? 0 : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return {{}, "cannot read " + file + ": " + std::strerror(errno)};
+    if (fd < 0) return {{}, "cannot read " + shown + ": " + std::strerror(errno)};
     std::string text;
     char buf[65536];
     for (;;) {
@@ -70,13 +75,13 @@ file_text read_input(const std::string& file) {
         if (n < 0) {
             std::string why = std::strerror(errno);
             if (fd != 0) ::close(fd);
-            return {{}, "cannot read " + file + ": " + why};
+            return {{}, "cannot read " + shown + ": " + why};
         }
         if (n == 0) break;
         text.append(buf, static_cast<std::size_t>(n));
         if (text.size() > max_manifest_bytes) {
             if (fd != 0) ::close(fd);
-            return {{}, file + " is larger than " + std::to_string(max_manifest_bytes / (1024 * 1024)) + " MiB"};
+            return {{}, shown + " is larger than " + std::to_string(max_manifest_bytes / (1024 * 1024)) + " MiB"};
         }
     }
     if (fd != 0) ::close(fd);
@@ -95,9 +100,8 @@ std::string log_name(const task_record& t, std::size_t index) {
 /// One task's output: a bounded tail in memory, and the whole of it in --log-dir when given.
 class task_output {
 public:
-    task_output(const std::string& log_path) : tail_(kept_output_bytes) {
-        if (!log_path.empty()) fd_ = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    }
+    /// `log_fd`: the task's file in --log-dir (owned from here on), or -1.
+    explicit task_output(int log_fd) : tail_(kept_output_bytes), fd_(log_fd) {}
     ~task_output() {
         if (fd_ >= 0) ::close(fd_);
     }
@@ -138,13 +142,19 @@ std::size_t terminal_width() {
     return 120;
 }
 
+/// The batch's tasks and `[provider.NAME] concurrency` caps, as the manifest gave them.
+struct loaded_batch {
+    std::vector<fleet_task> tasks;
+    std::map<std::string, unsigned, std::less<>> provider_caps;
+};
+
 class batch_run {
 public:
-    batch_run(const command& cmd, std::vector<fleet_task> tasks, net::http_client& http,
-              proc::browser::page_checker* browser)
-        : cmd_(cmd), http_(http), browser_(browser) {
-        const char* path = std::getenv("PATH");
-        path_env_ = path ? path : "";
+    batch_run(const command& cmd, loaded_batch batch, net::http_client& http, proc::browser::page_checker* browser,
+              const engine::output_dir* log_dir)
+        : cmd_(cmd), http_(http), browser_(browser), log_dir_(log_dir), caps_(std::move(batch.provider_caps)) {
+        auto& tasks = batch.tasks;
+        path_env_ = proc::search_path();
         seed_ = std::random_device{}();
         tty_ = !cmd.json_output && ::isatty(1) == 1;
         outcome_.command = cmd.batch.verify ? "verify" : "deploy";
@@ -179,6 +189,7 @@ public:
         engine::fleet_options opts{.tasks = outcome_.tasks.size(), .concurrency = concurrency, .loops = 0,
                                    .fail_fast = cmd_.batch.fail_fast,
                                    .tick_every = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0)};
+        set_provider_caps(opts);
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         if (cmd_.json_output)
             write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, outcome_.tasks.size()})));
@@ -210,12 +221,34 @@ public:
     }
 
 private:
+    /// One group per wired provider, capped by the manifest's `[provider.NAME] concurrency` or the
+    /// provider's own default; checks and previews (no provider CLI) share one uncapped group.
+    void set_provider_caps(engine::fleet_options& opts) {
+        const auto& wired = providers::registry::builtin().wired();
+        std::vector<unsigned> caps;
+        for (const auto& p : wired) {
+            auto given = caps_.find(p->name());
+            caps.push_back(given != caps_.end() ? given->second : p->batch_concurrency());
+        }
+        caps.push_back(0);
+        if (std::all_of(caps.begin(), caps.end(), [](unsigned c) { return c == 0; })) return;
+        group_.reserve(outcome_.tasks.size());
+        for (std::size_t i = 0; i < outcome_.tasks.size(); ++i) {
+            const auto& cfg = config(i);
+            std::uint8_t g = static_cast<std::uint8_t>(wired.size());
+            if (!cfg.dry_run && !cfg.verify_only)
+                for (std::size_t w = 0; w < wired.size(); ++w)
+                    if (wired[w]->name() == cfg.provider) g = static_cast<std::uint8_t>(w);
+            group_.push_back(g);
+        }
+        opts.group_caps = std::move(caps);
+        opts.group_of = [this](std::size_t i) -> std::size_t { return group_[i]; };
+    }
+
     asio::awaitable<bool> run_task(std::size_t i) {
         const auto& task_cfg = config(i);
         auto& rec = outcome_.tasks[i];
-        std::string log_path;
-        if (!cmd_.batch.log_dir.empty()) log_path = cmd_.batch.log_dir + "/" + log_name(rec, i);
-        task_output output{log_path};
+        task_output output{log_fd(rec, i)};
         deploy_services services{runner_, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
         services.seed = seed_ ^ (0x9e3779b97f4a7c15ULL * (i + 1));
         // The lifecycle's steps: NDJSON events with the task's index, or lines in its output.
@@ -279,8 +312,8 @@ private:
         if (ec == error::interrupted) rec.state = task_state::interrupted;
         else rec.state = ec ? task_state::failed : task_state::ok;
         rec.detail = one_line(line);
-        if (!cmd_.batch.log_dir.empty()) {
-            task_output log{cmd_.batch.log_dir + "/" + log_name(rec, i)};
+        if (log_dir_) {
+            task_output log{log_fd(rec, i)};
             log.append("r1: " + std::string(to_string(rec.state)) + ": " + report.line + "\n");
             if (rec.browser) log.append(rec.browser->line + "\n" + browser_causes_block(*rec.browser, 1000));
         }
@@ -302,7 +335,12 @@ private:
         rec.browser = std::make_shared<proc::browser::page_report>(std::move(report));
     }
 
-    /// DIR/<the log's name>.png with --log-dir; empty without.
+    /// The task's file in --log-dir, or -1 without one (or when it cannot be made: the log is lost,
+    /// not the task).
+    int log_fd(const task_record& rec, std::size_t i) const { return log_dir_ ? log_dir_->create(log_name(rec, i)) : -1; }
+
+    /// DIR/<the log's name>.png with --log-dir; empty without. Written by engine::write_output_file
+    /// into the directory output_dir::open checked.
     std::string screenshot_path(const task_record& rec, std::size_t i) const {
         if (cmd_.batch.log_dir.empty()) return {};
         auto name = log_name(rec, i);
@@ -360,7 +398,7 @@ private:
         int code = outcome_.exit_code;
         auto write = [&](const std::string& path, const std::string& content) {
             if (path.empty()) return;
-            if (auto why = write_file_atomically(path, content); !why.empty()) {
+            if (auto why = engine::write_output_file(path, content); !why.empty()) {
                 write_fd(2, "r1: error: " + why + "\n");
                 if (outcome_.signal == 0) code = exit_usage;
             }
@@ -378,6 +416,7 @@ private:
     const deploy_config& config(std::size_t i) const { return configs_[config_of_[i]]; }
     net::http_client& http_;
     proc::browser::page_checker* browser_;  // null: no task asked for a browser check
+    const engine::output_dir* log_dir_;      // --log-dir, or null
     proc::real_runner runner_;
     std::string path_env_;
     std::uint64_t seed_ = 0;
@@ -387,10 +426,12 @@ private:
     sclock::time_point start_;
     batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records
     batch_outcome outcome_;
+    std::map<std::string, unsigned, std::less<>> caps_;  // [provider.NAME] concurrency
+    std::vector<std::uint8_t> group_;                    // task index -> its provider's group, when capped
 };
 
 /// The tasks of the batch, or every problem with its line.
-std::variant<std::vector<fleet_task>, int> load_tasks(const command& cmd) {
+std::variant<loaded_batch, int> load_tasks(const command& cmd) {
     manifest_base base;
     base.cli = cmd.deploy;
     base.cli_keys = cmd.given_keys;
@@ -406,12 +447,12 @@ std::variant<std::vector<fleet_task>, int> load_tasks(const command& cmd) {
         auto read = read_input(cmd.batch.file);
         if (!read.error.empty()) return setup_error(read.error);
         text = std::move(read.text);
-        if (source == "-") source = "stdin";
-        else base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
+        source = source == "-" ? "stdin" : engine::printable(source, true);  // never echoed raw
+        if (cmd.batch.file != "-") base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
         url_list = cmd.batch.verify && looks_like_url_list(text);
     }
     auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
-    if (manifest.problems.empty()) return std::move(manifest.tasks);
+    if (manifest.problems.empty()) return loaded_batch{std::move(manifest.tasks), std::move(manifest.provider_caps)};
     std::string out;
     for (const auto& p : manifest.problems) {
         std::string where = source + (p.line ? ":" + std::to_string(p.line) : "");
@@ -432,18 +473,16 @@ int run_batch(const command& cmd) {
         return setup_error("--dry-run and --verify-only cannot be combined");
     auto loaded = load_tasks(cmd);
     if (auto* code = std::get_if<int>(&loaded)) return *code;
-    auto tasks = std::move(std::get<0>(loaded));
+    auto batch = std::move(std::get<0>(loaded));
 
     for (const auto* path : {&cmd.batch.report_file, &cmd.batch.junit_file})
         if (!path->empty())
-            if (auto why = check_writable(*path); !why.empty()) return setup_error(why);
+            if (auto why = engine::check_output_file(*path); !why.empty()) return setup_error(why);
+    std::optional<engine::output_dir> log_dir;
     if (!cmd.batch.log_dir.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(cmd.batch.log_dir, ec);
-        if (ec || !std::filesystem::is_directory(cmd.batch.log_dir, ec))
-            return setup_error("cannot use --log-dir " + cmd.batch.log_dir + ": " +
-                               (ec ? ec.message() : std::string("not a directory")));
-        if (auto why = check_writable(cmd.batch.log_dir + "/.r1-probe"); !why.empty()) return setup_error(why);
+        auto opened = engine::output_dir::open(cmd.batch.log_dir);
+        if (auto* why = std::get_if<std::string>(&opened)) return setup_error(*why);
+        log_dir.emplace(std::move(std::get<engine::output_dir>(opened)));
     }
     auto tls = net::make_tls_context(cmd.ca_file);
     if (!tls) return setup_error(tls.error());
@@ -470,15 +509,14 @@ int run_batch(const command& cmd) {
 
     // Chromium is looked for once, before anything runs, when any task will use it.
     std::optional<proc::browser::chromium_checker> browser;
-    if (!cmd.deploy.dry_run && std::any_of(tasks.begin(), tasks.end(), [](const auto& t) { return t.cfg.browser; })) {
-        const char* path = std::getenv("PATH");
-        auto chromium = proc::browser::find_chromium(cmd.chromium, path ? path : "");
+    if (!cmd.deploy.dry_run && std::any_of(batch.tasks.begin(), batch.tasks.end(), [](const auto& t) { return t.cfg.browser; })) {
+        auto chromium = proc::browser::find_chromium(cmd.chromium, proc::search_path());
         if (!chromium) return setup_error(proc::browser::chromium_missing_message(cmd.chromium));
         browser.emplace(proc::browser::chromium_options{*chromium, cmd.browser_concurrency, {}});
     }
 
     net::beast_client http{*tls};
-    batch_run run{cmd, std::move(tasks), http, browser ? &*browser : nullptr};
+    batch_run run{cmd, std::move(batch), http, browser ? &*browser : nullptr, log_dir ? &*log_dir : nullptr};
     return run.run(concurrency);
 }
 

@@ -12,14 +12,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
-#include <filesystem>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace r1::cli {
 namespace {
@@ -78,12 +72,20 @@ std::string lifecycle_text(const task_record& t) {
     return out;
 }
 
-/// Text fit for XML 1.0: printable, with markup characters escaped.
+/// Text fit for XML 1.0: printable (no C0 but tab and newline, no C1, no invalid UTF-8, so no lone
+/// surrogate), U+FFFE and U+FFFF (the only other code points XML 1.0's Char production leaves out)
+/// shown as U+FFFD, and markup characters escaped. CI systems drop a report that is not well-formed.
 std::string xml(std::string_view text) {
     std::string clean = engine::printable(text, false);
     std::string out;
     out.reserve(clean.size());
-    for (char c : clean) {
+    for (std::size_t i = 0; i < clean.size(); ++i) {
+        char c = clean[i];
+        if (c == '\xEF' && i + 2 < clean.size() && clean[i + 1] == '\xBF' && (clean[i + 2] == '\xBE' || clean[i + 2] == '\xBF')) {
+            out += "\xEF\xBF\xBD";
+            i += 2;
+            continue;
+        }
         switch (c) {
         case '&': out += "&amp;"; break;
         case '<': out += "&lt;"; break;
@@ -169,77 +171,6 @@ std::string junit_xml(const batch_outcome& batch) {
     }
     out += "  </testsuite>\n</testsuites>\n";
     return out;
-}
-
-namespace {
-
-/// True when `path` names something other than a regular file: a device (/dev/full, /dev/stdout's
-/// target), a FIFO or a socket. Such a path is written in place: a temporary file renamed over it
-/// would replace the device node itself (as root, /dev/full.r1-tmp is happily created in /dev).
-bool is_special(const std::string& path) {
-    std::error_code ec;
-    auto st = std::filesystem::status(path, ec);
-    return !ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st) &&
-           !std::filesystem::is_directory(st);
-}
-
-std::string write_all(int fd, std::string_view text) {
-    while (!text.empty()) {
-        auto n = ::write(fd, text.data(), text.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return std::strerror(errno);
-        if (n == 0) return std::strerror(ENOSPC);
-        text.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return "";
-}
-
-}  // namespace
-
-std::string write_file_atomically(const std::string& path, std::string_view raw) {
-    const std::string clean = engine::process_redactor().scrub(raw);  // as write_fd: defence in depth
-    std::string_view text = clean;
-    if (is_special(path)) {
-        int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-        if (fd < 0) return "cannot write " + path + ": " + std::strerror(errno);
-        auto why = write_all(fd, text);
-        if (::close(fd) != 0 && why.empty()) why = std::strerror(errno);
-        return why.empty() ? "" : "cannot write " + path + ": " + why;
-    }
-    std::string tmp = path + ".r1-tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return "cannot write " + path + ": " + std::strerror(errno);
-    if (auto why = write_all(fd, text); !why.empty()) {
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        return "cannot write " + path + ": " + why;
-    }
-    // close() is where NFS and a full quota report a failed write; fsync would add a disk flush per
-    // report for a crash r1 does not promise to survive.
-    if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::string why = std::strerror(errno);
-        ::unlink(tmp.c_str());
-        return "cannot write " + path + ": " + why;
-    }
-    return "";
-}
-
-std::string check_writable(const std::string& path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return "cannot write " + path + ": it is a directory";
-    if (is_special(path)) {
-        // O_NONBLOCK: a FIFO with no reader yet fails with ENXIO here instead of blocking r1's start.
-        int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0) return "cannot write " + path + ": " + std::strerror(errno);
-        ::close(fd);
-        return "";
-    }
-    std::string tmp = path + ".r1-tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return "cannot write " + path + ": " + std::strerror(errno);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return "";
 }
 
 }  // namespace r1::cli

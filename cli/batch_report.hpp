@@ -13,12 +13,4 @@ std::string report_json(const batch_outcome& batch);
 /// interrupted and never-started tasks <skipped>.
 std::string junit_xml(const batch_outcome& batch);
 
-/// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half a
-/// report, with secrets masked as write_fd masks them; a device or FIFO (/dev/stdout, /dev/full) is
-/// written in place. Returns "" or the one-line reason it could not.
-std::string write_file_atomically(const std::string& path, std::string_view text);
-
-/// Fails early, before anything runs, if `path` cannot be written. Returns "" or the reason.
-std::string check_writable(const std::string& path);
-
 }  // namespace r1::cli

@@ -9,6 +9,7 @@
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
 #include "proc/browser/chromium_checker.hpp"
+#include "proc/find_executable.hpp"
 #include "proc/real_runner.hpp"
 #include "providers/deploy.hpp"
 
@@ -58,10 +59,10 @@ int run_deploy(const command& cmd) {
     auto tls = net::make_tls_context(cmd.ca_file);
     if (!tls) return usage_error(tls.error());
 
-    const char* path = std::getenv("PATH");
+    const std::string path = proc::search_path();
     std::optional<proc::browser::chromium_checker> browser;
     if (cmd.deploy.browser && !cmd.deploy.dry_run) {
-        auto chromium = proc::browser::find_chromium(cmd.chromium, path ? path : "");
+        auto chromium = proc::browser::find_chromium(cmd.chromium, path);
         if (!chromium) return usage_error(proc::browser::chromium_missing_message(cmd.chromium));
         browser.emplace(proc::browser::chromium_options{*chromium, cmd.browser_concurrency, {}});
     }
@@ -69,7 +70,8 @@ int run_deploy(const command& cmd) {
     asio::io_context ctx;
     proc::real_runner runner;
     net::beast_client http{*tls};
-    deploy_services services{runner, http, [](std::string_view chunk) { write_fd(2, chunk); }, path ? path : ""};
+    output_stream provider_output{2};  // the provider CLI's own output, live on stderr
+    deploy_services services{runner, http, [&](std::string_view chunk) { provider_output.write(chunk); }, path};
     services.on_attempt = [json = cmd.json_output](const engine::attempt_record& a) {
         if (json) write_fd(1, attempt_json(a));
         else write_fd(2, attempt_text(a));
@@ -98,6 +100,7 @@ int run_deploy(const command& cmd) {
                        result = std::move(r);
                    }));
     ctx.run();
+    provider_output.finish();
 
     int code = exit_code_for(result->ec, first_signal);
     if (first_signal != 0)

@@ -23,4 +23,21 @@ bool write_fd(int fd, std::string_view raw) {
     return true;
 }
 
+output_stream::output_stream(int fd) : fd_(fd), terminal_(::isatty(fd) == 1) {}
+
+void output_stream::write(std::string_view chunk) {
+    if (!terminal_) {
+        write_fd(fd_, chunk);
+        return;
+    }
+    auto shown = filter_.feed(chunk);
+    if (!shown.empty()) write_fd(fd_, shown);
+}
+
+void output_stream::finish() {
+    if (!terminal_) return;
+    auto rest = filter_.finish();
+    if (!rest.empty()) write_fd(fd_, rest);
+}
+
 }  // namespace r1::cli

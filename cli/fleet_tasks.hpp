@@ -28,6 +28,8 @@ struct manifest_problem {
 struct fleet_manifest {
     std::vector<fleet_task> tasks;           // valid only when problems is empty
     std::vector<manifest_problem> problems;  // every problem found, in line order
+    /// `[provider.NAME] concurrency = N`: at most N of that provider's deploys at once.
+    std::map<std::string, unsigned, std::less<>> provider_caps;
 };
 
 /// The command line's part. Its flags override [defaults]; a key set on an app overrides both.
@@ -54,6 +56,7 @@ public:
     /// Room for the tasks up front: a fleet's task list lives for the whole run, and growing it by
     /// doubling would leave up to half of it unused (~2 MB at 10,000 URLs).
     void reserve(std::size_t n);
+    void cap(std::string provider, unsigned n) { out_.provider_caps[std::move(provider)] = n; }
 
 private:
     const manifest_base& base_;

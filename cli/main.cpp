@@ -6,12 +6,19 @@
 #include "cli/exit_code.hpp"
 #include "cli/fd_write.hpp"
 #include "cli/version_text.hpp"
+#include "engine/redact.hpp"
+#include "proc/spawn.hpp"
+#include "providers/registry.hpp"
 
 #include <csignal>
 #include <exception>
 #include <iostream>
 
 int main(int argc, char** argv) {
+    if (auto shim = r1::proc::run_exec_shim(argc, argv)) return *shim;  // r1 re-executed to start a child
+    r1::proc::harden_process();  // before anything: no core dumps while secrets are in memory
+    // Before the first byte is written: every provider's token formats and credential variables.
+    r1::engine::install_secret_formats(r1::providers::registry::builtin().secret_formats());
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must be an error value, not a silent death
     std::vector<std::string_view> args(argv + 1, argv + argc);
     auto parsed = r1::cli::parse_args(args);

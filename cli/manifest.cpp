@@ -3,6 +3,7 @@
 #include "cli/settings.hpp"
 #include "cli/toml_document.hpp"
 #include "engine/text.hpp"
+#include "providers/registry.hpp"
 
 #include <algorithm>
 #include <array>
@@ -43,6 +44,31 @@ void apply(fleet_builder& b, deploy_config& cfg, const toml_entry& e, bool in_de
     if (auto why = apply_key(*s, cfg, e.value)) b.problem(e.line, std::move(*why));
 }
 
+/// `[provider.NAME]`: settings of one provider across the batch, today its concurrency cap.
+void apply_provider_table(fleet_builder& b, const toml_table& table) {
+    std::string name = table.name.substr(std::string_view("provider.").size());
+    if (auto why = providers::registry::builtin().why_not(name); !why.empty()) {
+        b.problem(table.line, "[provider." + engine::printable(std::string_view(name).substr(0, 64), true) + "]: " + why);
+        return;
+    }
+    for (const auto& e : table.entries) {
+        if (e.key != "concurrency") {
+            std::array<std::string_view, 1> keys{"concurrency"};
+            auto guess = did_you_mean(e.key, keys);
+            b.problem(e.line, "unknown key " + quoted(e.key) + " in [provider." + name + "]" +
+                                  (guess.empty() ? " (its one key is concurrency)" : " (did you mean \"concurrency\"?)"));
+            continue;
+        }
+        const auto* n = std::get_if<std::int64_t>(&e.value);
+        if (!n || *n < 1 || *n > max_concurrency) {
+            b.problem(e.line, "concurrency in [provider." + name + "] must be a whole number from 1 to " +
+                                  std::to_string(max_concurrency));
+            continue;
+        }
+        b.cap(name, static_cast<unsigned>(*n));
+    }
+}
+
 }  // namespace
 
 bool looks_like_url_list(std::string_view text) {
@@ -78,12 +104,14 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
             if (defaults_seen) b.problem(table.line, "[defaults] appears twice");
             defaults_seen = true;
             for (const auto& e : table.entries) apply(b, defaults, e, true, ignored_name);
+        } else if (table.name.starts_with("provider.") && !table.array_item) {
+            apply_provider_table(b, table);
         } else if (table.name == "app" && !table.array_item) {
             b.problem(table.line, "[app] declares one table: use [[app]] for each app");
         } else if (table.name != "app" && table.name != "defaults") {
             std::array<std::string_view, 2> tables{"defaults", "app"};
             auto guess = did_you_mean(table.name, tables);
-            std::string hint = guess.empty()       ? " (use [defaults] and [[app]])"
+            std::string hint = guess.empty()       ? " (use [defaults], [[app]] and [provider.NAME])"
                                : guess == "app" ? " (did you mean [[app]]?)"
                                                 : " (did you mean [defaults]?)";
             b.problem(table.line, "unknown table [" + engine::printable(table.name.substr(0, 64), true) + "]" + hint);

@@ -193,7 +193,15 @@ toml_document read_toml(std::string_view text) {
     reader r{doc};
     for (const auto& [key, value] : parsed.table()) {
         std::string name(key.str());
-        if (auto t = value.as_table(); t && !t->is_inline()) {
+        if (auto group = value.as_table(); group && !group->is_inline() && name == "provider") {
+            // [provider.NAME]: one table per provider, kept as a table called "provider.NAME".
+            for (const auto& [sub_key, sub] : *group) {
+                if (auto st = sub.as_table(); st && !st->is_inline())
+                    r.table(name + "." + std::string(sub_key.str()), false, *st);
+                else
+                    r.problem(line_of(sub), "[provider] holds one table per provider: [provider.NAME] with its keys");
+            }
+        } else if (auto t = value.as_table(); t && !t->is_inline()) {
             r.table(name, false, *t);
         } else if (auto a = value.as_array(); a && a->is_array_of_tables() && !a->empty() &&
                                               !a->front().as_table()->is_inline()) {

@@ -1,5 +1,6 @@
 #include "engine/fleet.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -42,6 +44,12 @@ public:
         unsigned loop_count = std::max(1u, std::min(opts_.loops ? opts_.loops : cores, std::max(1u, workers)));
         for (unsigned i = 0; i < loop_count; ++i) loops_.push_back(std::make_unique<loop>());
         workers_left_ = workers;
+        capped_ = opts_.group_of && std::any_of(opts_.group_caps.begin(), opts_.group_caps.end(), [](unsigned c) { return c > 0; });
+        if (capped_) {
+            pending_.resize(opts_.group_caps.size());
+            running_.assign(opts_.group_caps.size(), 0);
+            for (std::size_t i = 0; i < opts_.tasks; ++i) pending_.at(opts_.group_of(i)).push_back(i);
+        }
 
         auto& home = loops_.front()->ctx;
         asio::steady_timer ticker{home};
@@ -87,9 +95,25 @@ private:
         // Total cancellation (the first signal) lets each task stop its children politely.
         co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
         co_await asio::this_coro::throw_if_cancelled(false);  // each task checks and cleans up itself
+        std::shared_ptr<asio::steady_timer> wake;  // a capped fleet's idle worker waits on it
         while (!stop_.load()) {
-            std::size_t index = next_.fetch_add(1);
-            if (index >= opts_.tasks) break;
+            std::size_t index = 0;
+            if (!capped_) {
+                index = next_.fetch_add(1);
+                if (index >= opts_.tasks) break;
+            } else {
+                if (!wake) wake = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+                auto taken = take(wake);
+                if (taken == all_taken) break;
+                if (taken == none_free) {
+                    // Woken when a task ends (release) or on an interrupt (the coroutine's own
+                    // cancellation); the timeout only bounds a missed wake-up.
+                    wake->expires_after(std::chrono::seconds(1));
+                    co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
+                    continue;
+                }
+                index = taken;
+            }
             {
                 std::lock_guard lock{mutex_};
                 ++summary_.launched;
@@ -103,9 +127,48 @@ private:
                     summary_.stopped_early = summary_.signal == 0;
                     stop_ = true;
                 }
+                if (capped_) release(index);
             }
         }
         if (--l.working == 0 && hooks_.loop_done) co_await hooks_.loop_done();
+    }
+
+    static constexpr std::size_t all_taken = static_cast<std::size_t>(-1);
+    static constexpr std::size_t none_free = static_cast<std::size_t>(-2);
+
+    /// The first pending task, in file order, whose group has room; or all_taken; or none_free, and
+    /// then `wake` is woken when a task ends.
+    std::size_t take(const std::shared_ptr<asio::steady_timer>& wake) {
+        std::lock_guard lock{mutex_};
+        if (stop_.load()) return all_taken;
+        std::size_t best = all_taken;
+        std::size_t best_group = 0;
+        bool any_pending = false;
+        for (std::size_t g = 0; g < pending_.size(); ++g) {
+            if (pending_[g].empty()) continue;
+            any_pending = true;
+            unsigned cap = opts_.group_caps[g];
+            if (cap != 0 && running_[g] >= cap) continue;
+            if (best == all_taken || pending_[g].front() < best) {
+                best = pending_[g].front();
+                best_group = g;
+            }
+        }
+        if (best != all_taken) {
+            pending_[best_group].pop_front();
+            ++running_[best_group];
+            return best;
+        }
+        if (!any_pending) return all_taken;
+        waiters_.push_back(wake);
+        return none_free;
+    }
+
+    /// Under mutex_: task `index` has ended; its group has room again, so every waiting worker looks.
+    void release(std::size_t index) {
+        --running_[opts_.group_of(index)];
+        for (auto& w : waiters_) asio::post(w->get_executor(), [w] { w->cancel(); });
+        waiters_.clear();
     }
 
     /// On the home loop: the first interrupt is graceful, every later one terminal.
@@ -159,7 +222,11 @@ private:
     std::atomic<std::size_t> next_{0};
     std::atomic<bool> stop_{false};
     std::atomic<unsigned> workers_left_{0};
-    std::mutex mutex_;  // guards summary_, failure_ and every hook call but run
+    bool capped_ = false;                      // some group has a cap: tasks are taken under mutex_
+    std::vector<std::deque<std::size_t>> pending_;  // per group, its tasks not yet started, in order
+    std::vector<unsigned> running_;            // per group, its tasks in flight
+    std::vector<std::shared_ptr<asio::steady_timer>> waiters_;  // idle workers of a capped fleet
+    std::mutex mutex_;  // guards summary_, failure_, the groups above and every hook call but run
     fleet_summary summary_;
     std::exception_ptr failure_;
 };

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -19,6 +20,12 @@ struct fleet_options {
     unsigned loops = 0;        // event loops, each on its own thread; 0: one per core
     bool fail_fast = false;    // launch nothing more once a task has failed
     std::chrono::milliseconds tick_every{0};  // 0: no tick
+    /// Groups with caps of their own (a provider's deploys, rate-limited per account): task i is in
+    /// group group_of(i) < group_caps.size(), and at most group_caps[g] of a group run at once (0: no
+    /// cap). A worker takes the first task in order whose group has room, and waits when none has.
+    /// Empty: one group, no cap but `concurrency`.
+    std::function<std::size_t(std::size_t index)> group_of;
+    std::vector<unsigned> group_caps;
 };
 
 struct fleet_hooks {

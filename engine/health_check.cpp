@@ -83,7 +83,7 @@ failure describe(const sys::error_code& ec) {
             return {error::unavailable, "TLS: no protocol version in common (r1 requires TLS 1.2 or newer)"};
         return {error::unavailable, "TLS: " + shown(text)};
     }
-    if (category == "beast.http") {
+    if (category == "beast.http" || category == "r1.http") {  // r1.http: net's limits on chunk metadata
         auto text = ec.message();
         if (text == "end of stream" || text == "partial message")
             return {error::unavailable, "connection closed before a complete response"};
@@ -162,6 +162,11 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
         if (!next)
             co_return fail(error::unhealthy, where + "redirect to an unusable Location " +
                                                  shown(without_userinfo(res->location)));
+        // A verdict reached over plain HTTP after an https start can be forged by anyone on the path.
+        if (current.https() && !next->https() && !cfg.allow_insecure_redirects)
+            co_return fail(error::unhealthy, where + "refused the redirect from https to " +
+                                                 shown(without_userinfo(next->text())) +
+                                                 " (--allow-insecure-redirects permits it)");
         // A URL seen before can only lead round the same circle again: stop now, not after 10 hops.
         if (!visited.insert(next->text()).second) co_return fail(error::unhealthy, where + "redirect loop");
         if (redirects == max_redirects)

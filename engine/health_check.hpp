@@ -20,6 +20,8 @@ struct health_config {
     std::string expected_body;  // substring the body must contain; empty: any non-empty body
     std::chrono::steady_clock::time_point deadline;  // for the whole check, redirects included
     std::string user_agent;
+    /// Follow an https URL's redirect to plain http. Off: anyone on the path could forge the verdict.
+    bool allow_insecure_redirects = false;
 };
 
 struct health_report {

@@ -67,12 +67,6 @@ literal literal_at(std::string_view in, std::size_t at, std::string_view word, b
 }
 
 constexpr std::string_view auth_schemes[] = {"bearer", "flyv1"};
-// fly.io: fo1_ (personal access tokens), fm1_/fm2_ (macaroons); Vercel (2025 formats): vcp_ personal,
-// vci_ integration, vca_/vcr_ app access/refresh, vck_ API keys; Cloudflare (2026 formats): cfk_ global
-// key, cfut_ user token, cfat_ account token. Older unprefixed Vercel/Cloudflare tokens look like any
-// 24-40 character id (or a git SHA), so only the exact-value and NAME=value rules catch those.
-constexpr std::string_view token_prefixes[] = {"fo1_", "fm1_", "fm2_", "vcp_", "vci_", "vca_", "vcr_",
-                                               "vck_", "cfk_", "cfut_", "cfat_"};
 // A value that starts with one of these and a blank is "scheme credential": the credential is masked.
 constexpr std::string_view value_schemes[] = {"bearer", "flyv1", "basic", "token"};
 constexpr std::size_t max_blanks = 8;
@@ -120,7 +114,11 @@ struct redactor::hit {
     open_run open;         // the match ran to the end of a non-final `in` and may go on
 };
 
-redactor::redactor(std::vector<std::string> exact_values) {
+redactor::redactor(std::vector<std::string> exact_values, std::vector<std::string> token_prefixes) {
+    // A prefix shorter than two bytes would make every position a candidate (see may_start_at).
+    for (auto& p : token_prefixes)
+        if (p.size() >= 2 && std::find(prefixes_.begin(), prefixes_.end(), p) == prefixes_.end())
+            prefixes_.push_back(std::move(p));
     for (auto& v : exact_values) {
         if (v.size() < min_exact_bytes || v.size() > max_exact_bytes) continue;
         if (std::all_of(v.begin(), v.end(), [&](char c) { return c == v[0]; })) continue;
@@ -137,7 +135,7 @@ redactor::redactor(std::vector<std::string> exact_values) {
     for (auto scheme : auth_schemes)
         for (char a : {scheme[0], static_cast<char>(scheme[0] - 32)})
             for (char b : {scheme[1], static_cast<char>(scheme[1] - 32)}) allow_start(u8(a), u8(b));
-    for (auto prefix : token_prefixes) allow_start(u8(prefix[0]), u8(prefix[1]));
+    for (const auto& prefix : prefixes_) allow_start(u8(prefix[0]), u8(prefix[1]));
     for (int b = 0; b < 256; ++b) {
         allow_start('=', static_cast<unsigned char>(b));
         allow_start(':', static_cast<unsigned char>(b));
@@ -173,8 +171,30 @@ redactor::hit redactor::match_exact(std::string_view in, std::size_t i, bool fin
 
 redactor::hit redactor::match_at(std::string_view in, std::size_t i, std::string_view before, const std::string& out,
                                  std::size_t out_base, bool final) const {
+    auto exact = match_exact(in, i, final);
+    if (exact.what == hit::more) return exact;
+    auto rule = match_rule(in, i, before, out, out_base, final);
+    if (rule.what == hit::more || exact.what == hit::none) return rule;
+    if (rule.what == hit::none || exact.end > rule.end) return exact;
+    rule.keep = 0;  // the exact value starts here: nothing of the rule's prefix stays readable
+    return rule;
+}
+
+std::size_t redactor::extend(std::string_view in, std::size_t from, std::size_t& mask_from, std::size_t& end,
+                             bool final) const {
+    for (std::size_t p = from; p < end; ++p) {
+        auto h = match_exact(in, p, final);
+        if (h.what == hit::more) return p;
+        if (h.what != hit::found) continue;
+        mask_from = std::min(mask_from, p);
+        end = std::max(end, h.end);
+    }
+    return std::string_view::npos;
+}
+
+redactor::hit redactor::match_rule(std::string_view in, std::size_t i, std::string_view before, const std::string& out,
+                                   std::size_t out_base, bool final) const {
     const std::size_t n = in.size();
-    if (auto h = match_exact(in, i, final); h.what != hit::none) return h;
 
     // Look-behind reads the clean text already emitted: `out` since out_base, then `before`.
     auto behind = [&](std::size_t d) -> int {  // d = 1: the byte just before in[i]
@@ -205,7 +225,7 @@ redactor::hit redactor::match_at(std::string_view in, std::size_t i, std::string
             if (auto h = token_body(k - i, k, auth_run); h.what != hit::none) return h;
             break;
         }
-        for (auto prefix : token_prefixes) {
+        for (const auto& prefix : prefixes_) {
             auto l = literal_at(in, i, prefix, false);
             if (l == literal::partial && !final) return {hit::more};
             if (l == literal::yes) {
@@ -248,6 +268,11 @@ redactor::hit redactor::match_at(std::string_view in, std::size_t i, std::string
         if (blanks >= 1 && blanks <= max_blanks && s < n && continues(kind, in[s])) value = s;
         break;
     }
+    // A value that is a mask already stays as it is, with what follows it: an exact value may end a
+    // mask in the middle of a word (`X-Api-Key: [redacted](sent)`), and scrubbing again must not
+    // take the rest of that word for the value.
+    if (auto l = literal_at(in, value, redaction_mask, false); l == literal::yes) return {};
+    else if (l == literal::partial && !final) return {hit::more};
     len = run_length(in, value, kind);
     if (value + len == n && !final) return len > 0 ? hit{hit::found, value - i, n, kind} : hit{hit::more};
     return len > 0 ? hit{hit::found, value - i, value + len, {}} : hit{};
@@ -257,11 +282,23 @@ std::size_t redactor::scan(std::string_view in, std::string_view before, std::st
                            open_run& run) const {
     const std::size_t n = in.size();
     const std::size_t out_base = out.size();
+    constexpr auto none = std::string_view::npos;
     std::size_t i = 0;
-    if (run.kind != no_run) {  // the rest of a secret the previous chunk ended in
-        i = run_length(in, 0, run);
-        if (i == n && !final) return n;
+    if (run.kind != no_run || run.covered > 0) {  // the rest of a mask the previous chunk ended in
+        std::size_t run_end = run.kind != no_run ? run_length(in, 0, run) : 0;
+        std::size_t end = std::max<std::size_t>(run.covered, run_end);
+        std::size_t mask_from = 0;  // the mask is out already
+        if (auto hold = extend(in, 0, mask_from, end, final); hold != none) {
+            run.covered = static_cast<std::uint32_t>(end - hold);
+            if (run_end < n) run.kind = no_run;
+            return hold;
+        }
+        if (run_end == n && run.kind != no_run && !final) {
+            run.covered = 0;
+            return n;
+        }
         run = {};
+        i = end;
     }
     while (i < n) {
         std::size_t j = i;
@@ -275,9 +312,19 @@ std::size_t redactor::scan(std::string_view in, std::string_view before, std::st
             out.push_back(in[i++]);
             continue;
         }
-        out.append(in.data() + i, h.keep);
+        // Exact values that begin under the mask and run on past it lengthen it; one that begins in
+        // the readable prefix (a scheme, a quote) moves the mask's start back to it.
+        std::size_t mask_from = i + h.keep;
+        std::size_t end = h.end;
+        auto hold = extend(in, i + 1, mask_from, end, final);
+        if (hold != none && hold < mask_from) return i;  // where the mask starts is not known yet
+        out.append(in.data() + i, mask_from - i);
         out.append(redaction_mask);
-        i = h.end;
+        if (hold != none) {
+            run = {end == n ? h.open.kind : std::uint8_t{no_run}, h.open.quote, static_cast<std::uint32_t>(end - hold)};
+            return hold;
+        }
+        i = end;
         if (h.open.kind != no_run) {
             run = h.open;
             return n;

@@ -15,7 +15,10 @@ bool is_rate_limit(const verdict& v) { return v.signal == "http-429" || v.signal
 /// The wait before retrying after `f`: the tier's own delay, stretched for a rate limit.
 milliseconds wait_for(const failure& f, milliseconds planned, const loop_policy& policy) {
     if (!is_rate_limit(f.why)) return planned;
-    milliseconds floor = f.retry_after ? std::chrono::duration_cast<milliseconds>(*f.retry_after) : policy.rate_limit_floor;
+    // Clamped before the conversion: seconds past ~292,000 years would overflow milliseconds. Any
+    // wait this long is over every budget, so retry() stops on it.
+    constexpr std::chrono::seconds longest{std::chrono::hours(24 * 365)};
+    milliseconds floor = f.retry_after ? milliseconds(std::min(*f.retry_after, longest)) : policy.rate_limit_floor;
     return std::max(planned, floor);
 }
 
@@ -31,7 +34,10 @@ public:
         // A signal that came while the failed step was winding down (flyctl already exited, its
         // pipes still draining) has no wait left to cancel: neither announce nor start one.
         if (co_await interrupted()) co_return false;
-        if (clk_.now() + delay > budget_end_) {
+        // What is left of the budget against the wait, both in milliseconds: now() + delay would
+        // overflow the clock for a wait of centuries.
+        auto left = std::chrono::duration_cast<milliseconds>(budget_end_ - clk_.now());
+        if (delay > left) {
             budget_exhausted_ = true;
             co_return false;
         }

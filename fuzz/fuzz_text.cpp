@@ -1,12 +1,14 @@
 // Message helpers over untrusted bytes: tail_chars returns a suffix of its input, and on valid UTF-8
-// exactly the last n characters, never starting inside a sequence; printable lets no control byte
-// or escape through.
+// exactly the last n characters, never starting inside a sequence; printable lets no control byte,
+// C1 control or escape through, and gives well-formed UTF-8; terminal_filter lets only text and SGR
+// colours through, whatever its input and wherever the stream is cut.
 #include "fuzz/check.hpp"
 #include "engine/text.hpp"
 
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
+#include <string>
 #include <string_view>
 
 using r1::fuzz::check;
@@ -32,6 +34,13 @@ std::optional<std::size_t> utf8_chars(std::string_view s) {
     return chars;
 }
 
+/// Whether `s` (well-formed UTF-8) holds a C1 control, U+0080..U+009F.
+bool has_c1(std::string_view s) {
+    for (std::size_t i = 0; i + 1 < s.size(); ++i)
+        if (static_cast<unsigned char>(s[i]) == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F) return true;
+    return false;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -54,6 +63,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(chars.has_value());
         check(*chars == n);
     }
-    for (unsigned char c : r1::engine::printable(in)) check((c >= 0x20 && c != 0x7F) || c == '\n' || c == '\t');
+    auto shown = r1::engine::printable(in);
+    for (unsigned char c : shown) check((c >= 0x20 && c != 0x7F) || c == '\n' || c == '\t');
+    check(utf8_chars(shown).has_value());
+    check(!has_c1(shown));
+
+    // The terminal filter: the same output cut anywhere (here at data[0]), nothing but text, tabs,
+    // newlines, CR and SGR sequences, and well-formed UTF-8 without C1 controls.
+    r1::engine::terminal_filter whole;
+    auto filtered = whole.feed(in);
+    filtered += whole.finish();
+    r1::engine::terminal_filter cut_stream;
+    std::size_t at = in.empty() ? 0 : data[0] % (in.size() + 1);
+    std::string streamed = cut_stream.feed(in.substr(0, at));  // one statement each: a fixed order
+    streamed += cut_stream.feed(in.substr(at));
+    streamed += cut_stream.finish();
+    check(streamed == filtered);
+    std::string text;  // the filtered output without its SGR sequences
+    for (std::size_t i = 0; i < filtered.size(); ++i) {
+        if (filtered[i] != 0x1B) {
+            text += filtered[i];
+            continue;
+        }
+        check(filtered.substr(i, 2) == "\x1b[");
+        auto end = filtered.find('m', i);
+        check(end != std::string::npos);
+        check(filtered.find_first_not_of("0123456789;:", i + 2) == end);
+        i = end;
+    }
+    for (unsigned char c : text) check((c >= 0x20 && c != 0x7F) || c == '\n' || c == '\t' || c == '\r');
+    check(utf8_chars(text).has_value());
+    check(!has_c1(text));
     return 0;
 }

@@ -40,6 +40,12 @@ using sclock = std::chrono::steady_clock;
 
 constexpr std::uint32_t header_limit = 16 * 1024;  // a health endpoint has no business sending more
 constexpr std::size_t chunk_size = 16 * 1024;      // body read buffer; the body itself is never kept
+// Beast 1.81 bounds neither a chunk's extensions nor the trailer, and its read buffer grows until a
+// line ends: `1;` and 256 MiB without a line end took r1 to 267 MiB. The read buffer is capped, so
+// a chunk header or the trailer (parsed whole, from the buffer) cannot outgrow it, and extensions,
+// which a health check never needs, get a limit of their own.
+constexpr std::size_t max_read_buffer = 2 * header_limit;
+constexpr std::size_t max_chunk_extension = 4 * 1024;
 constexpr int max_interim_responses = 5;           // 1xx (e.g. 103 Early Hints) skipped before the real one
 constexpr auto as_result = asio::as_tuple(asio::use_awaitable);
 
@@ -52,12 +58,50 @@ std::string host_header(const url& u) {
     return authority.substr(0, authority.size() - u.target.size());
 }
 
-/// Retry-After as delta-seconds ("120"); the HTTP-date form is left out.
+/// What r1's own limits on a response's chunk metadata report (category "r1.http").
+enum class response_limit { chunk_extension = 1, chunk_header, trailer };
+
+class response_limit_category final : public sys::error_category {
+public:
+    const char* name() const noexcept override { return "r1.http"; }
+    std::string message(int value) const override {
+        switch (static_cast<response_limit>(value)) {
+        case response_limit::chunk_extension:
+            return "chunk extension longer than " + std::to_string(max_chunk_extension) + " bytes";
+        case response_limit::chunk_header:
+            return "chunk header longer than " + std::to_string(max_read_buffer) + " bytes";
+        case response_limit::trailer: return "chunked trailer longer than " + std::to_string(max_read_buffer) + " bytes";
+        }
+        return "response over r1's limits";
+    }
+};
+
+sys::error_code make_error(response_limit e) {
+    static const response_limit_category category;
+    return {static_cast<int>(e), category};
+}
+
+/// The read buffer filled up inside a chunked body: the bytes not yet parsed are a chunk header
+/// without its line end, or, after the last chunk's line ("0" CRLF), a trailer without its end.
+sys::error_code chunk_metadata_overflow(std::string_view pending) {
+    if (pending.starts_with("\r\n")) pending.remove_prefix(2);  // the previous chunk's data ends in CRLF
+    auto digits = pending.find_first_not_of("0123456789abcdefABCDEF");
+    bool last_chunk = digits != 0 && digits != std::string_view::npos &&
+                      pending.substr(0, digits).find_first_not_of('0') == std::string_view::npos;
+    return make_error(last_chunk && pending.find("\r\n") != std::string_view::npos ? response_limit::trailer
+                                                                                     : response_limit::chunk_header);
+}
+
+/// Retry-After as delta-seconds ("120"), clamped to max_retry_after_seconds however many digits it
+/// has; the HTTP-date form is left out.
 std::optional<std::uint64_t> delta_seconds(std::string_view v) {
-    if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (v.empty() || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return std::nullopt;
     std::uint64_t n = 0;
-    for (char c : v) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    for (char c : v) {
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+        if (n >= max_retry_after_seconds) return max_retry_after_seconds;
+    }
     return n;
 }
 
@@ -104,12 +148,16 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
     if (cancelled(cs)) co_return aborted;
     if (auto [ec, n] = co_await http::async_write(stream, get, as_result); ec) co_return ec;
 
-    beast::flat_buffer buffer;
+    beast::flat_buffer buffer{max_read_buffer};
     std::optional<http::response_parser<http::buffer_body>> parser;
+    auto check_extensions = [](std::uint64_t, beast::string_view extensions, sys::error_code& ec) {
+        if (extensions.size() > max_chunk_extension) ec = make_error(response_limit::chunk_extension);
+    };
     for (int interim = 0;; ++interim) {
         parser.emplace();
         parser->header_limit(header_limit);
         parser->body_limit(boost::none);  // we stop at max_body ourselves, and count what we read
+        parser->on_chunk_header(check_extensions);
         if (cancelled(cs)) co_return aborted;
         if (auto [ec, n] = co_await http::async_read_header(stream, buffer, *parser, as_result); ec)
             co_return ended_early(ec, *parser);
@@ -153,6 +201,10 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
         // A body that ends when the connection does, from a server that closes without a TLS
         // close_notify: the bytes we have are all the server sent, so take them as the body.
         if (ec == ssl::error::stream_truncated && parser->need_eof()) break;
+        if (ec == http::error::buffer_overflow && parser->chunked()) {
+            auto pending = buffer.cdata();
+            co_return chunk_metadata_overflow({static_cast<const char*>(pending.data()), pending.size()});
+        }
         if (ec) co_return ended_early(ec, *parser);
     }
     res.body_bytes = seen;

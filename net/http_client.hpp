@@ -13,6 +13,9 @@
 namespace r1::net {
 
 inline constexpr std::uint64_t default_max_body = 8 * 1024 * 1024;
+/// A longer Retry-After is taken as this: a week, past any retry budget r1 accepts (168h), and far
+/// from overflowing a clock (9999999999 s, sent by a broken server, overflowed r1's before).
+inline constexpr std::uint64_t max_retry_after_seconds = 7 * 24 * 3600;
 
 struct http_request {
     url target;
@@ -28,7 +31,7 @@ struct http_response {
     unsigned status = 0;
     std::string reason;
     std::string location;             // Location header, empty if none
-    std::optional<std::uint64_t> retry_after_seconds;  // Retry-After in seconds, when sent
+    std::optional<std::uint64_t> retry_after_seconds;  // Retry-After in seconds, when sent; at most max_retry_after_seconds
     std::uint64_t body_bytes = 0;     // bytes of body read, at most max_body
     bool body_capped = false;         // the body was longer than max_body; reading stopped there
     bool substring_found = false;

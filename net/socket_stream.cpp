@@ -16,6 +16,7 @@
 #include <climits>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace r1::net {
 namespace {
@@ -67,8 +68,15 @@ asio::awaitable<sys::error_code> socket_stream::connect(const endpoint_list& end
         if (state_->expired) co_return deadline_error();
         sys::error_code ec;
         if (state_->socket.is_open()) state_->socket.close(ec);
-        state_->socket.open(ep.protocol(), ec);
-        if (ec) co_return ec;  // out of descriptors, most likely: another address will not help
+        // Close-on-exec from the first instant: Asio's open() leaves it off, so a flyctl another
+        // event loop starts meanwhile would inherit this connection (and keep it open past r1).
+        int fd = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC, ep.protocol().protocol());
+        if (fd < 0) co_return sys::error_code{errno, sys::system_category()};  // out of descriptors, most likely
+        state_->socket.assign(ep.protocol(), fd, ec);
+        if (ec) {
+            ::close(fd);
+            co_return ec;
+        }
         auto [connect_ec] = co_await state_->socket.async_connect(ep, asio::as_tuple(asio::use_awaitable));
         if (state_->expired) co_return deadline_error();
         if (!connect_ec) {

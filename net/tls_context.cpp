@@ -1,5 +1,7 @@
 #include "net/tls_context.hpp"
 
+#include "engine/text.hpp"
+
 #include <openssl/ssl.h>
 
 #include <filesystem>
@@ -34,12 +36,13 @@ boost::system::result<ssl::context, std::string> make_tls_context(std::string_vi
 
     if (!ca_file.empty()) {
         std::string path(ca_file);
+        const std::string shown = engine::printable(path, true);  // an argument is never echoed raw
         std::error_code fs_ec;
         auto status = std::filesystem::status(path, fs_ec);
-        if (fs_ec || !std::filesystem::exists(status)) return "cannot load --ca-file " + path + ": no such file";
-        if (std::filesystem::is_directory(status)) return "cannot load --ca-file " + path + ": is a directory";
+        if (fs_ec || !std::filesystem::exists(status)) return "cannot load --ca-file " + shown + ": no such file";
+        if (std::filesystem::is_directory(status)) return "cannot load --ca-file " + shown + ": is a directory";
         ctx.load_verify_file(path, ec);
-        if (ec) return "cannot load --ca-file " + path + ": " + reason(ec);
+        if (ec) return "cannot load --ca-file " + shown + ": " + reason(ec);
     }
     return ctx;
 }

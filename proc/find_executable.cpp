@@ -1,5 +1,6 @@
 #include "proc/find_executable.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
@@ -30,13 +31,24 @@ std::optional<std::string> find_executable(std::string_view name, std::string_vi
     while (true) {
         auto colon = path_env.find(':');
         auto dir = path_env.substr(0, colon);
-        // POSIX: an empty $PATH entry means the current directory.
-        std::string candidate = dir.empty() ? "./" : std::string(dir) + "/";
-        candidate.append(name);
-        if (auto found = absolute_if_executable(candidate)) return found;
+        if (dir.starts_with('/')) {  // never "" (POSIX: the current directory) or a relative entry
+            std::string candidate = std::string(dir) + "/";
+            candidate.append(name);
+            if (auto found = absolute_if_executable(candidate)) return found;
+        }
         if (colon == std::string_view::npos) return std::nullopt;
         path_env.remove_prefix(colon + 1);
     }
+}
+
+std::string search_path() {
+    if (const char* path = std::getenv("PATH")) return path;
+    std::size_t n = ::confstr(_CS_PATH, nullptr, 0);
+    if (n == 0) return "/bin:/usr/bin";
+    std::string def(n, '\0');
+    ::confstr(_CS_PATH, def.data(), n);
+    def.resize(n - 1);  // confstr counts the terminating NUL
+    return def;
 }
 
 }  // namespace r1::proc

@@ -3,6 +3,10 @@
 #include "proc/output_tail.hpp"
 #include "proc/spawn.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <string_view>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -18,6 +22,8 @@
 
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace r1::proc {
 namespace {
@@ -46,12 +52,15 @@ struct child_state {
           out_tail(req.tail_bytes),
           err_tail(req.tail_bytes) {
         if (c.pidfd >= 0) pidfd.emplace(ex, c.pidfd);
+        if (c.status_fd >= 0) status.emplace(ex, c.status_fd);
+        exec_done = c.status_fd < 0;
     }
 
     pid_t pid;
     asio::posix::stream_descriptor out;
     asio::posix::stream_descriptor err;
     std::optional<asio::posix::stream_descriptor> pidfd;
+    std::optional<asio::posix::stream_descriptor> status;  // the exec shim's status pipe
     asio::steady_timer wake;  // cancelled to wake the supervisor when something happened
     std::function<void(stream, std::string_view)> on_output;
     engine::stream_scrubber out_scrub;  // one per stream: a secret may be split across its reads
@@ -63,7 +72,26 @@ struct child_state {
     int open_streams = 2;
     bool exited = false;
     int wait_status = 0;
+    bool exec_done = true;          // the program itself runs (or the shim gave up)
+    boost::system::error_code exec_error;  // the shim could not exec the program
 };
+
+/// Waits until the exec shim has exec'd the program (end of file on the status pipe) or reported
+/// why it could not.
+asio::awaitable<void> watch_exec(std::shared_ptr<child_state> s) {
+    std::array<char, exec_status_bytes> buf;
+    std::size_t got = 0;
+    for (;;) {
+        auto [ec, n] = co_await s->status->async_read_some(asio::buffer(buf.data() + got, buf.size() - got),
+                                                           as_tuple(use_awaitable));
+        got += n;
+        if (ec || got == buf.size()) break;
+    }
+    s->exec_error = exec_status_error(buf.data(), got);
+    s->status->close();
+    s->exec_done = true;
+    s->wake.cancel();
+}
 
 asio::awaitable<void> pump(std::shared_ptr<child_state> s, stream which) {
     auto& fd = which == stream::out ? s->out : s->err;
@@ -126,14 +154,31 @@ int signal_for(asio::cancellation_type c) {
     return SIGINT;
 }
 
+/// r1's environment (without the variables named like secrets unless `pass_secrets`) with each
+/// "NAME=value" of `set` put over it (one value per name); nullopt when that is r1's environment
+/// unchanged.
+std::optional<std::vector<std::string>> child_environment(const std::vector<std::string>& set, bool pass_secrets) {
+    if (set.empty() && pass_secrets) return std::nullopt;
+    std::vector<std::string> vars;
+    if (pass_secrets)
+        for (char** e = environ; *e; ++e) vars.emplace_back(*e);
+    else
+        vars = environment_without_secrets();
+    std::erase_if(vars, [&](const std::string& var) {
+        std::string_view name = std::string_view{var}.substr(0, var.find('='));
+        return std::any_of(set.begin(), set.end(), [&](const std::string& s) {
+            return s.size() > name.size() && s[name.size()] == '=' && s.compare(0, name.size(), name) == 0;
+        });
+    });
+    vars.insert(vars.end(), set.begin(), set.end());
+    return vars;
+}
+
 }  // namespace
 
 asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
-    proc::spawn_request spawn{req.argv, req.cwd, std::nullopt, {}};
-    if (!req.env.empty()) {
-        spawn.env = environment_with(req.env);
-        if (!spawn.env) co_return sys::error_code{EINVAL, sys::system_category()};
-    }
+    spawn_request spawn{.argv = req.argv, .cwd = req.cwd, .env = child_environment(req.env, req.pass_secrets),
+                        .watch_exec = true};
     auto child = spawn_child(spawn);
     if (!child) co_return child.error();
 
@@ -142,6 +187,7 @@ asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
     asio::co_spawn(ex, pump(s, stream::out), rethrow_if_failed);
     asio::co_spawn(ex, pump(s, stream::err), rethrow_if_failed);
     asio::co_spawn(ex, wait_exit(s), rethrow_if_failed);
+    if (s->status) asio::co_spawn(ex, watch_exec(s), rethrow_if_failed);
 
     // Whatever the caller allowed, stopping the child and reading its last words still happen.
     co_await asio::this_coro::throw_if_cancelled(false);
@@ -158,10 +204,24 @@ asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
         kill_at = sig == SIGKILL ? clock::time_point::max() : clock::now() + req.kill_grace;
     };
 
-    while (!(s->exited && s->open_streams == 0)) {
+    // A shim that never gets to exec (stopped, starved) is killed where the program would be.
+    const auto shim_limit =
+        req.deadline > clock::time_point::max() - req.kill_grace ? clock::time_point::max() : req.deadline + req.kill_grace;
+    while (!(s->exited && s->open_streams == 0 && s->exec_done)) {
         auto now = clock::now();
         auto wake_at = clock::time_point::max();
-        if (!s->exited) {
+        if (!s->exited && !s->exec_done) {
+            // Still the exec shim: a polite signal now would end the shim, not reach the program
+            // (a few milliseconds; watch_exec wakes us). Only SIGKILL goes at once.
+            if (auto c = cs.cancelled(); c != asio::cancellation_type::none && signal_for(c) == SIGKILL) {
+                result.cancelled = true;
+                send(SIGKILL);
+            } else if (now >= shim_limit) {
+                result.timed_out = true;
+                send(SIGKILL);
+            }
+            if (last_signal != SIGKILL) wake_at = shim_limit;
+        } else if (!s->exited) {
             if (auto c = cs.cancelled(); c != asio::cancellation_type::none) {
                 result.cancelled = true;
                 send(signal_for(c));
@@ -183,6 +243,8 @@ asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
         co_await s->wake.async_wait(as_tuple(use_awaitable));
     }
 
+    // Through the exec shim, a program that could not be exec'd is a spawn error here too.
+    if (s->exec_error) co_return s->exec_error;
     if (WIFEXITED(s->wait_status)) result.exit_code = WEXITSTATUS(s->wait_status);
     if (WIFSIGNALED(s->wait_status)) result.signal = WTERMSIG(s->wait_status);
     result.out_tail = s->out_tail.str();

@@ -17,6 +17,10 @@ enum class stream { out, err };
 struct run_request {
     std::vector<std::string> argv;  // argv[0] is the program's path; no shell, no $PATH search
     std::string cwd;                // empty: r1's own working directory
+    /// "NAME=value" entries set in the child's environment on top of r1's own, which it inherits
+    /// whole (credentials reach provider CLIs that way). Never a credential here: a file path, a
+    /// switch (wrangler's WRANGLER_OUTPUT_FILE_PATH).
+    std::vector<std::string> env;
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     /// Between the polite signal (at the deadline or on cancellation) and SIGKILL.
     std::chrono::milliseconds kill_grace{5000};
@@ -24,10 +28,9 @@ struct run_request {
     /// may scrub secrets first (real_runner does), so chunks need not match the child's reads.
     std::function<void(stream, std::string_view)> on_output;
     std::size_t tail_bytes = 64 * 1024;  // how much of each stream's end run_output keeps
-    /// "NAME=value" entries the child gets on top of r1's environment, each replacing a variable of
-    /// the same name (FLY_EMIT_RELEASE_JSON=1 for flyctl). Never a credential: those reach the child
-    /// only by inheritance, so r1 never holds them in a request it might log.
-    std::vector<std::string> env;
+    /// False: the child gets r1's environment without the variables named like secrets
+    /// (engine::env_name_looks_secret), for a program that needs no credentials (git).
+    bool pass_secrets = true;
 };
 
 struct run_output {

@@ -146,6 +146,7 @@ asio::awaitable<std::optional<std::string>> commit_criterion::head() {
     req.cwd = dir_;
     req.deadline = clock_.now() + std::chrono::seconds(10);
     req.tail_bytes = 4096;
+    req.pass_secrets = false;  // git reads HEAD: it needs no token, so it gets none
     auto ran = co_await runner_.run(std::move(req));
     if (!ran) {
         note_ = "git could not run: " + ran.error().message();

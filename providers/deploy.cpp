@@ -3,6 +3,7 @@
 #include "engine/classify/classify.hpp"
 #include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
+#include "engine/text.hpp"
 #include "net/url.hpp"
 #include "proc/find_executable.hpp"
 #include "providers/browser_step.hpp"
@@ -43,7 +44,10 @@ std::optional<deploy_result> validate(const deploy_config& cfg, const providers:
 }
 
 engine::health_config health_settings(const deploy_config& cfg, std::string url) {
-    return {.url = std::move(url), .expected_body = cfg.expected_body, .user_agent = health_user_agent()};
+    return {.url = std::move(url),
+            .expected_body = cfg.expected_body,
+            .user_agent = health_user_agent(),
+            .allow_insecure_redirects = cfg.allow_insecure_redirects};
 }
 
 providers::health_rules health_rules_of(const deploy_config& cfg) {
@@ -74,6 +78,29 @@ boost::asio::awaitable<deploy_result> run_loop(const deploy_services& services, 
     co_return result;
 }
 
+/// Polls `url` once a second until it is healthy or `within` has passed: the provider's own proof of
+/// a new instance (Docker's new container, before the old one goes). Each check stays inside both
+/// the health timeout and what is left of `within`.
+boost::asio::awaitable<std::string> wait_healthy(net::http_client& http, engine::clock& clock, deploy_config cfg,
+                                                 std::string url, std::chrono::milliseconds within) {
+    auto until = clock.now() + within;
+    std::string last = "health check: not run";
+    for (;;) {
+        auto now = clock.now();
+        auto hc = health_settings(cfg, url);
+        hc.deadline = std::min(now + cfg.health_timeout, std::max(until, now + std::chrono::milliseconds(100)));
+        auto report = co_await engine::check_health(http, std::move(hc));
+        if (report.healthy()) co_return std::string();
+        last = report.line;
+        if (report.ec == error::interrupted || report.ec == error::usage) co_return last;
+        auto cs = co_await boost::asio::this_coro::cancellation_state;
+        if (cs.cancelled() != boost::asio::cancellation_type::none) co_return last;
+        auto next = clock.now() + std::chrono::seconds(1);
+        if (next >= until) co_return last;
+        co_await clock.sleep_until(next);
+    }
+}
+
 /// After a passed health check: the browser check, once (no retry: a console error is rarely
 /// transient), its failure the task's failure.
 boost::asio::awaitable<void> add_browser_check(deploy_result& result, const deploy_config& cfg,
@@ -95,9 +122,11 @@ boost::asio::awaitable<void> add_browser_check(deploy_result& result, const depl
 
 engine::failure step_failure(const providers::deploy_outcome& reported, const deploy_config& cfg) {
     // A retry window in the provider's output ("try again in 2 hours") is judged against this
-    // deploy's own retry budget.
-    auto why = reported.ec == error::interrupted
-                   ? engine::verdict{engine::failure_class::permanent, "interrupted"}
+    // deploy's own retry budget. An adapter that knows the cause better (kamal's held lock,
+    // wrangler's error code) has said so in `cause`.
+    auto why = reported.ec == error::interrupted ? engine::verdict{engine::failure_class::permanent, "interrupted"}
+               : !reported.cause.signal.empty()
+                   ? reported.cause
                    : engine::classify(reported.message, engine::classify_options{.retry_budget = cfg.retry_budget});
     engine::failure f{reported.ec, reported.message, why};
     f.timed_out = reported.timed_out;
@@ -231,7 +260,7 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     if (cfg.app.empty()) co_return fail(error::app_name_missing, "a deploy needs --app NAME");
     std::error_code fs_ec;
     if (!std::filesystem::is_directory(cfg.dir, fs_ec))
-        co_return fail(error::usage, "--dir " + cfg.dir + " is not a directory");
+        co_return fail(error::usage, "--dir " + engine::printable(cfg.dir, true) + " is not a directory");
     auto cli = provider->locate_cli(cfg, services.path_env);
     if (!cli) co_return fail(error::cli_not_found, provider->cli_missing(cfg));
 
@@ -263,11 +292,24 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
                                       .cfg = cfg,
                                       .deadline = clock.now() + cfg.deploy_timeout,
                                       .on_output = services.log,
+                                      .wait_healthy = [&http = services.http, &clock, &cfg](std::string u, std::chrono::milliseconds within) {
+                                          return wait_healthy(http, clock, cfg, std::move(u), within);
+                                      },
                                       .target = {}};
         reported = co_await provider->deploy(services.runner, std::move(req));
         if (!reported.ec) {
             // A provider that prints its URL (a deployment URL) supplies the health URL only now.
-            if (cfg.health_url.empty()) health.set_url(provider->default_health_url(cfg, &reported));
+            if (cfg.health_url.empty()) {
+                auto found = provider->default_health_url(cfg, &reported);
+                if (found.empty()) {
+                    reported.ec = make_error_code(error::bad_provider_output);
+                    reported.message = std::string(provider->cli_name()) +
+                                       " reported no https:// URL to check the deploy at: pass --health-url URL";
+                    co_return engine::failure{reported.ec, reported.message,
+                                              {engine::failure_class::permanent, "no-health-url"}};
+                }
+                health.set_url(std::move(found));
+            }
             providers::release_ref made{{}, reported.release, reported.image};
             ctx.emit({.name = providers::event_names::release,
                       .ok = true,

@@ -17,6 +17,7 @@ struct deploy_config {
     std::string expected_body;  // substring the health body must contain
     bool dry_run = false;
     bool verify_only = false;
+    bool allow_insecure_redirects = false;  // follow an https health URL's redirect to plain http
     std::chrono::milliseconds health_timeout = std::chrono::seconds(15);
     std::chrono::milliseconds deploy_timeout = std::chrono::minutes(30);
     unsigned retries = 2;  // redeploys after a transient deploy failure; 0 disables every retry

@@ -24,6 +24,11 @@ std::optional<deploy_result> validate(const deploy_config& cfg, const providers:
 
 engine::health_config health_settings(const deploy_config& cfg, std::string url);
 
+/// Polls `url` once a second until it is healthy or `within` has passed ("" then, else the last
+/// check's line): deploy_request::wait_healthy for a provider that proves a new instance itself.
+boost::asio::awaitable<std::string> wait_healthy(net::http_client& http, engine::clock& clock, deploy_config cfg,
+                                                 std::string url, std::chrono::milliseconds within);
+
 /// A deploy's health rules: --ttfb-sla, and the cascade of health paths when no --health-url was given.
 providers::health_rules health_rules_of(const deploy_config& cfg);
 

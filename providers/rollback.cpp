@@ -28,6 +28,9 @@ boost::asio::awaitable<deploy_result> put_back(const providers::provider& provid
                                       .cfg = cfg,
                                       .deadline = clock.now() + cfg.deploy_timeout,
                                       .on_output = services.log,
+                                      .wait_healthy = [&http = services.http, &clock, &cfg](std::string u, std::chrono::milliseconds within) {
+                                          return wait_healthy(http, clock, cfg, std::move(u), within);
+                                      },
                                       .target = target};
         reported = co_await provider.roll_back(ctx.runner, std::move(req));
         if (!reported.ec) {

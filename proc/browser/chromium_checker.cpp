@@ -1,6 +1,7 @@
 #include "proc/browser/chromium_checker.hpp"
 
 #include "engine/error.hpp"
+#include "engine/safe_file.hpp"
 #include "engine/text.hpp"
 #include "proc/browser/browser.hpp"
 #include "proc/browser/page_check.hpp"
@@ -171,28 +172,6 @@ struct gate_waiter {
     bool granted = false;  // guarded by the gate's mutex
 };
 
-bool write_file(const std::string& path, const std::string& bytes, std::string& why) {
-    std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) {
-            why = "cannot create " + engine::printable(tmp, true);
-            return false;
-        }
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        if (!out.flush()) {
-            why = "cannot write " + engine::printable(tmp, true);
-            return false;
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        why = "cannot rename " + engine::printable(tmp, true);
-        std::remove(tmp.c_str());
-        return false;
-    }
-    return true;
-}
-
 page_report unavailable(std::string line) {
     page_report r;
     r.ec = make_error_code(error::unavailable);
@@ -348,8 +327,9 @@ asio::awaitable<page_report> chromium_checker::check(check_request req) {
         }
         report = judge_page(std::move(r.findings), req.rules, r.in_time, req.timeout);
         if (!r.png.empty()) {
-            std::string why;
-            if (write_file(req.screenshot_path, r.png, why))
+            // As reports and logs are written: never through a planted link, 0600, bytes unscrubbed.
+            auto why = engine::write_output_file(req.screenshot_path, r.png, false);
+            if (why.empty())
                 report.findings.screenshot = req.screenshot_path;
             else
                 report.causes.push_back("screenshot not written: " + why);

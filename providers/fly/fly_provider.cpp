@@ -1,5 +1,6 @@
 #include "providers/fly/fly_provider.hpp"
 
+#include "engine/text.hpp"
 #include "providers/fly/app_name.hpp"
 #include "providers/fly/fly_lifecycle.hpp"
 #include "providers/fly/fly_toml.hpp"
@@ -119,7 +120,7 @@ std::string fly_provider::cli_missing(const deploy_config& cfg) const {
     auto given = option(cfg, flyctl_key);
     return given.empty() ? "flyctl not found on $PATH (looked for flyctl and fly): install it from "
                            "https://fly.io/docs/flyctl/install/ or pass --flyctl PATH"
-                         : "flyctl not found: " + given + " is not an executable file";
+                         : "flyctl not found: " + engine::printable(given, true) + " is not an executable file";
 }
 
 boost::asio::awaitable<deploy_outcome> fly_provider::deploy(proc::runner& runner, deploy_request req) const {

@@ -1,4 +1,5 @@
 #include "tests/support/fake_flyctl.hpp"
+#include "tests/support/fault_server.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/r1_process.hpp"
 #include "tests/support/test_pki.hpp"
@@ -118,4 +119,25 @@ TEST_CASE("r1 deploy --output json: attempts, criteria and the result as NDJSON 
     CHECK(events[4].at("event").as_string() == "result");
     CHECK(events[4].at("exit_code").as_int64() == 1);
     CHECK(events[4].at("health").as_string() == "health check: got HTTP 503 (Service Unavailable)");
+}
+
+TEST_CASE("r1 deploy: a Retry-After of centuries stops at once, retry budget exhausted, nothing retried",
+          "[cli][retry][security]") {
+    // 9999999999 s overflowed now() + delay (signed 64-bit nanoseconds): r1 announced waits of
+    // 2777777h and retried at once, redeploying.
+    r1::test::fault_server server{r1::test::fault::huge_retry_after};
+    fake_flyctl fly;
+    auto start = std::chrono::steady_clock::now();
+    auto r = run_r1({.args = {"deploy", "--app", "demo-app", "--flyctl", fly.path(), "--health-url", server.url(),
+                              "--retries", "2", "--retry-budget", "10m"},
+                     .env = {{"FAKE_FLY_RECORD", fly.record_dir()}}});
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.out == "health check: got HTTP 429 (Too Many Requests)\n");
+    CHECK(r.err.find("r1: attempt") == std::string::npos);
+    CHECK(r.err.find("(retry budget exhausted)") != std::string::npos);
+    CHECK(server.requests() == 1);
+    CHECK(fly.recorded_argv().size() > 1);  // deployed once
+    CHECK(elapsed < std::chrono::seconds(10));
 }

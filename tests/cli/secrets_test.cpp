@@ -16,6 +16,7 @@
 using r1::test::fake_flyctl;
 using r1::test::r1_options;
 using r1::test::r1_process;
+using r1::test::run_r1;
 using r1::test::temp_dir;
 using r1::test::tls_server;
 using r1::test::ca_path;
@@ -139,4 +140,80 @@ TEST_CASE("r1 deploy --batch: a leaking provider CLI leaks into no output, repor
     CHECK(logs == 2);
     // The failed task's output tail is shown on the terminal or in task.end, masked.
     CHECK(r.out.find("deploy rejected for [redacted] with token [redacted]") != std::string::npos);
+}
+
+namespace {
+
+// Secrets a rule alone would cut short: a password with spaces (the NAME=value rule stops an
+// unquoted value at a blank), a token with a `!` (the Bearer rule stops outside its token set), and
+// one read from a CRLF .env file, whose child prints it without the \r.
+const std::string spaced_password = "correct horse battery staple";
+const std::string bang_token = "abcdefghijklmnop!uvwxyz0123456789";
+const std::string crlf_token = "crlf-token-value-0123456789";
+const std::vector<std::string> partial_pieces = {"horse battery staple", "horse", "uvwxyz0123456789", "!uvwxyz",
+                                                 crlf_token, "value-0123456789"};
+
+/// A stand-in flyctl that prints each secret after a prefix whose rule stops early, then fails
+/// quoting them on stderr.
+std::string partial_leaker(const temp_dir& dir) {
+    auto path = dir / "flyctl-partial";
+    r1::test::write_file(path, R"SH(#!/bin/sh
+crlf=$(printf '%s' "$R1_TEST_CRLF_TOKEN" | tr -d '\r')
+echo "DB_PASSWORD=$R1_TEST_DB_PASSWORD"
+echo "export DB_PASSWORD=$R1_TEST_DB_PASSWORD # from .env"
+echo "Authorization: Bearer $R1_TEST_API_TOKEN"
+echo "token: $crlf"
+printf '{"password": %s, "token": "%s"}\n' "$R1_TEST_DB_PASSWORD" "$crlf"
+echo "Error: login as admin:$R1_TEST_DB_PASSWORD failed (Bearer $R1_TEST_API_TOKEN, token=$crlf)" >&2
+exit 1
+)SH");
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+    return path.string();
+}
+
+void check_no_pieces(const std::string& where, const std::string& text) {
+    for (const auto& s : partial_pieces) {
+        INFO(where << " must not hold " << s << ":\n" << text);
+        CHECK(text.find(s) == std::string::npos);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("r1 deploy: a secret a rule would cut short is masked whole, and a CRLF token without its CR",
+          "[cli][secrets][security]") {
+    temp_dir dir;
+    auto flyctl = partial_leaker(dir);
+    std::vector<std::pair<std::string, std::string>> env = {{"R1_TEST_DB_PASSWORD", spaced_password},
+                                                            {"R1_TEST_API_TOKEN", bang_token},
+                                                            {"R1_TEST_CRLF_TOKEN", crlf_token + "\r"}};
+    SECTION("a single deploy, text and JSON") {
+        auto output = GENERATE(as<std::string>{}, "text", "json");
+        auto r = run_r1({.args = {"deploy", "--app", "demo-app", "--flyctl", flyctl, "--retries", "0", "--output", output},
+                         .env = env});
+        CHECK(r.exit_code == 3);
+        check_no_pieces("stdout", r.out);
+        check_no_pieces("stderr", r.err);
+        CHECK(r.err.find("DB_PASSWORD=[redacted]\n") != std::string::npos);
+        CHECK(r.err.find("export DB_PASSWORD=[redacted] # from .env\n") != std::string::npos);
+        CHECK(r.err.find("Authorization: Bearer [redacted]\n") != std::string::npos);
+        CHECK(r.err.find("token: [redacted]\n") != std::string::npos);
+    }
+    SECTION("a batch: terminal lines, report, JUnit and log files") {
+        r1::test::write_file(dir / "fleet.toml", "[defaults]\nflyctl = \"" + flyctl + "\"\nretries = 0\n\n[[app]]\nname = \"api\"\n");
+        auto r = run_r1({.args = {"deploy", "--batch", (dir / "fleet.toml").string(), "--report",
+                                  (dir / "report.json").string(), "--junit", (dir / "junit.xml").string(), "--log-dir",
+                                  (dir / "logs").string()},
+                         .env = env});
+        CHECK(r.exit_code == 3);
+        check_no_pieces("stdout", r.out);
+        check_no_pieces("stderr", r.err);
+        check_no_pieces("report.json", r1::test::read_file(dir / "report.json"));
+        check_no_pieces("junit.xml", r1::test::read_file(dir / "junit.xml"));
+        auto log = r1::test::read_file(dir / "logs" / "api.log");
+        check_no_pieces("api.log", log);
+        // (An unquoted NAME=value runs to the next blank: the closing parenthesis goes with it.)
+        CHECK(log.find("Error: login as admin:[redacted] failed (Bearer [redacted], token=[redacted]\n") !=
+              std::string::npos);
+    }
 }

@@ -114,7 +114,8 @@ TEST_CASE("check_health: the expected substring is searched through the whole bo
     CHECK(far.line == "health check: 200 OK (204800 bytes)");
 }
 
-TEST_CASE("check_health: follows relative redirects and redirects to another scheme", "[engine][health][redirect]") {
+TEST_CASE("check_health: follows relative redirects, and from https to http only when allowed",
+          "[engine][health][redirect]") {
     tls_server server;
     checker c;
     SECTION("relative") {
@@ -125,8 +126,17 @@ TEST_CASE("check_health: follows relative redirects and redirects to another sch
         REQUIRE(seen.size() == 2);
         CHECK(seen[1].target == "/ok");
     }
-    SECTION("absolute, https to http") {
+    SECTION("absolute, https to http: refused by default") {
         auto r = c.check(server.https_url("/to-http"));
+        CHECK(r.ec == r1::error::unhealthy);
+        CHECK(r.line == "health check: GET " + server.https_url("/to-http") + ": refused the redirect from https to " +
+                            server.http_url("/ok") + " (--allow-insecure-redirects permits it)");
+        CHECK(server.requests().size() == 1);
+    }
+    SECTION("absolute, https to http: allowed") {
+        auto cfg = checker::config(server.https_url("/to-http"), "", 5s);
+        cfg.allow_insecure_redirects = true;
+        auto r = r1::test::run(check_health(c.http, std::move(cfg)));
         CHECK(r.healthy());
         CHECK(server.requests().size() == 2);
     }

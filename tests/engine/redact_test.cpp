@@ -1,4 +1,5 @@
 #include "engine/redact.hpp"
+#include "providers/registry.hpp"
 
 #include "tests/support/processes.hpp"
 
@@ -12,6 +13,11 @@ using r1::engine::redactor;
 using r1::engine::stream_scrubber;
 
 namespace {
+
+/// A redactor with the token formats r1 installs at start-up: every provider's, from the registry.
+redactor with_provider_formats(std::vector<std::string> exact = {}) {
+    return redactor{std::move(exact), r1::providers::registry::builtin().secret_formats().token_prefixes};
+}
 
 const std::string macaroon = "fm2_lJPECAAAAAAAAMfakeTOKENvalue0123456789+/abcdEFGH==";
 const std::string macaroon2 = "fm2_lJPEsecondMacaroonZZZZ0987654321abcdefgh==";
@@ -35,7 +41,7 @@ std::string streamed(const redactor& r, std::string_view text, std::vector<std::
 }  // namespace
 
 TEST_CASE("redactor: masks fly.io tokens bare, in FlyV1 and Bearer headers, and comma-joined", "[engine][redact]") {
-    redactor r;
+    auto r = with_provider_formats();
     CHECK(r.scrub("token " + pat + " ok\n") == "token [redacted] ok\n");
     CHECK(r.scrub(macaroon + "\n") == "[redacted]\n");
     CHECK(r.scrub("fm1_" + pat.substr(4)) == "[redacted]");
@@ -52,7 +58,7 @@ TEST_CASE("redactor: masks fly.io tokens bare, in FlyV1 and Bearer headers, and 
 }
 
 TEST_CASE("redactor: masks Vercel and Cloudflare token shapes but keeps git SHAs and bare hex", "[engine][redact]") {
-    redactor r;
+    auto r = with_provider_formats();
     CHECK(r.scrub("vcp_1A2b3C4d5E6f7G8h9I0j1K2l3M") == "[redacted]");
     CHECK(r.scrub("key cfut_abcdefghijklmnopqrstuvwxyz0123456789ABCDabcd.") == "key [redacted].");
     CHECK(r.scrub("cfat_abcdefghijklmnopqrstuvwxyz0123456789ABCD cfk_abcdefghijklmnopqrstuvwxyz0123456789") ==
@@ -114,7 +120,7 @@ TEST_CASE("redactor: a real build log with no secret passes byte for byte", "[en
 TEST_CASE("redactor: secrets planted in a real build log change only the planted spans", "[engine][redact]") {
     auto log = build_log();
     const std::string exact = "hunter2-correct-horse";
-    redactor r{{exact}};
+    auto r = with_provider_formats({exact});
     // (what is planted, what it must become), at the end of every 50th line.
     const std::vector<std::pair<std::string, std::string>> plants = {
         {" " + exact, " [redacted]"},
@@ -147,7 +153,7 @@ TEST_CASE("redactor: secrets planted in a real build log change only the planted
 }
 
 TEST_CASE("redactor: scrubbing scrubbed text changes nothing", "[engine][redact]") {
-    redactor r{{"hunter2-correct-horse"}};
+    auto r = with_provider_formats({"hunter2-correct-horse"});
     for (const std::string& text : std::vector<std::string>{
              "Authorization: FlyV1 " + macaroon + "," + macaroon2, "TOKEN=Bearer abc", "x hunter2-correct-horsefm2_" + pat,
           "{\"password\": \"pw\"}", "a_token: 'v' b_secret=\"w\""}) {
@@ -158,7 +164,7 @@ TEST_CASE("redactor: scrubbing scrubbed text changes nothing", "[engine][redact]
 }
 
 TEST_CASE("stream_scrubber: gives what scrub gives, wherever the stream is cut", "[engine][redact][stream]") {
-    redactor r{{"hunter2-correct-horse"}};
+    auto r = with_provider_formats({"hunter2-correct-horse"});
     const std::string text = "a hunter2-correct-horse b\nAuthorization: FlyV1 " + macaroon + "," + macaroon2 +
                              "\nFLY_API_TOKEN=xyz \"api_key\": \"k\" " + pat + " fo1_short\n";
     const auto whole = r.scrub(text);
@@ -175,7 +181,7 @@ TEST_CASE("stream_scrubber: gives what scrub gives, wherever the stream is cut",
 
 TEST_CASE("stream_scrubber: holds back only a possible secret's start, so long lines stay live and memory bounded",
           "[engine][redact][stream]") {
-    redactor r{{"hunter2-correct-horse"}};
+    auto r = with_provider_formats({"hunter2-correct-horse"});
     stream_scrubber s{r};
     const std::string block(64 * 1024, 'o');
     std::size_t out = 0;
@@ -215,4 +221,37 @@ TEST_CASE("secret_values_from: secret-looking names only, with FlyV1 macaroons s
     CHECK_FALSE(has("1"));
     CHECK(r1::engine::env_name_looks_secret("fly_access_token"));
     CHECK_FALSE(r1::engine::env_name_looks_secret("PATH"));
+}
+
+TEST_CASE("redactor: an exact value outlasting the rule that fired first is masked whole, cut anywhere",
+          "[engine][redact][stream]") {
+    const std::string password = "correct horse battery staple";
+    const std::string token = "abcdefghijklmnop!uvwxyz0123456789";
+    const std::string quoted = "'quoted from .env' x";
+    redactor r{{password, token, quoted}};
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"DB_PASSWORD=" + password + "\n", "DB_PASSWORD=[redacted]\n"},
+        {"Authorization: Bearer " + token + " ok\n", "Authorization: Bearer [redacted] ok\n"},
+        {"Bearer " + token + "\n", "Bearer [redacted]\n"},
+        {"api_key: " + quoted + "\n", "api_key: [redacted]\n"},  // the quote is the value's own
+        {"X-Api-Key: [redacted](sent)\n", "X-Api-Key: [redacted](sent)\n"},  // a mask stays a mask
+    };
+    for (const auto& [in, want] : cases) {
+        INFO(in);
+        CHECK(r.scrub(in) == want);
+        CHECK(r.scrub(want) == want);
+        for (std::size_t cut = 1; cut < in.size(); ++cut) CHECK(streamed(r, in, {cut}) == want);
+        std::vector<std::size_t> every;
+        for (std::size_t cut = 1; cut < in.size(); ++cut) every.push_back(cut);
+        CHECK(streamed(r, in, every) == want);
+    }
+}
+
+TEST_CASE("secret_values_from: a value with a trailing CR, blank or tab is masked with and without it",
+          "[engine][redact][env]") {
+    const char* envp[] = {"FLY_API_TOKEN=crlf-token-value-0123456789\r", "DB_PASSWORD=trailing-blank-pw \t", nullptr};
+    redactor r{r1::engine::secret_values_from(envp)};
+    CHECK(r.scrub("token: crlf-token-value-0123456789\n") == "token: [redacted]\n");
+    CHECK(r.scrub("crlf-token-value-0123456789\r\n") == "[redacted]\n");
+    CHECK(r.scrub("pw is trailing-blank-pw.\n") == "pw is [redacted].\n");
 }

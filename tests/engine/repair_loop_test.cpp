@@ -350,3 +350,20 @@ TEST_CASE("repair_loop: an interrupt during a wait stops the task as interrupted
     CHECK(got->attempts.size() == 1);
     CHECK(health.evaluations == 1);
 }
+
+TEST_CASE("repair_loop: a Retry-After beyond the budget (or beyond any clock) stops at once, nothing retried",
+          "[engine][repair][429][budget]") {
+    harness h;
+    auto limited = transient("http-429");
+    limited.retry_after = GENERATE(std::chrono::seconds(11 * 60), std::chrono::seconds(9'999'999'999),
+                                   std::chrono::seconds::max());
+    scripted_criterion health{{limited, failure{}}};
+    loop_policy p;
+    p.retry_budget = 10min;
+    auto out = h.run(p, health);
+    CHECK(out.attempts.empty());
+    CHECK(h.clock.sleeps().empty());
+    CHECK(h.deploys == 1);
+    CHECK(health.evaluations == 1);
+    CHECK(out.last.detail.ends_with("(retry budget exhausted)"));
+}

@@ -69,3 +69,42 @@ TEST_CASE("error: sentinels compare equal as boost and std error codes", "[engin
     CHECK(std::string(b.category().name()) == "r1");
     CHECK(b.message().find("install it") != std::string::npos);
 }
+
+TEST_CASE("printable: C1 controls written as UTF-8 (U+009B CSI, U+009D OSC, U+009C ST) are masked",
+          "[engine][text][security]") {
+    CHECK(printable("a\xc2\x9b" "2J\xc2\x9d" "0;t\xc2\x9c" "b") == "a\xEF\xBF\xBD" "2J\xEF\xBF\xBD" "0;t\xEF\xBF\xBD" "b");
+    CHECK(printable("\xc2\x80\xc2\x9f\xc2\xa0") == "\xEF\xBF\xBD\xEF\xBF\xBD\xc2\xa0");  // U+00A0 is a character
+    CHECK(printable("\x9b" "31m") == "\xEF\xBF\xBD" "31m");                               // the raw 8-bit form
+}
+
+TEST_CASE("terminal_filter: text and colours pass, every other control is neutralised, cut anywhere",
+          "[engine][text][terminal][security]") {
+    const std::string in =
+        "plain \x1b[31mred\x1b[0m \x1b[1;38;2;10;20;30mbold\x1b[m\n"      // SGR: kept
+        "osc52 \x1b]52;c;cHduZWQ=\x07 title \x1b]0;owned\x1b\\ link \x1b]8;;https://x\x1b\\here\x1b]8;;\x1b\\\n"
+        "c1 \xc2\x9b" "2J \x9b" "31m csi \x1b[2J\x1b[H\x1b[?1049h bell\x07 bs\x08 so\x0e reset\x1b" "c\n"
+        "dcs \x1bP1$r0m\x1b\\ charset \x1b(0 apc \x1b_x\x1b\\ ok \xe2\x9c\x93\r\n"
+        "unterminated \x1b]0;swallow\nnext line survives\n";
+    const std::string want =
+        "plain \x1b[31mred\x1b[0m \x1b[1;38;2;10;20;30mbold\x1b[m\n"
+        "osc52  title  link here\n"
+        "c1 \xEF\xBF\xBD" "2J \xEF\xBF\xBD" "31m csi  bell bs so reset\n"
+        "dcs  charset  apc  ok \xe2\x9c\x93\r\n"
+        "unterminated \nnext line survives\n"
+        "\x1b[0m";  // colours were passed: reset at the end
+    r1::engine::terminal_filter whole;
+    auto got = whole.feed(in);
+    got += whole.finish();
+    CHECK(got == want);
+    for (std::size_t cut = 0; cut <= in.size(); ++cut) {
+        r1::engine::terminal_filter f;
+        auto streamed = f.feed(std::string_view(in).substr(0, cut));
+        streamed += f.feed(std::string_view(in).substr(cut));
+        streamed += f.finish();
+        INFO("cut at " << cut);
+        CHECK(streamed == want);
+    }
+    r1::engine::terminal_filter plain;
+    CHECK(plain.feed("no colour\n") + std::string() == "no colour\n");
+    CHECK(plain.finish().empty());  // nothing to reset
+}

@@ -5,6 +5,7 @@
 #include "engine/health_check.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_verify_error.hpp"
+#include "tests/faults/fault_support.hpp"
 #include "tests/support/fault_server.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/r1_process.hpp"
@@ -86,6 +87,16 @@ std::vector<fault_case> transport_faults() {
          "timed out after deadline", {}, true},
         {"body dripped forever (https)", fault::drip_body, fault_tls{}, r1::error::timed_out,
          "timed out after deadline", {}, true},
+        {"64 MiB of chunk extension without a line end (http)", fault::chunk_extension_flood, std::nullopt,
+         r1::error::unavailable, "bad HTTP response: chunk header longer than 32768 bytes"},
+        {"64 MiB of chunk extension without a line end (https)", fault::chunk_extension_flood, fault_tls{},
+         r1::error::unavailable, "bad HTTP response: chunk header longer than 32768 bytes"},
+        {"an 8 KiB chunk extension", fault::long_chunk_extension, std::nullopt, r1::error::unavailable,
+         "bad HTTP response: chunk extension longer than 4096 bytes"},
+        {"64 MiB of trailer (http)", fault::trailer_flood, std::nullopt, r1::error::unavailable,
+         "bad HTTP response: chunked trailer longer than 32768 bytes"},
+        {"64 MiB of trailer (https)", fault::trailer_flood, fault_tls{}, r1::error::unavailable,
+         "bad HTTP response: chunked trailer longer than 32768 bytes"},
     };
 }
 
@@ -241,6 +252,26 @@ TEST_CASE("health faults: r1 verify runs every fault in one batch, each task fai
     CHECK(tasks.back().at("status") == "ok");
     CHECK(report.at("counts").at("failed") == cases.size());
     CHECK(report.at("counts").at("ok") == 1);
+}
+
+TEST_CASE("health faults: 64 MiB of chunk extension or trailer fails at once with its cause, in bounded memory",
+          "[faults][health][cli][security]") {
+    for (auto what : {fault::chunk_extension_flood, fault::trailer_flood}) {
+        for (bool tls : {false, true}) {
+            fault_server server{what, tls ? std::optional<fault_tls>(fault_tls{}) : std::nullopt};
+            auto url = server.url();
+            INFO(url);
+            auto start = sclock::now();
+            auto r = run_r1({.args = verify_only(url, 20s), .timeout_ms = 60'000});
+            auto elapsed = sclock::now() - start;
+            CHECK(r.exit_code == 1);
+            CHECK(r.out == "health check: GET " + url + ": bad HTTP response: " +
+                               (what == fault::trailer_flood ? "chunked trailer" : "chunk header") +
+                               " longer than 32768 bytes\n");
+            CHECK(elapsed < 5s);  // not at the 20 s deadline
+            CHECK(r.max_rss_kb < r1::test::faults::rss_ceiling_kb);
+        }
+    }
 }
 
 TEST_CASE("health faults: beast_client names certificate dates, old protocols and TLS truncation by their own codes",

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <sys/stat.h>
 
 TEST_CASE("find_executable: searches $PATH in order and skips non-executables", "[proc][path]") {
@@ -27,4 +29,20 @@ TEST_CASE("find_executable: a name with a slash is a path, not a $PATH lookup", 
     CHECK(r1::proc::find_executable((d / "tool").string(), "") == (d / "tool").string());
     CHECK_FALSE(r1::proc::find_executable((d / "missing").string(), d.path().string()));
     CHECK_FALSE(r1::proc::find_executable(d.path().string(), ""));  // a directory is not a program
+}
+
+TEST_CASE("find_executable: empty and relative $PATH entries are never searched", "[proc][path]") {
+    r1::test::temp_dir d;
+    std::filesystem::create_directories(d / "bin");
+    for (auto p : {d / "tool", d / "bin" / "tool"}) {
+        r1::test::write_file(p, "#!/bin/sh\n");
+        ::chmod(p.c_str(), 0755);
+    }
+    auto old = std::filesystem::current_path();
+    std::filesystem::current_path(d.path());
+    CHECK_FALSE(r1::proc::find_executable("tool", ""));
+    CHECK_FALSE(r1::proc::find_executable("tool", ":"));
+    CHECK_FALSE(r1::proc::find_executable("tool", ".:bin:./bin"));
+    CHECK(r1::proc::find_executable("tool", "bin:" + (d / "bin").string()) == (d / "bin" / "tool").string());
+    std::filesystem::current_path(old);
 }

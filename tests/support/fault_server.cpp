@@ -296,6 +296,31 @@ void fault_server::serve(connection& c) {
     case fault::drip_body:
         if (io.write("HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n")) io.drip('.');
         return;
+    case fault::chunk_extension_flood:
+    case fault::trailer_flood: {
+        // Bounded, so a client without limits is pushed far past them but never exhausts the machine.
+        constexpr std::size_t flood_bytes = 64 * 1024 * 1024;
+        std::string piece;
+        if (fault_ == fault::chunk_extension_flood) {
+            piece.assign(64 * 1024, 'x');
+            if (!io.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n1;")) return;
+        } else {
+            for (int i = 0; i < 512; ++i) piece += "X-Pad: " + std::string(118, 'p') + "\r\n";
+            if (!io.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                          "2\r\nOK\r\n0\r\n"))
+                return;
+        }
+        for (std::size_t sent = 0; sent < flood_bytes; sent += piece.size())
+            if (!io.write(piece)) return;
+        break;
+    }
+    case fault::long_chunk_extension:
+        io.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2;ext=" +
+                 std::string(8 * 1024, 'x') + "\r\nOK\r\n0\r\n\r\n");
+        break;
+    case fault::huge_retry_after:
+        io.write("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 9999999999\r\nContent-Length: 0\r\n\r\n");
+        break;
     default: break;
     }
     io.wait_until_gone();  // the client closes first (it sent Connection: close and has its answer)

@@ -30,6 +30,10 @@ enum class fault {
     interim_responses,          // 100 Continue, 103 Early Hints (with a Link header), then 200 "OK healthy"
     drip_headers,               // the status line, then one header byte every 100 ms, forever
     drip_body,                  // headers with Content-Length 1 MiB, then one body byte every 100 ms, forever
+    chunk_extension_flood,      // chunked: "1;" then 64 MiB of extension without a line end, then holds
+    long_chunk_extension,       // chunked: a chunk with an 8 KiB extension, then a complete small body
+    trailer_flood,              // chunked: "OK", the last chunk, then 64 MiB of trailer lines, then holds
+    huge_retry_after,           // 429 with Retry-After: 9999999999 and an empty body, then holds
 };
 
 /// What the TLS listener presents and accepts. Faults marked "before any TLS" never get that far,

@@ -16,6 +16,8 @@
 #include <csignal>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <termios.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -52,7 +54,8 @@ r1_process::r1_process(r1_options opts) : opts_(std::move(opts)) {
     for (auto& s : env_strings) envp.push_back(s.data());
     envp.push_back(nullptr);
 
-    std::vector<std::string> argv_strings{R1_BINARY};
+    std::vector<std::string> argv_strings = opts_.wrapper;  // e.g. {"/usr/bin/unshare", "-n"}
+    argv_strings.emplace_back(R1_BINARY);
     argv_strings.insert(argv_strings.end(), opts_.args.begin(), opts_.args.end());
     std::vector<char*> argv;
     for (auto& s : argv_strings) argv.push_back(s.data());
@@ -66,7 +69,12 @@ r1_process::r1_process(r1_options opts) : opts_(std::move(opts)) {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, in_path_.c_str(), O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (opts_.stderr_terminal) {
+        open_terminal();
+        posix_spawn_file_actions_adddup2(&fa, tty_slave_, 2);
+    } else {
+        posix_spawn_file_actions_addopen(&fa, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    }
     if (!opts_.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, opts_.cwd.c_str());
     int rc = ::posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
@@ -91,11 +99,48 @@ void r1_process::start_limited(char** argv, char** envp) {
     ::_exit(127);
 }
 
+void r1_process::open_terminal() {
+    tty_master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (tty_master_ < 0 || ::grantpt(tty_master_) != 0 || ::unlockpt(tty_master_) != 0)
+        throw std::runtime_error("cannot open a pseudo-terminal");
+    tty_slave_ = ::open(::ptsname(tty_master_), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (tty_slave_ < 0) throw std::runtime_error("cannot open the pseudo-terminal's slave");
+    termios raw{};
+    ::tcgetattr(tty_slave_, &raw);
+    ::cfmakeraw(&raw);  // no \n -> \r\n: what r1 writes comes back byte for byte
+    ::tcsetattr(tty_slave_, TCSANOW, &raw);
+    tty_reader_ = std::thread([this] {
+        char buf[4096];
+        for (;;) {
+            pollfd p{tty_master_, POLLIN, 0};
+            int ready = ::poll(&p, 1, 20);
+            if (ready > 0) {
+                auto n = ::read(tty_master_, buf, sizeof buf);
+                if (n <= 0) return;
+                std::lock_guard lock{tty_mutex_};
+                tty_output_.append(buf, static_cast<std::size_t>(n));
+            } else if (tty_stop_) {
+                return;  // r1 is gone and nothing is left to read
+            }
+        }
+    });
+}
+
+void r1_process::stop_terminal() {
+    if (tty_master_ < 0) return;
+    tty_stop_ = true;
+    if (tty_reader_.joinable()) tty_reader_.join();
+    ::close(tty_slave_);
+    ::close(tty_master_);
+    tty_slave_ = tty_master_ = -1;
+}
+
 r1_process::~r1_process() {
     if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);
     }
+    stop_terminal();
     std::filesystem::remove(out_path_);
     std::filesystem::remove(err_path_);
     if (in_path_ != "/dev/null") std::filesystem::remove(in_path_);
@@ -145,9 +190,17 @@ r1_result r1_process::wait() {
     }
     pid_ = -1;
     if (WIFEXITED(status)) res.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) res.signal = WTERMSIG(status);
+    if (WIFSIGNALED(status)) {
+        res.signal = WTERMSIG(status);
+        res.core_dumped = WCOREDUMP(status);
+    }
     res.out = read_file(out_path_);
-    res.err = read_file(err_path_);
+    if (tty_master_ >= 0) {
+        stop_terminal();
+        res.err = tty_output_;
+    } else {
+        res.err = read_file(err_path_);
+    }
     return res;
 }
 

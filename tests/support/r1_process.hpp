@@ -1,7 +1,10 @@
 #pragma once
 /// Runs the real r1 binary as a child, the way an operator or a CI job would, and collects the result.
+#include <atomic>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -13,17 +16,24 @@ struct r1_options {
     std::vector<std::string> args;
     std::vector<std::pair<std::string, std::string>> env;  // set (or override) in r1's environment
     std::vector<std::string> unset_env;
+    /// A program (absolute path) and its arguments that r1 runs under: `unshare -n` runs it in an
+    /// empty network namespace, so a real provider CLI cannot reach anything.
+    std::vector<std::string> wrapper;
     std::string cwd;          // empty: the test's own
     std::string stdin_data;   // what r1 reads on stdin (empty: /dev/null)
     int timeout_ms = 60'000;  // r1 is killed past it and the test fails
     /// > 0: RLIMIT_NOFILE, soft and hard, set to this in the child before exec (`ulimit -n N`, which
     /// r1 cannot raise again), and no descriptor but 0, 1 and 2 inherited from the test process.
     int max_open_files = 0;
+    /// r1's stderr is a pseudo-terminal (raw mode: bytes pass unchanged), so isatty(2) holds in r1;
+    /// what r1 writes there comes back in r1_result::err. Not with max_open_files.
+    bool stderr_terminal = false;
 };
 
 struct r1_result {
     int exit_code = -1;  // -1 when r1 was killed by a signal
     int signal = 0;
+    bool core_dumped = false;  // the kernel wrote a core dump when the signal ended r1
     std::string out;
     std::string err;
     long max_rss_kb = 0;  // peak VmHWM seen while r1 ran (sampled every few ms)
@@ -46,12 +56,20 @@ public:
 
 private:
     void start_limited(char** argv, char** envp);
+    void open_terminal();
+    void stop_terminal();
 
     r1_options opts_;
     pid_t pid_ = -1;
     std::string out_path_;
     std::string err_path_;
     std::string in_path_;
+    int tty_master_ = -1;
+    int tty_slave_ = -1;  // kept open here too, so the master never reads EIO before r1 opens it
+    std::thread tty_reader_;
+    std::atomic<bool> tty_stop_{false};
+    std::mutex tty_mutex_;
+    std::string tty_output_;
 };
 
 r1_result run_r1(r1_options opts);
