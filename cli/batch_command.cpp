@@ -13,7 +13,7 @@
 #include "cli/url_list.hpp"
 #include "engine/fleet.hpp"
 #include "engine/safe_file.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
 #include "proc/browser/chromium_checker.hpp"

@@ -4,8 +4,8 @@
 #include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
 #include "engine/classify/classify.hpp"
-#include "engine/redact.hpp"
-#include "engine/text.hpp"
+#include "engine/redact/redact.hpp"
+#include "engine/text/text.hpp"
 #include "r1/version.hpp"
 
 #include <boost/json/array.hpp>

@@ -1,7 +1,7 @@
 #include "cli/fleet_tasks.hpp"
 
 #include "cli/settings.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "net/url.hpp"
 #include "providers/registry.hpp"
 

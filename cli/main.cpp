@@ -6,7 +6,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/fd_write.hpp"
 #include "cli/version_text.hpp"
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 #include "proc/spawn.hpp"
 #include "providers/registry.hpp"
 

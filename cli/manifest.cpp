@@ -2,7 +2,7 @@
 
 #include "cli/settings.hpp"
 #include "cli/toml_document.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "providers/registry.hpp"
 
 #include <algorithm>

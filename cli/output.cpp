@@ -2,7 +2,7 @@
 
 #include "cli/browser_output.hpp"
 
-#include "engine/duration.hpp"
+#include "engine/text/duration.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>

@@ -1,7 +1,7 @@
 #include "cli/settings.hpp"
 
-#include "engine/duration.hpp"
-#include "engine/text.hpp"
+#include "engine/text/duration.hpp"
+#include "engine/text/text.hpp"
 #include "providers/registry.hpp"
 
 #include <algorithm>

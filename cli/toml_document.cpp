@@ -1,6 +1,6 @@
 #include "cli/toml_document.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 // toml++ is header-only and slow to compile: this is the one file that includes it. Exceptions off,
 // so a syntax error is a value (parse_result) like every other problem.

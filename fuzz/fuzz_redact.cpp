@@ -13,7 +13,7 @@
 // "Nowhere" and "again" hold for values that share no bytes with the mask's ends ("d] x" can be
 // spelt by a mask and the text after it without any secret in clear; see overlaps_mask).
 #include "fuzz/check.hpp"
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 
 #include <algorithm>
 #include <cstdint>

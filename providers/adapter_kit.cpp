@@ -1,7 +1,7 @@
 #include "providers/adapter_kit.hpp"
 
-#include "engine/duration.hpp"
-#include "engine/text.hpp"
+#include "engine/text/duration.hpp"
+#include "engine/text/text.hpp"
 #include "proc/find_executable.hpp"
 
 #include <charconv>

@@ -1,6 +1,6 @@
 #include "providers/cli_step.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <cstring>
 

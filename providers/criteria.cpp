@@ -2,8 +2,8 @@
 
 #include "engine/classify/classify.hpp"
 #include "engine/classify/classify_error.hpp"
-#include "engine/duration.hpp"
-#include "engine/text.hpp"
+#include "engine/text/duration.hpp"
+#include "engine/text/text.hpp"
 
 #include <cstdlib>
 #include <filesystem>

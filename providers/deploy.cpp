@@ -3,7 +3,7 @@
 #include "engine/classify/classify.hpp"
 #include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "net/url.hpp"
 #include "proc/find_executable.hpp"
 #include "providers/browser_step.hpp"

@@ -1,6 +1,6 @@
 #include "providers/registry.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "providers/cloudflare/cloudflare_provider.hpp"
 #include "providers/docker/docker_provider.hpp"
 #include "providers/fly/fly_provider.hpp"

@@ -1,7 +1,7 @@
 #pragma once
 /// The providers r1 knows: the wired adapters, and the names planned for later with the credentials
 /// and token formats the redactor must already mask. The one place that names every provider.
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 #include "providers/provider.hpp"
 
 #include <memory>

@@ -1,6 +1,6 @@
 #include "providers/rollback_rule.hpp"
 
-#include "engine/duration.hpp"
+#include "engine/text/duration.hpp"
 
 namespace r1::providers {
 

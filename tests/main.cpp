@@ -1,7 +1,7 @@
 // Catch2's runner, after the exec shim's check: the suite's own real_runner starts children the
 // way r1 does, through /proc/self/exe re-executed as the shim (see proc/spawn.hpp).
 #define CATCH_CONFIG_RUNNER
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 #include "proc/spawn.hpp"
 #include "providers/registry.hpp"
 

@@ -1,7 +1,7 @@
 #include "providers/cloudflare/cloudflare_provider.hpp"
 
 #include "providers/adapter_kit.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "providers/cli_step.hpp"
 
 #include <array>

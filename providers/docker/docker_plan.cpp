@@ -1,6 +1,6 @@
 #include "providers/docker/docker_plan.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 namespace r1::providers::docker {
 

@@ -1,8 +1,8 @@
 #include "providers/fly/fly_lifecycle.hpp"
 
 #include "engine/classify/classify.hpp"
-#include "engine/duration.hpp"
-#include "engine/text.hpp"
+#include "engine/text/duration.hpp"
+#include "engine/text/text.hpp"
 #include "providers/cli_step.hpp"
 #include "providers/fly/fly_json.hpp"
 #include "providers/fly/fly_release.hpp"

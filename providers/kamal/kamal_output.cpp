@@ -1,6 +1,6 @@
 #include "providers/kamal/kamal_output.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 namespace r1::providers::kamal {
 namespace {

@@ -1,6 +1,6 @@
 #include "providers/kamal/kamal_provider.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "providers/adapter_kit.hpp"
 #include "providers/cli_step.hpp"
 #include "providers/kamal/kamal_output.hpp"

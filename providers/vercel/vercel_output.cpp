@@ -1,6 +1,6 @@
 #include "providers/vercel/vercel_output.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>

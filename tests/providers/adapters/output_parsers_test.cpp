@@ -7,7 +7,7 @@
 #include "providers/registry.hpp"
 #include "providers/vercel/vercel_output.hpp"
 #include "providers/vercel/vercel_provider.hpp"
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // Which of r1's environment variables hold secrets, and the one process-wide redactor built from them.
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -1,4 +1,4 @@
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 
 #include <algorithm>
 #include <cstring>
