@@ -93,6 +93,7 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
     })));
 
     deploy_config defaults;
+    std::vector<std::pair<std::string_view, std::size_t>> default_lines;  // the command line's keys win over these
     std::string ignored_name;
     bool defaults_seen = false;
     std::size_t apps = 0;
@@ -103,7 +104,11 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
         } else if (table.name == "defaults" && !table.array_item) {
             if (defaults_seen) b.problem(table.line, "[defaults] appears twice");
             defaults_seen = true;
-            for (const auto& e : table.entries) apply(b, defaults, e, true, ignored_name);
+            for (const auto& e : table.entries) {
+                apply(b, defaults, e, true, ignored_name);
+                if (std::find(base.cli_keys.begin(), base.cli_keys.end(), e.key) == base.cli_keys.end())
+                    default_lines.emplace_back(e.key, e.line);
+            }
         } else if (table.name.starts_with("provider.") && !table.array_item) {
             apply_provider_table(b, table);
         } else if (table.name == "app" && !table.array_item) {
@@ -130,12 +135,13 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
         task.cfg = defaults;
         b.apply_cli(task.cfg);
         task.line = table.line;
-        std::size_t name_line = table.line;
+        key_lines lines{.header = table.line, .name = table.line, .at = default_lines};
         for (const auto& e : table.entries) {
-            if (e.key == app_name_key) name_line = e.line;
+            if (e.key == app_name_key) lines.name = e.line;
+            lines.at.emplace_back(e.key, e.line);
             apply(b, task.cfg, e, false, task.name);
         }
-        b.add(std::move(task), name_line);
+        b.add(std::move(task), lines);
     }
     if (apps == 0 && doc.problems.empty()) b.problem(0, "the manifest lists no apps (add an [[app]] table)");
     return b.finish();
