@@ -1,8 +1,8 @@
 #include "providers/provider.hpp"
 
 #include "engine/redact/redact.hpp"
-#include "providers/adapter_kit.hpp"
 #include "engine/text/text.hpp"
+#include "providers/adapter_kit.hpp"
 
 #include <algorithm>
 
@@ -10,7 +10,9 @@ namespace r1::providers {
 
 std::string release_ref::label() const {
     if (version.empty()) return image;
-    return "v" + version + (image.empty() ? "" : " (" + image + ")");
+    // fly numbers its releases ("v42"); others name them (Vercel's dpl_..., a Workers version id).
+    bool numbered = std::all_of(version.begin(), version.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return (numbered ? "v" + version : version) + (image.empty() ? "" : " (" + image + ")");
 }
 
 deploy_plan provider::plan(const deploy_config& given) const {

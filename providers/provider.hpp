@@ -40,10 +40,10 @@ struct deploy_outcome {
 /// rollback puts back.
 struct release_ref {
     std::string id;       // the provider's release id, when it has one
-    std::string version;  // "42": fly's release version; shown as "v42"
+    std::string version;  // "42": fly's release version, shown as "v42"; another provider's release name as it is
     std::string image;    // the image it runs: "registry.fly.io/web:deployment-01J..."
     bool empty() const noexcept { return version.empty() && image.empty(); }
-    /// "v42 (registry.fly.io/web:deployment-01J...)", "v42", or the image alone.
+    /// "v42 (registry.fly.io/web:deployment-01J...)", "v42", "dpl_8xK2 (...)", or the image alone.
     std::string label() const;
     bool operator==(const release_ref&) const = default;
 };

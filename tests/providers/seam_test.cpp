@@ -182,3 +182,13 @@ TEST_CASE("provider seam: a new provider is driven end to end through r1::deploy
         CHECK(r1::test::run(r1::deploy(cfg, services)).ec == r1::error::provider_unsupported);
     }
 }
+
+TEST_CASE("release_ref: fly's numbered releases read v42, another provider's release names as they are",
+          "[providers][seam][release]") {
+    CHECK(providers::release_ref{"rel_1", "42", "registry.fly.io/web:deployment-01J"}.label() ==
+          "v42 (registry.fly.io/web:deployment-01J)");
+    CHECK(providers::release_ref{{}, "42", {}}.label() == "v42");
+    CHECK(providers::release_ref{{}, "dpl_8xK2fQ", {}}.label() == "dpl_8xK2fQ");
+    CHECK(providers::release_ref{{}, "r1-web-b", "web:latest"}.label() == "r1-web-b (web:latest)");
+    CHECK(providers::release_ref{{}, {}, "web:latest"}.label() == "web:latest");
+}

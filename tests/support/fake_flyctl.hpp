@@ -35,6 +35,18 @@ namespace r1::test {
 /// It records argv (one per line), cwd and its environment under FAKE_FLY_RECORD. For batches:
 /// FAKE_FLY_EVENTS=FILE appends "start <app> <ns>" and "end <app> <ns>" lines; FAKE_FLY_SLEEP=S
 /// sleeps S seconds first; FAKE_FLY_BY_NAME=1 picks the mode from the app name (fail-*, sleep-*).
+/// Shell lines for a hand-written stand-in flyctl, right after its `#!/bin/sh`: they answer the
+/// lifecycle's queries as flyctl does for an app never deployed (`status --json`: no machines,
+/// `releases --json`: none, `logs`: nothing) and exit 0, so the rest of the script is only what
+/// `flyctl deploy` does. r1 asks `flyctl status` before every fly deploy (its pre-flight).
+inline constexpr const char* flyctl_queries_sh =
+    "case \"$1\" in\n"
+    "  status) printf '{\"ID\":\"app\",\"Name\":\"app\",\"Deployed\":false,\"Status\":\"pending\",\"Version\":0,"
+    "\"Machines\":[]}\\n'; exit 0 ;;\n"
+    "  releases) echo '[]'; exit 0 ;;\n"
+    "  logs) exit 0 ;;\n"
+    "esac\n";
+
 class fake_flyctl {
 public:
     explicit fake_flyctl(std::string name = "flyctl");
