@@ -286,7 +286,12 @@ private:
         bool provider_spoke = output.bytes() > 0;
         if (task_cfg.dry_run && !result.ec) {
             rec.preview = std::move(result.output);
-            rec.detail = "preview rendered";
+            if (result.plan) {
+                rec.detail = "plan: " + plan_command(*result.plan);
+                rec.plan = std::make_shared<providers::deploy_plan>(std::move(*result.plan));
+            } else {
+                rec.detail = "dry run";
+            }
             output.append(rec.preview);
         } else {
             std::string_view why = result.ec && !result.message.empty() ? result.message : result.output;
@@ -374,7 +379,7 @@ private:
         std::string text = task_line(r, live_.ok + live_.failed + live_.interrupted, outcome_.tasks.size());
         if (show_output) text += output_block(r);
         if (r.browser && (r.state == task_state::failed || !r.browser->causes.empty())) text += browser_causes_block(*r.browser);
-        if (!r.preview.empty()) text += output_block(r, 100) ;
+        if (r.plan) text += plan_block(*r.plan);  // each app's plan, not a word that one was made
         write_fd(1, text);
         if (tty_) draw_progress();
     }
@@ -382,7 +387,7 @@ private:
     void draw_progress() {
         if (!tty_) return;
         auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
-        write_fd(1, "\r\x1b[K" + progress_line(live_, elapsed));
+        write_fd(1, "\r\x1b[K" + progress_line(live_, elapsed, !outcome_.dry_run));
     }
 
     int finish() {
@@ -452,7 +457,13 @@ std::variant<loaded_batch, int> load_tasks(const command& cmd) {
         url_list = cmd.batch.verify && looks_like_url_list(text);
     }
     auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
-    if (manifest.problems.empty()) return loaded_batch{std::move(manifest.tasks), std::move(manifest.provider_caps)};
+    if (manifest.problems.empty()) {
+        std::string warnings;
+        for (const auto& w : manifest.warnings)
+            warnings += "r1: warning: " + source + (w.line ? ":" + std::to_string(w.line) : "") + ": " + w.message + "\n";
+        write_fd(2, warnings);
+        return loaded_batch{std::move(manifest.tasks), std::move(manifest.provider_caps)};
+    }
     std::string out;
     for (const auto& p : manifest.problems) {
         std::string where = source + (p.line ? ":" + std::to_string(p.line) : "");

@@ -26,7 +26,8 @@ struct task_record {
     std::chrono::milliseconds duration{0};
     std::string detail;       // one printable line
     std::string output_tail;  // the task's last output lines; kept for failed tasks only
-    std::string preview;      // the dry-run fly.toml
+    std::string preview;      // a dry run's stdout: the fly.toml flyctl reads, or the plan
+    std::shared_ptr<const providers::deploy_plan> plan;  // a dry run's plan
     std::vector<engine::attempt_record> attempts;
     std::vector<engine::criterion_result> criteria;
     providers::release_ref release;                  // the release the deploy made, when the provider said

@@ -84,6 +84,7 @@ void fleet_builder::add(fleet_task task, const key_lines& lines) {
             problem(lines.of("browser_url"), "invalid browser_url: " + why);
     // Two apps checked at one URL run, but one of them is probably a copy-paste slip: a warning
     // (a URL list, where the URL is all a task is, refuses a duplicate outright).
+    cfg.app = task.name;
     if (!task.name.empty() && provider) {
         std::string url = cfg.health_url.empty() ? provider->default_health_url(cfg, nullptr) : cfg.health_url;
         if (!url.empty()) {
@@ -95,7 +96,6 @@ void fleet_builder::add(fleet_task task, const key_lines& lines) {
                                                  "; both are deployed and checked"});
         }
     }
-    cfg.app = task.name;
     if (task.name.empty()) task.name = cfg.health_url;
     out_.tasks.push_back(std::move(task));
 }

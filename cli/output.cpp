@@ -1,9 +1,10 @@
 #include "cli/output.hpp"
 
 #include "cli/browser_output.hpp"
-
 #include "engine/text/duration.hpp"
+#include "providers/adapter_kit.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -66,7 +67,48 @@ std::string result_json(const deploy_result& r, int exit_code, bool dry_run) {
         if (!r.evidence.empty()) o["evidence"] = r.evidence;
     }
     if (r.browser) o["browser"] = browser_json(*r.browser);
+    if (r.plan) o["plan"] = plan_json(*r.plan);
     return line(o);
+}
+
+boost::json::value plan_json(const providers::deploy_plan& p) {
+    boost::json::object o;
+    o["provider"] = p.provider;
+    o["app"] = p.app;
+    boost::json::array steps;
+    for (const auto& s : p.steps) {
+        boost::json::object step;
+        boost::json::array argv;
+        for (const auto& a : s.argv) argv.emplace_back(a);
+        step["argv"] = std::move(argv);
+        step["when"] = s.when;
+        steps.push_back(std::move(step));
+    }
+    o["steps"] = std::move(steps);
+    o["dir"] = p.dir;
+    boost::json::array env, sets, expects;
+    for (const auto& n : p.env_names) env.emplace_back(n);
+    for (const auto& e : p.env_set) sets.emplace_back(e);
+    for (const auto& e : p.expects) expects.emplace_back(e);
+    o["env"] = std::move(env);
+    o["sets"] = std::move(sets);
+    o["region"] = p.region.empty() ? boost::json::value(nullptr) : boost::json::value(p.region);
+    o["region_from"] = p.region_from.empty() ? boost::json::value(nullptr) : boost::json::value(p.region_from);
+    o["image"] = p.image.empty() ? boost::json::value(nullptr) : boost::json::value(p.image);
+    boost::json::object config;
+    config["path"] = p.config_path.empty() ? boost::json::value(nullptr) : boost::json::value(p.config_path);
+    config["state"] = p.config_state;
+    o["config"] = std::move(config);
+    o["expects"] = std::move(expects);
+    o["success"] = p.success;
+    o["health"] = p.health;
+    return o;
+}
+
+std::string plan_command(const providers::deploy_plan& p) {
+    for (const auto& s : p.steps)
+        if (s.when.empty()) return providers::shell_words(s.argv);
+    return p.steps.empty() ? std::string() : providers::shell_words(p.steps.front().argv);
 }
 
 boost::json::value release_json(const providers::release_ref& r) {

@@ -36,6 +36,12 @@ private:
 /// The evidence block: "r1: the app's last N log lines:\n  | ...\n".
 std::string evidence_text(std::string_view evidence);
 
+/// A dry run's plan as JSON: {"provider","app","steps":[{"argv":[...],"when"}],"dir","env":[names],
+/// "sets","region","region_from","image","config":{"path","state"},"expects","success","health"}.
+boost::json::value plan_json(const providers::deploy_plan& p);
+/// The plan's main command as a shell shows it: its first unconditional step ("flyctl deploy ...").
+std::string plan_command(const providers::deploy_plan& p);
+
 /// {"id":..,"version":..,"image":..}, or null when empty: for events, the report and JUnit.
 boost::json::value release_json(const providers::release_ref& r);
 boost::json::value rollback_json(const rollback_record& r);

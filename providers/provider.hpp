@@ -162,7 +162,7 @@ struct deploy_plan {
     std::vector<std::string> env_names;  // variables the CLI reads from r1's environment (never their values)
     std::vector<std::string> env_set;    // NAME=value r1 adds for the CLI (never a credential)
     std::string region;                  // the region that applies; "" for a provider without regions
-    std::string region_from;             // where it came from: "given", "primary_region in PATH", "default"
+    std::string region_from;             // where it came from: "set by --region ...", "primary_region in PATH", ...
     std::string image;                   // the image deployed; "" when the CLI builds from the directory
     std::string config_path;             // the configuration file the CLI reads; "" when it reads none
     std::string config_state;            // "exists", "written by r1 before the deploy", or why there is none

@@ -67,7 +67,7 @@ struct region_choice {
     std::string from;
 };
 region_choice choose_region(const deploy_config& given, const app_config& config) {
-    if (!given.region.empty()) return {given.region, "given"};
+    if (!given.region.empty()) return {given.region, "set by --region (region in a manifest)"};
     if (!config.primary_region.empty()) return {config.primary_region, "primary_region in " + config.path};
     return {std::string(default_region), config.exists ? "r1's default: " + config.path + " names no primary_region"
                                                        : "r1's default: no fly.toml names a primary_region"};
