@@ -2,7 +2,9 @@
 
 #include "cli/settings.hpp"
 #include "engine/text/text.hpp"
+#include "providers/adapter_kit.hpp"
 
+#include <algorithm>
 #include <optional>
 
 namespace r1::cli {
@@ -18,6 +20,8 @@ Usage:
   r1 rollback --app NAME [--to VERSION]
                            put an earlier release back (see r1 rollback --help)
   r1 classify [TEXT...]    is this failure worth retrying? (see r1 classify --help)
+  r1 report merge REPORT...
+                           merge the reports of a fleet's shards into one (see r1 report --help)
   r1 --help | --version
 
 Examples:
@@ -80,6 +84,23 @@ Exit codes: 0 every URL healthy, 1 some check failed, 2 usage error (nothing was
 line and a table on a terminal).
 )";
 
+constexpr std::string_view report_help_head = R"(Usage: r1 report merge [flags] REPORT...
+
+Merges the --report files of a fleet's shards (r1 deploy --batch FILE --shard I/N, or r1 verify)
+into the one report, JUnit file and exit code a single r1 running the whole fleet would give.
+Refused, with nothing written (exit 2): reports of different manifests or settings, of different
+shard counts, a shard given twice, a file that is not an r1 report (invalid JSON, too large).
+A shard without a report leaves its apps without a result: each is named, and the exit code is 4
+unless a shard was interrupted (130 / 143; SIGTERM's 143 wins over SIGINT's 130).
+
+Flags:
+)";
+
+constexpr std::string_view report_help_foot = R"(
+Exit codes: 0 every app ok; else, as one batch would give, the first of 2, 3, 1 that any app has;
+4 some shard's report is missing; 130 / 143 some shard was interrupted; 2 refused (nothing written).
+)";
+
 constexpr std::string_view help_line = "  -h, --help             this help\n";
 
 /// The --help lines of the settings in `scope`: the flag in a 25-column gutter, the help beside it
@@ -88,7 +109,7 @@ std::string flag_lines(unsigned scope, unsigned exclude, bool verify) {
     constexpr std::size_t gutter = 25;
     std::string out;
     for (const auto& s : settings()) {
-        if ((s.scopes & scope) == 0 || (s.scopes & exclude) != 0) continue;
+        if ((s.scopes & scope) == 0 || (s.scopes & exclude) != 0 || s.flag.empty()) continue;
         std::string head = "  " + (s.short_flag.empty() ? "" : std::string(s.short_flag) + ", ") + std::string(s.flag);
         if (!s.value_name.empty()) head += " " + std::string(s.value_name);
         out += head;
@@ -124,17 +145,28 @@ usage_problem unknown_flag(std::string_view name, unsigned scope, std::string_vi
     return {out + ")"};
 }
 
-/// Flags (and, for r1 verify, URLs) from args[i...] into `cmd`.
+/// Keeps a flag the shards of a fleet must agree on, sorted by flag; given twice, the last counts.
+void record_shared(command& cmd, std::string_view flag, std::string_view value) {
+    auto& flags = cmd.shared_flags;
+    auto at = std::lower_bound(flags.begin(), flags.end(), flag, [](const auto& f, std::string_view x) { return f.first < x; });
+    if (at != flags.end() && at->first == flag) at->second = std::string(value);
+    else flags.emplace(at, std::string(flag), std::string(value));
+}
+
+/// Flags (and, for r1 verify, URLs; for r1 report merge, reports) from args[i...] into `cmd`.
 std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& args, std::size_t i, command& cmd,
                                          std::string_view subcommand) {
     const bool verify = subcommand == "verify";
     const bool rollback = subcommand == "rollback";
-    const unsigned scope = verify ? in_verify : rollback ? in_rollback : in_deploy | in_batch;
+    const bool merge = subcommand == "report merge";
+    const unsigned scope = verify ? in_verify : rollback ? in_rollback : merge ? in_report_merge : in_deploy | in_batch;
+    const std::string help_of = std::string(merge ? std::string_view("report") : subcommand);
     for (; i < args.size(); ++i) {
         std::string_view arg = args[i];
         if (arg == "-h" || arg == "--help") {
             cmd = command{.what = verify     ? action::show_verify_help
                                   : rollback ? action::show_rollback_help
+                                  : merge    ? action::show_report_help
                                              : action::show_deploy_help};
             return std::nullopt;
         }
@@ -147,6 +179,7 @@ std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& ar
             for (++i; i < args.size(); ++i)
                 if (auto problem = apply_flag(*rest, cmd, args[i])) return usage_problem{*problem};
             cmd.given_keys.emplace_back(rest->key);
+            record_shared(cmd, rest->flag, providers::shell_words(cmd.deploy.provider_args));  // shards must agree
             break;
         }
         std::string_view name = arg;
@@ -163,15 +196,19 @@ std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& ar
             cmd.batch.urls.emplace_back(arg);
             continue;
         }
+        if (merge && (!arg.starts_with("-") || arg == "-")) {
+            cmd.reports.emplace_back(arg);
+            continue;
+        }
         const setting* s = find_flag(name);
         if (!s || (s->scopes & scope) == 0) {
             if (!arg.starts_with("-"))
-                return usage_problem{"unexpected argument \"" + shown(arg) + "\" (flags only; see r1 " +
-                                     std::string(subcommand) + " --help)"};
+                return usage_problem{"unexpected argument \"" + shown(arg) + "\" (flags only; see r1 " + help_of +
+                                     " --help)"};
             if (s)
                 return usage_problem{std::string(name) + " is not a flag of r1 " + std::string(subcommand) + " (see r1 " +
-                                     std::string(subcommand) + " --help)"};
-            return unknown_flag(name, scope, subcommand);
+                                     help_of + " --help)"};
+            return unknown_flag(name, scope, help_of);
         }
         // Messages name the flag as the user typed it, short or long.
         const bool takes_value = s->kind != value_kind::on && s->kind != value_kind::toggle;
@@ -185,7 +222,18 @@ std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& ar
         if (auto problem = apply_flag(*s, cmd, value.value_or(""))) return usage_problem{*problem};
         // The app's name is the manifest's to give: --app cannot be combined with --batch.
         if (!s->key.empty() && s->key != app_name_key) cmd.given_keys.emplace_back(s->key);
+        if ((!s->key.empty() && s->key != app_name_key) || (s->scopes & shard_agreed)) record_shared(cmd, s->flag, value.value_or(""));
     }
+    return std::nullopt;
+}
+
+/// Rollout flags that cannot go together, or cannot work yet.
+std::optional<usage_problem> rollout_problem(const command& cmd) {
+    if (cmd.batch.fail_fast && cmd.batch.max_failures > 1)
+        return usage_problem{"--fail-fast is --max-failures 1: give one of them"};
+    if (cmd.batch.rollback_wave)
+        return usage_problem{"--rollback-wave needs auto-rollback (--auto-rollback), which this r1 does not have yet: "
+                             "leave the flag out; a failed gate still stops the rollout"};
     return std::nullopt;
 }
 
@@ -196,7 +244,7 @@ std::variant<command, usage_problem> parse_deploy(const std::vector<std::string_
     if (cmd.what != action::deploy) return cmd;  // --help
     if (cmd.batch.file.empty()) {
         for (const auto& s : settings()) {
-            if ((s.scopes & in_batch) == 0 || (s.scopes & in_deploy) != 0) continue;
+            if ((s.scopes & in_batch) == 0 || (s.scopes & in_deploy) != 0 || s.flag.empty()) continue;
             for (std::size_t k = i; k < args.size() && args[k] != passthrough_marker; ++k)
                 if (args[k] == s.flag || args[k].starts_with(std::string(s.flag) + "="))
                     return usage_problem{std::string(s.flag) + " needs --batch FILE"};
@@ -205,6 +253,7 @@ std::variant<command, usage_problem> parse_deploy(const std::vector<std::string_
     }
     if (!cmd.deploy.app.empty())
         return usage_problem{"--app cannot be combined with --batch: the manifest names the apps"};
+    if (auto problem = rollout_problem(cmd)) return *problem;
     cmd.what = action::batch;
     return cmd;
 }
@@ -227,6 +276,20 @@ std::variant<command, usage_problem> parse_verify(const std::vector<std::string_
         return usage_problem{"r1 verify needs URLs or --batch FILE (see r1 verify --help)"};
     if (!cmd.batch.file.empty() && !cmd.batch.urls.empty())
         return usage_problem{"give URLs or --batch FILE, not both"};
+    if (auto problem = rollout_problem(cmd)) return *problem;
+    return cmd;
+}
+
+std::variant<command, usage_problem> parse_report(const std::vector<std::string_view>& args, std::size_t i) {
+    if (i >= args.size()) return usage_problem{"r1 report needs a subcommand: merge (see r1 report --help)"};
+    if (args[i] == "-h" || args[i] == "--help") return command{.what = action::show_report_help};
+    if (args[i] != "merge")
+        return usage_problem{"unknown subcommand \"" + shown(args[i]) + "\" of r1 report (it has one: merge)"};
+    command cmd;
+    cmd.what = action::report_merge;
+    if (auto problem = parse_flags(args, i + 1, cmd, "report merge")) return *problem;
+    if (cmd.what != action::report_merge) return cmd;  // --help
+    if (cmd.reports.empty()) return usage_problem{"r1 report merge needs the reports to merge (see r1 report --help)"};
     return cmd;
 }
 
@@ -243,6 +306,12 @@ std::string_view deploy_help() {
 std::string_view rollback_help() {
     static const std::string text = std::string(rollback_help_head) + flag_lines(in_rollback, 0, false) +
                                      std::string(help_line) + std::string(rollback_help_foot);
+    return text;
+}
+
+std::string_view report_help() {
+    static const std::string text = std::string(report_help_head) + flag_lines(in_report_merge, 0, false) +
+                                     std::string(help_line) + std::string(report_help_foot);
     return text;
 }
 
@@ -263,6 +332,7 @@ std::variant<command, usage_problem> parse_args(const std::vector<std::string_vi
     if (first == "deploy") return parse_deploy(args, 1);
     if (first == "verify") return parse_verify(args, 1);
     if (first == "rollback") return parse_rollback(args, 1);
+    if (first == "report") return parse_report(args, 1);
     if (first == "classify") return command{.what = action::classify};  // its own flags: classify_command.cpp
     return usage_problem{"unknown command \"" + shown(first) + "\" (try r1 --help)"};
 }

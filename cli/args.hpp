@@ -21,6 +21,7 @@ std::variant<command, usage_problem> parse_args(const std::vector<std::string_vi
 std::string_view main_help();
 std::string_view deploy_help();
 std::string_view verify_help();
+std::string_view report_help();
 std::string_view rollback_help();
 
 }  // namespace r1::cli

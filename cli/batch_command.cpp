@@ -3,12 +3,16 @@
 #include "cli/batch_output.hpp"
 #include "cli/batch_record.hpp"
 #include "cli/batch_report.hpp"
+#include "cli/batch_rollout.hpp"
 #include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/fd_limit.hpp"
 #include "cli/fd_write.hpp"
-#include "cli/output.hpp"
+#include "cli/input_file.hpp"
 #include "cli/manifest.hpp"
+#include "cli/output.hpp"
+#include "cli/rollout.hpp"
+#include "cli/shard.hpp"
 #include "cli/signals.hpp"
 #include "cli/url_list.hpp"
 #include "engine/fleet.hpp"
@@ -31,6 +35,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -48,44 +53,11 @@ namespace {
 namespace asio = boost::asio;
 using sclock = std::chrono::steady_clock;
 
-constexpr std::size_t detail_chars = 300;
 constexpr std::size_t kept_output_bytes = 8 * 1024;  // a failed task's output shown and reported
-constexpr rlim_t reserved_fds = 32;                  // stdio, the event loops, reports, logs
 
 int setup_error(std::string_view message) {
     write_fd(2, "r1: error: " + std::string(message) + "\n");
     return exit_usage;
-}
-
-struct file_text {
-    std::string text;
-    std::string error;  // one line; empty when text is the whole file
-};
-
-/// Reads the manifest or URL list whole, refusing anything past the size limit.
-file_text read_input(const std::string& file) {
-    const std::string shown = engine::printable(file, true);  // an argument is never echoed raw
-    int fd = file == "-" ? 0 : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return {{}, "cannot read " + shown + ": " + std::strerror(errno)};
-    std::string text;
-    char buf[65536];
-    for (;;) {
-        auto n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            std::string why = std::strerror(errno);
-            if (fd != 0) ::close(fd);
-            return {{}, "cannot read " + shown + ": " + why};
-        }
-        if (n == 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > max_manifest_bytes) {
-            if (fd != 0) ::close(fd);
-            return {{}, shown + " is larger than " + std::to_string(max_manifest_bytes / (1024 * 1024)) + " MiB"};
-        }
-    }
-    if (fd != 0) ::close(fd);
-    return {std::move(text), {}};
 }
 
 /// A log file name for a task: the app name, or a safe form of the URL with its position.
@@ -125,46 +97,53 @@ private:
     int fd_ = -1;
 };
 
-/// A task's cause in one line. The head of the message ("flyctl deploy (app web) exited 1: ") is kept
-/// whole and the provider's last words fill the rest, so a long stderr cannot push out how it ended.
-std::string one_line(std::string_view text) {
-    auto head_end = text.find(": ");
-    if (text.size() <= detail_chars || head_end == std::string_view::npos || head_end + 2 > detail_chars / 2)
-        return engine::printable(engine::tail_chars(text, detail_chars), true);
-    auto head = text.substr(0, head_end + 2);
-    return engine::printable(std::string(head) + engine::tail_chars(text.substr(head.size()), detail_chars - head.size()),
-                             true);
-}
-
 std::size_t terminal_width() {
     winsize ws{};
     if (::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
     return 120;
 }
 
-/// The batch's tasks and `[provider.NAME] concurrency` caps, as the manifest gave them.
+/// The batch's tasks as the manifest (or list) gave them, with what applies to the whole batch.
 struct loaded_batch {
     std::vector<fleet_task> tasks;
-    std::map<std::string, unsigned, std::less<>> provider_caps;
+    std::map<std::string, unsigned, std::less<>> region_caps;    // [region.CODE] concurrency
+    std::map<std::string, unsigned, std::less<>> provider_caps;  // [provider.NAME] concurrency
+    std::string manifest_sha256;
 };
 
 class batch_run {
 public:
-    batch_run(const command& cmd, loaded_batch batch, net::http_client& http, proc::browser::page_checker* browser,
-              const engine::output_dir* log_dir)
-        : cmd_(cmd), http_(http), browser_(browser), log_dir_(log_dir), caps_(std::move(batch.provider_caps)) {
+    batch_run(const command& cmd, loaded_batch batch, const std::optional<shard_spec>& shard, net::http_client& http,
+              proc::browser::page_checker* browser, const engine::output_dir* log_dir)
+        : cmd_(cmd), http_(http), browser_(browser), log_dir_(log_dir), region_caps_(std::move(batch.region_caps)),
+          caps_(std::move(batch.provider_caps)) {
         auto& tasks = batch.tasks;
         path_env_ = proc::search_path();
         seed_ = std::random_device{}();
         tty_ = !cmd.json_output && ::isatty(1) == 1;
         outcome_.command = cmd.batch.verify ? "verify" : "deploy";
         outcome_.dry_run = cmd.deploy.dry_run;
-        outcome_.tasks.resize(tasks.size());
-        live_.total = tasks.size();
-        config_of_.reserve(tasks.size());
+        outcome_.manifest_sha256 = std::move(batch.manifest_sha256);
+        outcome_.shared_flags = cmd.shared_flags;
+        std::size_t mine = tasks.size();
+        if (shard) {
+            // The whole manifest was checked; this shard keeps the tasks the hash gives it, and the
+            // report names every task so that r1 report merge can name a missing shard's.
+            outcome_.shard = std::make_unique<shard_record>(shard_record{shard->index, shard->total, {}});
+            outcome_.shard->manifest_tasks.reserve(tasks.size());
+            mine = 0;
+            for (const auto& t : tasks) {
+                outcome_.shard->manifest_tasks.push_back(t.name);
+                if (shard_of(t.name, shard->total) == shard->index) ++mine;
+            }
+        }
+        outcome_.tasks.reserve(mine);
+        config_of_.reserve(mine);
         for (std::size_t i = 0; i < tasks.size(); ++i) {
+            if (shard && shard_of(outcome_.shard->manifest_tasks[i], shard->total) != shard->index) continue;
             auto& cfg = tasks[i].cfg;
-            auto& r = outcome_.tasks[i];
+            auto& r = outcome_.tasks.emplace_back();
+            r.index = i;
             r.provider = cfg.app.empty() ? "url" : cfg.provider;  // empty app: a URL list's task
             // A health check needs its name and URL only in the record: they move there, and what
             // is left is the same for every URL of a list, so it is kept once (see configs_).
@@ -176,54 +155,87 @@ public:
             if (check_only) {
                 cfg.health_url.clear();
                 cfg.app.clear();
+            } else {
+                regions_.resize(outcome_.tasks.size());
+                regions_.back() = std::move(tasks[i].region);  // a deploy's: for --region-concurrency
             }
             if (configs_.empty() || !(configs_.back() == cfg)) configs_.push_back(std::move(cfg));
             config_of_.push_back(static_cast<std::uint32_t>(configs_.size() - 1));
         }
+        live_.total = outcome_.tasks.size();
     }
 
-    int run(unsigned concurrency) {
+    int run(unsigned concurrency, unsigned gate_concurrency, const std::vector<wave_step>& waves) {
         outcome_.concurrency = concurrency;
         outcome_.started_at = std::chrono::system_clock::now();
         start_ = sclock::now();
         engine::fleet_options opts{.tasks = outcome_.tasks.size(), .concurrency = concurrency, .loops = 0,
                                    .fail_fast = cmd_.batch.fail_fast,
+                                   .max_failures = cmd_.batch.max_failures,
+                                   .wave_ends = {},
+                                   .limits = {},
                                    .tick_every = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0)};
-        set_provider_caps(opts);
+        batch_rollout rollout{cmd_,
+                              outcome_,
+                              [this](std::size_t i) -> const deploy_config& { return config(i); },
+                              std::move(regions_),
+                              std::move(region_caps_),
+                              {http_, gate_concurrency,
+                               [this](const std::string& text) { say(text); },
+                               [this](const std::string& line) {
+                                   if (cmd_.json_output) write_fd(1, line);
+                               },
+                               [this](std::size_t) {
+                                   --live_.ok;
+                                   ++live_.failed;
+                               }}};
+        rollout.plan(opts, waves);
+        set_provider_caps(opts, rollout);  // after the plan: the fleet counts in launch positions
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         if (cmd_.json_output)
-            write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, outcome_.tasks.size()})));
+            write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, std::max<std::size_t>(1, outcome_.tasks.size())})));
 
         engine::fleet_hooks hooks;
-        hooks.run = [this](std::size_t i) {
+        hooks.run = [this, &rollout](std::size_t p) {
             // A check gets its own coroutine, not a branch in run_task: a frame holds every local of
             // its function, and run_task's deploy machinery is ~1.3 KB per check in flight.
+            std::size_t i = rollout.task_at(p);
             return config(i).verify_only && !config(i).dry_run ? run_check(i) : run_task(i);
         };
-        hooks.started = [this](std::size_t i) { started(i); };
-        hooks.finished = [this](std::size_t i, bool) { finished(i); };
+        hooks.started = [this, &rollout](std::size_t p) { started(rollout.task_at(p)); };
+        hooks.finished = [this, &rollout](std::size_t p, bool) { finished(rollout.task_at(p)); };
         hooks.tick = [this] { draw_progress(); };
         hooks.interrupted = [this](int sig) { signal_ = sig; };
         hooks.watch_interrupts = [](asio::io_context& loop, std::function<void(int)> interrupt) {
             auto watch = std::make_shared<signal_watch>(loop, std::move(interrupt));
             return std::function<void()>([watch] { watch->stop(); });
         };
+        if (!outcome_.waves.empty()) {
+            hooks.wave_started = [&rollout](std::size_t w) { rollout.wave_started(w); };
+            hooks.gate = [&rollout](std::size_t w) { return rollout.gate(w); };
+        }
         if (browser_) hooks.loop_done = [this] { return browser_->close(); };  // each loop's Chromium
         auto fleet = engine::run_fleet(opts, hooks);
 
         outcome_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
         outcome_.signal = fleet.signal;
         outcome_.stopped_early = fleet.stopped_early;
+        std::string reason = rollout.stop_reason(fleet);
         for (auto& r : outcome_.tasks)
-            if (r.state == task_state::pending) r.state = task_state::skipped;
+            if (r.state == task_state::pending) {
+                r.state = task_state::skipped;
+                r.skip_reason = reason;
+                if (cmd_.json_output) write_fd(1, task_skipped_json(r));
+            }
         outcome_.exit_code = batch_exit_code(outcome_.tasks, fleet.signal);
         return finish();
     }
 
 private:
     /// One group per wired provider, capped by the manifest's `[provider.NAME] concurrency` or the
-    /// provider's own default; checks and previews (no provider CLI) share one uncapped group.
-    void set_provider_caps(engine::fleet_options& opts) {
+    /// provider's own default; checks and previews (no provider CLI) share one uncapped group. A
+    /// limit beside the regions' (batch_rollout), by launch position as the fleet counts.
+    void set_provider_caps(engine::fleet_options& opts, const batch_rollout& rollout) {
         const auto& wired = providers::registry::builtin().wired();
         std::vector<unsigned> caps;
         for (const auto& p : wired) {
@@ -241,8 +253,15 @@ private:
                     if (wired[w]->name() == cfg.provider) g = static_cast<std::uint8_t>(w);
             group_.push_back(g);
         }
-        opts.group_caps = std::move(caps);
-        opts.group_of = [this](std::size_t i) -> std::size_t { return group_[i]; };
+        opts.limits.push_back(
+            {[this, &rollout](std::size_t p) -> std::size_t { return group_[rollout.task_at(p)]; }, std::move(caps)});
+    }
+
+    /// Text for people (clearing the progress line first), nothing with --output json.
+    void say(const std::string& text) {
+        if (cmd_.json_output) return;
+        write_fd(1, (tty_ ? "\r\x1b[K" : "") + text);
+        if (tty_) draw_progress();
     }
 
     asio::awaitable<bool> run_task(std::size_t i) {
@@ -295,7 +314,7 @@ private:
             output.append(rec.preview);
         } else {
             std::string_view why = result.ec && !result.message.empty() ? result.message : result.output;
-            rec.detail = one_line(why);
+            rec.detail = detail_line(why);
             output.append("r1: " + std::string(to_string(rec.state)) + ": " + std::string(why) + "\n");
         }
         if (rec.state != task_state::ok && provider_spoke) rec.output_tail = engine::printable(output.tail(), false);
@@ -316,7 +335,7 @@ private:
         rec.exit_code = exit_code_for(ec, 0);
         if (ec == error::interrupted) rec.state = task_state::interrupted;
         else rec.state = ec ? task_state::failed : task_state::ok;
-        rec.detail = one_line(line);
+        rec.detail = detail_line(line);
         if (log_dir_) {
             task_output log{log_fd(rec, i)};
             log.append("r1: " + std::string(to_string(rec.state)) + ": " + report.line + "\n");
@@ -355,7 +374,7 @@ private:
     void started(std::size_t i) {
         outcome_.tasks[i].state = task_state::running;
         ++live_.running;
-        if (cmd_.json_output) write_fd(1, task_start_json(outcome_.tasks[i], i));
+        if (cmd_.json_output) write_fd(1, task_start_json(outcome_.tasks[i]));
     }
 
     void finished(std::size_t i) {
@@ -365,7 +384,7 @@ private:
         --live_.running;
         ++(r.state == task_state::ok ? live_.ok : r.state == task_state::interrupted ? live_.interrupted : live_.failed);
         if (cmd_.json_output) {
-            write_fd(1, task_end_json(r, i));
+            write_fd(1, task_end_json(r));
             return;
         }
         bool show_output = r.state == task_state::failed;
@@ -400,6 +419,10 @@ private:
         if (outcome_.signal != 0)
             write_fd(2, "r1: interrupted by " + signal_name(outcome_.signal) +
                             "; running tasks stopped, the rest not started\n");
+        if (outcome_.shard)
+            write_fd(2, "r1: shard " + std::to_string(outcome_.shard->index) + "/" + std::to_string(outcome_.shard->total) +
+                            ": " + std::to_string(outcome_.tasks.size()) + " of the manifest's " +
+                            std::to_string(outcome_.shard->manifest_tasks.size()) + " tasks\n");
         int code = outcome_.exit_code;
         auto write = [&](const std::string& path, const std::string& content) {
             if (path.empty()) return;
@@ -414,6 +437,7 @@ private:
     }
 
     const command& cmd_;
+    std::vector<std::string> regions_;  // task -> a deploy's region ("" for checks), until run()
     /// Each task's settings, kept once per run of equal ones: the checks of a 10,000-URL list share
     /// one deploy_config instead of holding 10,000 copies.
     std::vector<deploy_config> configs_;
@@ -431,6 +455,7 @@ private:
     sclock::time_point start_;
     batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records
     batch_outcome outcome_;
+    std::map<std::string, unsigned, std::less<>> region_caps_;  // [region.CODE] concurrency, until run()
     std::map<std::string, unsigned, std::less<>> caps_;  // [provider.NAME] concurrency
     std::vector<std::uint8_t> group_;                    // task index -> its provider's group, when capped
 };
@@ -449,7 +474,7 @@ std::variant<loaded_batch, int> load_tasks(const command& cmd) {
         source = "command line";
         for (const auto& u : cmd.batch.urls) text += u + "\n";
     } else {
-        auto read = read_input(cmd.batch.file);
+        auto read = read_input(cmd.batch.file, max_manifest_bytes);
         if (!read.error.empty()) return setup_error(read.error);
         text = std::move(read.text);
         source = source == "-" ? "stdin" : engine::printable(source, true);  // never echoed raw
@@ -462,7 +487,8 @@ std::variant<loaded_batch, int> load_tasks(const command& cmd) {
         for (const auto& w : manifest.warnings)
             warnings += "r1: warning: " + source + (w.line ? ":" + std::to_string(w.line) : "") + ": " + w.message + "\n";
         write_fd(2, warnings);
-        return loaded_batch{std::move(manifest.tasks), std::move(manifest.provider_caps)};
+        return loaded_batch{std::move(manifest.tasks), std::move(manifest.region_caps), std::move(manifest.provider_caps),
+                            sha256_hex(text)};
     }
     std::string out;
     for (const auto& p : manifest.problems) {
@@ -482,6 +508,19 @@ std::variant<loaded_batch, int> load_tasks(const command& cmd) {
 int run_batch(const command& cmd) {
     if (cmd.deploy.dry_run && cmd.deploy.verify_only && !cmd.batch.verify)
         return setup_error("--dry-run and --verify-only cannot be combined");
+    // Flags that need no file first: a wrong --shard or --waves is refused before the manifest is read.
+    std::optional<shard_spec> shard;
+    if (!cmd.batch.shard.empty()) {
+        auto parsed = parse_shard(cmd.batch.shard, std::getenv("JOB_COMPLETION_INDEX"));
+        if (auto* why = std::get_if<std::string>(&parsed)) return setup_error(*why);
+        shard = std::get<shard_spec>(parsed);
+    }
+    std::vector<wave_step> waves;
+    if (!cmd.batch.waves.empty()) {
+        auto parsed = parse_waves(cmd.batch.waves);
+        if (auto* why = std::get_if<std::string>(&parsed)) return setup_error(*why);
+        waves = std::get<std::vector<wave_step>>(parsed);
+    }
     auto loaded = load_tasks(cmd);
     if (auto* code = std::get_if<int>(&loaded)) return *code;
     auto batch = std::move(std::get<0>(loaded));
@@ -504,19 +543,11 @@ int run_batch(const command& cmd) {
                                                                             : default_deploy_concurrency);
     // Each task holds a socket, or pipes and a pidfd for its child: stay inside the open-file limit
     // rather than fail tasks for want of descriptors.
-    rlim_t limit = raise_fd_limit();
-    rlim_t per_task = cmd.batch.verify || cmd.deploy.verify_only || cmd.deploy.dry_run ? 2 : 8;
-    // Refused here, one line and exit 2, rather than an internal error from a signal pipe or every
-    // task failed "Too many open files" as if the endpoints were down.
-    if (limit < minimum_fds + per_task)
-        return setup_error("the open-file limit is " + std::to_string(limit) + " (ulimit -n); a batch needs at least " +
-                           std::to_string(minimum_fds + per_task));
-    rlim_t room = limit > reserved_fds + per_task ? (limit - reserved_fds) / per_task : 1;
-    if (concurrency > room) {
-        write_fd(2, "r1: note: concurrency lowered from " + std::to_string(concurrency) + " to " + std::to_string(room) +
-                        ": the open-file limit is " + std::to_string(limit) + " (ulimit -n)\n");
-        concurrency = static_cast<unsigned>(room);
-    }
+    bool children = !(cmd.batch.verify || cmd.deploy.verify_only || cmd.deploy.dry_run);
+    auto fds = budget_fds(concurrency, children ? fds_per_child : fds_per_check, "a batch");
+    if (!fds.refusal.empty()) return setup_error(fds.refusal);
+    if (!fds.note.empty()) write_fd(2, "r1: note: " + fds.note + "\n");
+    concurrency = fds.concurrency;
 
     // Chromium is looked for once, before anything runs, when any task will use it.
     std::optional<proc::browser::chromium_checker> browser;
@@ -526,9 +557,12 @@ int run_batch(const command& cmd) {
         browser.emplace(proc::browser::chromium_options{*chromium, cmd.browser_concurrency, {}});
     }
 
+    // A gate re-checks every app deployed so far at once, as r1 verify would, within the same room.
+    auto gate_concurrency = std::min(default_verify_concurrency, fds.checks);
+
     net::beast_client http{*tls};
-    batch_run run{cmd, std::move(batch), http, browser ? &*browser : nullptr, log_dir ? &*log_dir : nullptr};
-    return run.run(concurrency);
+    batch_run run{cmd, std::move(batch), shard, http, browser ? &*browser : nullptr, log_dir ? &*log_dir : nullptr};
+    return run.run(concurrency, gate_concurrency, waves);
 }
 
 }  // namespace r1::cli

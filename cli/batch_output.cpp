@@ -32,6 +32,7 @@ std::string status_word(const task_record& t) {
     case task_state::failed: return "FAILED";
     case task_state::interrupted: return "INTERRUPTED";
     case task_state::skipped: return "skipped";
+    case task_state::unknown: return "UNKNOWN";
     default: return std::string(to_string(t.state));
     }
 }
@@ -65,6 +66,16 @@ json::object task_fields(const task_record& t, std::size_t index, std::string_vi
 std::string line(const json::object& o) { return json::serialize(o) + "\n"; }
 
 }  // namespace
+
+std::string detail_line(std::string_view text) {
+    constexpr std::size_t detail_chars = 300;
+    auto head_end = text.find(": ");
+    if (text.size() <= detail_chars || head_end == std::string_view::npos || head_end + 2 > detail_chars / 2)
+        return engine::printable(engine::tail_chars(text, detail_chars), true);
+    auto head = text.substr(0, head_end + 2);
+    return engine::printable(std::string(head) + engine::tail_chars(text.substr(head.size()), detail_chars - head.size()),
+                             true);
+}
 
 std::string task_line(const task_record& t, std::size_t done, std::size_t total) {
     std::string width = std::to_string(total);
@@ -118,7 +129,14 @@ std::string summary_table(const batch_outcome& batch, std::size_t width) {
     constexpr std::size_t max_failed_rows = 200, max_ok_rows = 20;
     std::vector<const task_record*> failed, rest;
     for (const auto& t : batch.tasks) (t.state == task_state::ok ? rest : failed).push_back(&t);
-    auto rank = [](const task_record* t) { return t->state == task_state::failed ? 0 : t->state == task_state::interrupted ? 1 : 2; };
+    auto rank = [](const task_record* t) {
+        switch (t->state) {
+        case task_state::failed: return 0;
+        case task_state::unknown: return 1;
+        case task_state::interrupted: return 2;
+        default: return 3;
+        }
+    };
     std::stable_sort(failed.begin(), failed.end(), [&](auto* a, auto* b) { return rank(a) < rank(b); });
 
     std::size_t shown_failed = std::min(failed.size(), max_failed_rows);
@@ -140,8 +158,11 @@ std::string summary_table(const batch_outcome& batch, std::size_t width) {
     };
     std::string out = row("STATUS", "APP", "PROVIDER", "CODE", "DURATION", "DETAIL");
     auto add = [&](const task_record* t) {
-        out += row(status_word(*t), t->name, t->provider, code_text(*t), t->state == task_state::skipped ? "-" : seconds(t->duration),
-                   t->state == task_state::skipped ? "not started" : t->detail);
+        bool ran = t->state != task_state::skipped && t->state != task_state::unknown;
+        std::string detail = t->state != task_state::skipped ? t->detail
+                             : t->skip_reason.empty()       ? std::string("not started")
+                                                            : t->skip_reason;
+        out += row(status_word(*t), t->name, t->provider, code_text(*t), ran ? seconds(t->duration) : "-", detail);
     };
     for (std::size_t i = 0; i < shown_failed; ++i) add(failed[i]);
     if (failed.size() > shown_failed)
@@ -159,7 +180,11 @@ std::string summary_table(const batch_outcome& batch, std::size_t width) {
            std::to_string(c.ok) + " ok, " + std::to_string(c.failed) + " failed";
     if (c.interrupted) out += ", " + std::to_string(c.interrupted) + " interrupted";
     if (c.skipped) out += ", " + std::to_string(c.skipped) + " not started";
-    if (batch.stopped_early) out += " (--fail-fast)";
+    if (c.unknown) out += ", " + std::to_string(c.unknown) + " without a result (shard report missing)";
+    if (batch.stopped_by == "fail-fast") out += " (--fail-fast)";
+    else if (batch.stopped_by == "max-failures") out += " (--max-failures " + std::to_string(batch.max_failures) + ")";
+    else if (batch.stopped_by == "canary") out += " (a canary failed)";
+    else if (batch.stopped_by == "gate") out += " (a wave's gate failed)";
     out += "; exit " + std::to_string(batch.exit_code) + "\n";
     return out;
 }
@@ -172,13 +197,42 @@ std::string batch_start_json(const batch_outcome& batch, std::size_t loops) {
     o["total"] = batch.tasks.size();
     o["concurrency"] = batch.concurrency;
     o["loops"] = loops;
+    if (batch.shard) o["shard"] = json::object{{"index", batch.shard->index}, {"total", batch.shard->total}};
+    if (!batch.waves.empty()) o["waves"] = batch.waves.size();
+    if (batch.max_failures) o["max_failures"] = batch.max_failures;
     return line(o);
 }
 
-std::string task_start_json(const task_record& t, std::size_t index) { return line(task_fields(t, index, "task.start")); }
+std::string task_skipped_json(const task_record& t) {
+    auto o = task_fields(t, t.index, "task.skipped");
+    o["status"] = to_string(t.state);
+    o["reason"] = t.skip_reason;
+    return line(o);
+}
 
-std::string task_end_json(const task_record& t, std::size_t index) {
-    auto o = task_fields(t, index, "task.end");
+std::string wave_start_json(const batch_outcome& batch, std::size_t wave) {
+    json::object o;
+    o["event"] = "wave.start";
+    o["wave"] = wave + 1;
+    o["waves"] = batch.waves.size();
+    o["tasks"] = batch.waves[wave].tasks;
+    o["canary"] = batch.waves[wave].canary;
+    return line(o);
+}
+
+std::string wave_gate_json(const batch_outcome& batch, std::size_t wave) {
+    json::object o;
+    o["event"] = "wave.gate";
+    o["wave"] = wave + 1;
+    o["passed"] = batch.waves[wave].gate == "passed";
+    o["detail"] = batch.waves[wave].gate_detail;
+    return line(o);
+}
+
+std::string task_start_json(const task_record& t) { return line(task_fields(t, t.index, "task.start")); }
+
+std::string task_end_json(const task_record& t) {
+    auto o = task_fields(t, t.index, "task.end");
     o["status"] = to_string(t.state);
     o["code"] = t.exit_code;
     o["ok"] = t.state == task_state::ok;
@@ -190,6 +244,7 @@ std::string task_end_json(const task_record& t, std::size_t index) {
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
     add_lifecycle(o, t);
     if (t.browser) o["browser"] = browser_json(*t.browser);
+    if (t.wave) o["wave"] = t.wave;
     return line(o);
 }
 
@@ -219,6 +274,7 @@ std::string batch_end_json(const batch_outcome& batch) {
     o["exit_code"] = batch.exit_code;
     o["duration_ms"] = batch.duration.count();
     o["stopped_early"] = batch.stopped_early;
+    if (!batch.stopped_by.empty()) o["stopped_by"] = batch.stopped_by;
     if (batch.signal != 0) o["signal"] = signal_name(batch.signal);
     return line(o);
 }

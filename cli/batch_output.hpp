@@ -8,8 +8,14 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace r1::cli {
+
+/// A task's cause in one printable line of at most 300 characters. The head of the message
+/// ("flyctl deploy (app web) exited 1: ") is kept whole and the provider's last words fill the
+/// rest, so a long stderr cannot push out how it ended.
+std::string detail_line(std::string_view text);
 
 /// "ok      api  fly  0  1.2s  health check: 200 OK ..." (one line, newline included).
 std::string task_line(const task_record& t, std::size_t done, std::size_t total);
@@ -28,10 +34,14 @@ std::string progress_line(const batch_counts& c, std::chrono::milliseconds elaps
 /// line with the counts, rate (none for a dry run) and exit code.
 std::string summary_table(const batch_outcome& batch, std::size_t width);
 
-/// NDJSON events: batch.start, task.start, task.end, batch.end. Names are stable (README).
+/// NDJSON events: batch.start, wave.start, task.start, task.end, wave.gate, task.skipped, batch.end.
+/// Names are stable (README). A task's `index` is its position in the manifest.
 std::string batch_start_json(const batch_outcome& batch, std::size_t loops);
-std::string task_start_json(const task_record& t, std::size_t index);
-std::string task_end_json(const task_record& t, std::size_t index);
+std::string wave_start_json(const batch_outcome& batch, std::size_t wave);
+std::string task_start_json(const task_record& t);
+std::string task_end_json(const task_record& t);
+std::string wave_gate_json(const batch_outcome& batch, std::size_t wave);
+std::string task_skipped_json(const task_record& t);
 std::string batch_end_json(const batch_outcome& batch);
 /// A task's lifecycle event (pre-flight, release, release.poll, rollback.*), with its index and app.
 std::string task_event_json(const providers::lifecycle_event& e, const task_record& t, std::size_t index);

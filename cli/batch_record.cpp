@@ -12,6 +12,7 @@ std::string_view to_string(task_state s) noexcept {
     case task_state::failed: return "failed";
     case task_state::interrupted: return "interrupted";
     case task_state::skipped: return "skipped";
+    case task_state::unknown: return "unknown";
     }
     return "pending";
 }
@@ -27,6 +28,7 @@ batch_counts count(const std::vector<task_record>& tasks) {
         case task_state::running: ++c.running; break;
         case task_state::pending:
         case task_state::skipped: ++c.skipped; break;
+        case task_state::unknown: ++c.unknown; break;
         }
     }
     return c;
@@ -35,8 +37,10 @@ batch_counts count(const std::vector<task_record>& tasks) {
 int batch_exit_code(const std::vector<task_record>& tasks, int signal) {
     if (signal != 0) return exit_code_for_signal(signal);
     int worst = exit_ok;
-    for (const auto& t : tasks)
+    for (const auto& t : tasks) {
         if (t.state == task_state::failed && outranks(t.exit_code, worst)) worst = t.exit_code;
+        if (t.state == task_state::unknown && outranks(exit_incomplete, worst)) worst = exit_incomplete;
+    }
     return worst;
 }
 

@@ -4,6 +4,7 @@
 #include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/output.hpp"
+#include "cli/shard.hpp"
 #include "engine/classify/classify.hpp"
 #include "engine/redact/redact.hpp"
 #include "engine/text/text.hpp"
@@ -32,6 +33,7 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
 
 json::object task_json(const task_record& t) {
     json::object o;
+    o["index"] = t.index;
     o["name"] = t.name;
     o["provider"] = t.provider;
     o["url"] = t.url;
@@ -60,6 +62,8 @@ json::object task_json(const task_record& t) {
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
     add_lifecycle(o, t);
     if (t.browser) o["browser"] = browser_json(*t.browser);
+    if (t.state == task_state::skipped) o["skip_reason"] = t.skip_reason.empty() ? "not started" : t.skip_reason;
+    if (t.wave) o["wave"] = t.wave;
     return o;
 }
 
@@ -108,7 +112,32 @@ std::string seconds(std::chrono::milliseconds d) {
 
 }  // namespace
 
-std::string report_json(const batch_outcome& batch) {
+json::object report_settings(const batch_outcome& batch) {
+    json::object flags;
+    for (const auto& [flag, value] : batch.shared_flags) {
+        if (value.empty()) flags[flag] = true;  // a switch
+        else flags[flag] = value;
+    }
+    return json::object{{"command", batch.command}, {"flags", std::move(flags)}};
+}
+
+json::value report_shard(const batch_outcome& batch) {
+    if (!batch.shard) return nullptr;
+    json::array names;
+    names.reserve(batch.shard->manifest_tasks.size());
+    for (const auto& n : batch.shard->manifest_tasks) names.emplace_back(n);
+    return json::object{{"index", batch.shard->index},
+                        {"total", batch.shard->total},
+                        {"scheme", shard_scheme},
+                        {"manifest_tasks", std::move(names)}};
+}
+
+json::object report_task(const task_record& t) { return task_json(t); }
+
+std::string report_json(const batch_outcome& batch) { return report_json(batch, {}); }
+
+std::string report_json(const batch_outcome& batch, const boost::json::object& extra,
+                        std::vector<boost::json::object>* task_objects) {
     auto counts = count(batch.tasks);
     json::object o;
     o["r1_version"] = version;
@@ -121,14 +150,31 @@ std::string report_json(const batch_outcome& batch) {
     if (batch.signal != 0) o["interrupted_by"] = signal_name(batch.signal);
     else o["interrupted_by"] = nullptr;
     o["stopped_early"] = batch.stopped_early;
-    o["counts"] = json::object{{"total", counts.total},
-                               {"ok", counts.ok},
-                               {"failed", counts.failed},
-                               {"interrupted", counts.interrupted},
-                               {"skipped", counts.skipped}};
+    if (!batch.stopped_by.empty()) o["stopped_by"] = batch.stopped_by;
+    else o["stopped_by"] = nullptr;
+    o["counts"] = json::object{{"total", counts.total},     {"ok", counts.ok},
+                               {"failed", counts.failed},   {"interrupted", counts.interrupted},
+                               {"skipped", counts.skipped}, {"unknown", counts.unknown}};
+    o["manifest_sha256"] = batch.manifest_sha256;
+    o["settings"] = report_settings(batch);
+    o["shard"] = report_shard(batch);
+    json::array waves;
+    for (const auto& w : batch.waves) {
+        json::object wo{{"tasks", w.tasks}, {"canary", w.canary}};
+        if (!w.gate.empty()) wo["gate"] = w.gate;
+        else wo["gate"] = nullptr;
+        if (!w.gate_detail.empty()) wo["gate_detail"] = w.gate_detail;
+        waves.push_back(std::move(wo));
+    }
+    o["rollout"] = json::object{{"waves", std::move(waves)},
+                                {"max_failures", batch.max_failures ? json::value(batch.max_failures) : json::value(nullptr)}};
+    for (const auto& [k, v] : extra) o[k] = v;
     json::array tasks;
     tasks.reserve(batch.tasks.size());
-    for (const auto& t : batch.tasks) tasks.push_back(task_json(t));
+    if (task_objects)
+        for (auto& t : *task_objects) tasks.push_back(std::move(t));
+    else
+        for (const auto& t : batch.tasks) tasks.push_back(task_json(t));
     o["tasks"] = std::move(tasks);
     return json::serialize(o) + "\n";
 }
@@ -137,6 +183,7 @@ std::string junit_xml(const batch_outcome& batch) {
     std::size_t failures = 0, errors = 0, skipped = 0;
     for (const auto& t : batch.tasks) {
         if (t.state == task_state::failed) (t.exit_code == exit_usage ? errors : failures) += 1;
+        else if (t.state == task_state::unknown) ++errors;
         else if (t.state != task_state::ok) ++skipped;
     }
     std::string suite = "r1 " + batch.command + (batch.dry_run ? " (dry-run)" : "");
@@ -163,10 +210,13 @@ std::string junit_xml(const batch_outcome& batch) {
                 for (const auto& c : t.browser->causes) body += "\n" + c;
             out += "      <" + tag + " type=\"exit " + std::to_string(t.exit_code) + "\" message=\"" + message + "\">" +
                    xml(body) + "</" + tag + ">\n";
+        } else if (t.state == task_state::unknown) {
+            out += "      <error type=\"no result\" message=\"" + message + "\">" + message + "</error>\n";
         } else {
-            out += "      <skipped message=\"" +
-                   (t.state == task_state::interrupted ? message : std::string(to_string(t.state)) + ": not started") +
-                   "\"/>\n";
+            std::string why = t.state == task_state::interrupted ? message
+                              : t.skip_reason.empty()           ? "skipped: not started"
+                                                                : xml(t.skip_reason);
+            out += "      <skipped message=\"" + why + "\"/>\n";
         }
         if (!lifecycle.empty()) out += "      <system-out>" + xml(lifecycle) + "</system-out>\n";
         out += "    </testcase>\n";

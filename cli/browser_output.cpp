@@ -49,6 +49,9 @@ json::object browser_json(const proc::browser::page_report& r) {
     o["network_idle"] = f.network_idle;
     if (!f.final_url.empty()) o["final_url"] = f.final_url;
     if (!f.screenshot.empty()) o["screenshot"] = engine::printable(f.screenshot, true);
+    json::array causes;  // the lines JUnit and the text output show: r1 report merge rebuilds JUnit from them
+    for (const auto& c : r.causes) causes.push_back(json::string(engine::printable(c, true)));
+    o["causes"] = std::move(causes);
     o["browser_restarts"] = r.browser_restarts;
     o["duration_ms"] = r.duration.count();
     return o;

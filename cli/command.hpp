@@ -3,12 +3,15 @@
 #include "providers/deploy_config.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace r1::cli {
 
-enum class action { show_help, show_deploy_help, show_verify_help, show_rollback_help, show_version, deploy, batch, classify,
-                    rollback };
+enum class action {
+    show_help, show_deploy_help, show_verify_help, show_report_help, show_rollback_help, show_version, deploy, batch,
+    classify, report_merge, rollback
+};
 
 /// `r1 deploy --batch FILE` and `r1 verify`: many tasks at once.
 struct batch_options {
@@ -20,6 +23,12 @@ struct batch_options {
     std::string log_dir;            // --log-dir: each task's full output, one file per task
     std::string report_file;        // --report: the whole result as one JSON document
     std::string junit_file;         // --junit: JUnit XML, one test case per task
+    std::string shard;              // --shard I/N or auto/N, as given (cli/shard.hpp reads it)
+    unsigned canary = 0;            // --canary N: N canaries at least (0: the apps marked canary alone)
+    std::string waves;              // --waves 1,10%,100% (cli/rollout.hpp reads it)
+    unsigned max_failures = 0;      // --max-failures K: launch nothing once K tasks failed; 0: no limit
+    unsigned region_concurrency = 0;  // --region-concurrency N: deploys at once per region; 0: no cap
+    bool rollback_wave = false;     // --rollback-wave: refused until auto-rollback exists
 };
 
 inline constexpr unsigned default_deploy_concurrency = 4;
@@ -38,6 +47,11 @@ struct command {
     std::vector<std::string> given_keys;
     std::string chromium;              // --chromium PATH; empty: chromium on $PATH
     unsigned browser_concurrency = 4;  // --browser-concurrency: browser checks at once, all loops
+    /// The flags given that every shard of one fleet must share (task settings, --dry-run, the
+    /// rollout's), as flag and raw value ("" for a switch), sorted by flag: recorded in --report's
+    /// `settings` and compared by r1 report merge.
+    std::vector<std::pair<std::string, std::string>> shared_flags;
+    std::vector<std::string> reports;  // r1 report merge REPORT...
 };
 
 inline constexpr unsigned max_browser_concurrency = 64;

@@ -100,10 +100,7 @@ batch_outcome outcome_of(const command& cmd, deploy_result& r, int code, int sig
 int run_deploy(const command& cmd) {
     // The CLI's pipes and pidfd, git's, the health check's socket: refused up front, in one line,
     // rather than an internal error or a check failed "Too many open files" as if the app were down.
-    constexpr rlim_t per_deploy = 8;
-    if (auto limit = raise_fd_limit(); limit < minimum_fds + per_deploy)
-        return usage_error("the open-file limit is " + std::to_string(limit) + " (ulimit -n); r1 deploy needs at least " +
-                           std::to_string(minimum_fds + per_deploy));
+    if (auto fds = budget_fds(1, fds_per_child, "r1 deploy"); !fds.refusal.empty()) return usage_error(fds.refusal);
     // Refused before anything runs, as a batch refuses them; a missing directory is created.
     for (const auto* file : {&cmd.batch.report_file, &cmd.batch.junit_file})
         if (!file->empty())

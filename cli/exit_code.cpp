@@ -36,6 +36,9 @@ std::string signal_name(int signal) {
 bool outranks(int a, int b) {
     auto rank = [](int code) {
         switch (code) {
+        case 128 + SIGTERM: return 6;
+        case 128 + SIGINT: return 5;
+        case exit_incomplete: return 4;
         case exit_usage: return 3;
         case exit_provider_failed: return 2;
         case exit_ok: return 0;

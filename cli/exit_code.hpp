@@ -12,6 +12,7 @@ enum exit_code : int {
     exit_unhealthy = 1,
     exit_usage = 2,
     exit_provider_failed = 3,
+    exit_incomplete = 4,  // r1 report merge: a shard's report is missing, so some apps have no result
     exit_internal = 70,  // a bug: an exception reached main (EX_SOFTWARE)
 };
 
@@ -27,8 +28,10 @@ int exit_code_for_signal(int signal);
 /// "SIGINT", "SIGTERM", or "signal N" for another.
 std::string signal_name(int signal);
 
-/// Whether task code `a` decides a batch over `b`: 2 (a setup error hides nothing) over 3 (a failed
-/// deploy) over 1 (a failed check) over 0.
+/// Whether code `a` decides a batch over `b`: 2 (a setup error hides nothing) over 3 (a failed
+/// deploy) over 1 (a failed check) over 0. Merged shards add two ranks on top: an interrupt (143 for
+/// SIGTERM over 130 for SIGINT, so the order of the reports never matters) over 4 (a shard without
+/// a report: its apps' results are unknown, which hides anything) over 2.
 bool outranks(int a, int b);
 
 }  // namespace r1::cli

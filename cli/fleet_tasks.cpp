@@ -64,6 +64,11 @@ void fleet_builder::add(fleet_task task, const key_lines& lines) {
         deploy_config checked = cfg;
         provider->apply_defaults(checked);
         for (const auto& why : provider->problems(checked)) setting_problem(lines, why);
+        // Region caps count only deploys to a provider that has regions: one that fills in a
+        // default region (fly); the others ignore `region` (a mixed manifest's [defaults] may set it).
+        deploy_config probe;
+        provider->apply_defaults(probe);
+        if (!probe.region.empty()) task.region = checked.region;
     }
     if (!task.name.empty()) {
         auto why = provider ? provider->app_name_problem(task.name) : std::string();

@@ -22,6 +22,7 @@ inline constexpr std::size_t max_fleet_tasks = 100'000;
 struct fleet_task {
     std::string name;  // the app name; for a URL list, the URL
     deploy_config cfg;
+    std::string region;  // where it deploys, the provider's default filled in; "" when it has none
     std::size_t line = 0;  // where the task was declared (1-based)
 };
 
@@ -34,6 +35,8 @@ struct fleet_manifest {
     std::vector<fleet_task> tasks;           // valid only when problems is empty
     std::vector<manifest_problem> problems;  // every problem found, in line order
     std::vector<manifest_problem> warnings;  // what runs anyway but looks like a slip (a health URL twice)
+    /// `[region.CODE] concurrency = N`: at most N deploys to that region at once.
+    std::map<std::string, unsigned, std::less<>> region_caps;
     /// `[provider.NAME] concurrency = N`: at most N of that provider's deploys at once.
     std::map<std::string, unsigned, std::less<>> provider_caps;
 };
@@ -71,9 +74,11 @@ public:
     fleet_manifest finish();
 
     std::size_t task_count() const { return out_.tasks.size(); }
+    const std::vector<fleet_task>& tasks() const { return out_.tasks; }
     /// Room for the tasks up front: a fleet's task list lives for the whole run, and growing it by
     /// doubling would leave up to half of it unused (~2 MB at 10,000 URLs).
     void reserve(std::size_t n);
+    void region_cap(std::string region, unsigned n) { out_.region_caps[std::move(region)] = n; }
     void cap(std::string provider, unsigned n) { out_.provider_caps[std::move(provider)] = n; }
 
 private:

@@ -6,6 +6,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/fd_write.hpp"
 #include "cli/version_text.hpp"
+#include "cli/report_merge.hpp"
 #include "engine/redact/redact.hpp"
 #include "proc/spawn.hpp"
 #include "providers/registry.hpp"
@@ -32,11 +33,13 @@ int main(int argc, char** argv) {
         case r1::cli::action::show_help: std::cout << r1::cli::main_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_deploy_help: std::cout << r1::cli::deploy_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_verify_help: std::cout << r1::cli::verify_help(); return r1::cli::exit_ok;
+        case r1::cli::action::show_report_help: std::cout << r1::cli::report_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_rollback_help: std::cout << r1::cli::rollback_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_version: std::cout << r1::cli::version_text(); return r1::cli::exit_ok;
         case r1::cli::action::deploy:
         case r1::cli::action::rollback: return r1::cli::run_deploy(cmd);
         case r1::cli::action::batch: return r1::cli::run_batch(cmd);
+        case r1::cli::action::report_merge: return r1::cli::run_report_merge(cmd);
         case r1::cli::action::classify:
             return r1::cli::run_classify({args.begin() + 1, args.end()}, std::cin, std::cout, std::cerr);
         }

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <set>
 
 namespace r1::cli {
 namespace {
@@ -44,6 +46,47 @@ void apply(fleet_builder& b, deploy_config& cfg, const toml_entry& e, bool in_de
     if (auto why = apply_key(*s, cfg, e.value)) b.problem(e.line, std::move(*why));
 }
 
+/// A region code in a [region.CODE] header: what provider region codes are made of (fly's `fra`,
+/// AWS-style `us-east-1`).
+bool region_code(std::string_view code) {
+    return !code.empty() && code.size() <= 32 &&
+           std::all_of(code.begin(), code.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+/// The keys of a [region.CODE] or [provider.NAME] table (`header` is "region.fra"): today one,
+/// `concurrency`, whose value goes to `cap`.
+template <class Cap>
+void read_cap_table(fleet_builder& b, const toml_table& table, const std::string& header, Cap cap) {
+    for (const auto& e : table.entries) {
+        if (e.key != "concurrency") {
+            std::array<std::string_view, 1> keys{"concurrency"};
+            auto guess = did_you_mean(e.key, keys);
+            b.problem(e.line, "unknown key " + quoted(e.key) + " in [" + header + "]" +
+                                  (guess.empty() ? " (its one key is concurrency)" : " (did you mean \"concurrency\"?)"));
+            continue;
+        }
+        const auto* n = std::get_if<std::int64_t>(&e.value);
+        if (!n || *n < 1 || *n > max_concurrency) {
+            b.problem(e.line, "concurrency in [" + header + "] must be a whole number from 1 to " +
+                                  std::to_string(max_concurrency));
+            continue;
+        }
+        cap(static_cast<unsigned>(*n));
+    }
+}
+
+/// `[region.CODE]`: settings of one region across the batch, today its concurrency cap.
+void apply_region_table(fleet_builder& b, const toml_table& table, std::map<std::string, std::size_t>& lines) {
+    std::string code = table.name.substr(std::string_view("region.").size());
+    if (!region_code(code)) {
+        b.problem(table.line, "[region." + engine::printable(std::string_view(code).substr(0, 64), true) +
+                                  "]: a region code is 1 to 32 lowercase letters, digits and dashes");
+        return;
+    }
+    lines[code] = table.line;
+    read_cap_table(b, table, "region." + code, [&](unsigned n) { b.region_cap(code, n); });
+}
+
 /// `[provider.NAME]`: settings of one provider across the batch, today its concurrency cap.
 void apply_provider_table(fleet_builder& b, const toml_table& table) {
     std::string name = table.name.substr(std::string_view("provider.").size());
@@ -51,22 +94,7 @@ void apply_provider_table(fleet_builder& b, const toml_table& table) {
         b.problem(table.line, "[provider." + engine::printable(std::string_view(name).substr(0, 64), true) + "]: " + why);
         return;
     }
-    for (const auto& e : table.entries) {
-        if (e.key != "concurrency") {
-            std::array<std::string_view, 1> keys{"concurrency"};
-            auto guess = did_you_mean(e.key, keys);
-            b.problem(e.line, "unknown key " + quoted(e.key) + " in [provider." + name + "]" +
-                                  (guess.empty() ? " (its one key is concurrency)" : " (did you mean \"concurrency\"?)"));
-            continue;
-        }
-        const auto* n = std::get_if<std::int64_t>(&e.value);
-        if (!n || *n < 1 || *n > max_concurrency) {
-            b.problem(e.line, "concurrency in [provider." + name + "] must be a whole number from 1 to " +
-                                  std::to_string(max_concurrency));
-            continue;
-        }
-        b.cap(name, static_cast<unsigned>(*n));
-    }
+    read_cap_table(b, table, "provider." + name, [&](unsigned n) { b.cap(name, n); });
 }
 
 }  // namespace
@@ -94,6 +122,7 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
 
     deploy_config defaults;
     std::vector<std::pair<std::string_view, std::size_t>> default_lines;  // the command line's keys win over these
+    std::map<std::string, std::size_t> region_lines;  // [region.CODE] -> its line
     std::string ignored_name;
     bool defaults_seen = false;
     std::size_t apps = 0;
@@ -109,6 +138,8 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
                 if (std::find(base.cli_keys.begin(), base.cli_keys.end(), e.key) == base.cli_keys.end())
                     default_lines.emplace_back(e.key, e.line);
             }
+        } else if (table.name.starts_with("region.") && !table.array_item) {
+            apply_region_table(b, table, region_lines);
         } else if (table.name.starts_with("provider.") && !table.array_item) {
             apply_provider_table(b, table);
         } else if (table.name == "app" && !table.array_item) {
@@ -116,7 +147,7 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
         } else if (table.name != "app" && table.name != "defaults") {
             std::array<std::string_view, 2> tables{"defaults", "app"};
             auto guess = did_you_mean(table.name, tables);
-            std::string hint = guess.empty()       ? " (use [defaults], [[app]] and [provider.NAME])"
+            std::string hint = guess.empty()       ? " (use [defaults], [[app]], [provider.NAME] and [region.CODE])"
                                : guess == "app" ? " (did you mean [[app]]?)"
                                                 : " (did you mean [defaults]?)";
             b.problem(table.line, "unknown table [" + engine::printable(table.name.substr(0, 64), true) + "]" + hint);
@@ -144,6 +175,19 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
         b.add(std::move(task), lines);
     }
     if (apps == 0 && doc.problems.empty()) b.problem(0, "the manifest lists no apps (add an [[app]] table)");
+    // A cap on a region no app deploys to is a typo more often than not: say so, with the regions used.
+    if (!region_lines.empty()) {
+        std::set<std::string, std::less<>> used;
+        for (const auto& t : b.tasks())
+            if (!t.region.empty()) used.insert(t.region);
+        for (const auto& [code, line] : region_lines) {
+            if (used.contains(code)) continue;
+            std::string list;
+            for (const auto& r : used) list += (list.empty() ? "" : ", ") + r;
+            b.problem(line, "[region." + code + "]: no app deploys to region " + quoted(code) +
+                                (list.empty() ? std::string() : " (regions used: " + list + ")"));
+        }
+    }
     return b.finish();
 }
 

@@ -86,9 +86,9 @@ const setting tail[] = {
      "text (default) or json: NDJSON events on stdout"},
     {"--to", {}, "VERSION", value_kind::text, &command::rollback_to, in_rollback,
      "the release to put back (41 or v41; default: the newest earlier\nrelease that runs another image)", {}},
-    {"--dry-run", {}, {}, value_kind::on, &deploy_config::dry_run, in_deploy,
+    {"--dry-run", {}, {}, value_kind::on, &deploy_config::dry_run, in_deploy | shard_agreed,
      "print the plan (argv, directory, variable names, region, the fly.toml\nflyctl reads) and stop: no process, no file", {}},
-    {"--verify-only", {}, {}, value_kind::on, &deploy_config::verify_only, in_deploy,
+    {"--verify-only", {}, {}, value_kind::on, &deploy_config::verify_only, in_deploy | shard_agreed,
      "skip the deploy: only the health check (needs --health-url or --app)", {}},
     {"--browser", "browser", {}, value_kind::toggle, &deploy_config::browser, in_deploy | in_verify,
      "after the health check, load the page in headless Chromium (Debian's\n"
@@ -114,14 +114,35 @@ const setting tail[] = {
      "TOML fleet manifest, whose apps are checked at their health_url"},
     {"--concurrency", {}, "N", value_kind::count, &batch_options::concurrency, in_batch | in_verify,
      "tasks at once (default 4)", "checks at once (default 256)", 1, max_concurrency},
-    {"--fail-fast", {}, {}, value_kind::on, &batch_options::fail_fast, in_batch | in_verify,
+    {"--fail-fast", {}, {}, value_kind::on, &batch_options::fail_fast, in_batch | in_verify | shard_agreed,
      "start no new task after the first failure", "start no new check after the first failure"},
+    {"--max-failures", {}, "K", value_kind::count, &batch_options::max_failures, in_batch | in_verify | shard_agreed,
+     "start no new task once K tasks have failed (running ones finish;\n--fail-fast is --max-failures 1)",
+     "start no new check once K checks have failed (running ones finish;\n--fail-fast is --max-failures 1)", 1, 100'000},
+    {"--canary", {}, "N", value_kind::count, &batch_options::canary, in_batch | shard_agreed,
+     "deploy N canaries first (apps with canary = true, then the first in file\n"
+     "order); the rest only if every canary is healthy", {}, 1, 100'000},
+    {{}, "canary", {}, value_kind::toggle, &deploy_config::canary, in_batch,
+     "deploy this app with the canaries, before the rest (a manifest key)", {}},
+    {"--waves", {}, "LIST", value_kind::text, &batch_options::waves, in_batch | shard_agreed,
+     "deploy in cumulative waves, like 1,10%,100%; before each next wave, every\n"
+     "app deployed so far must pass its health check again", {}},
+    {"--rollback-wave", {}, {}, value_kind::on, &batch_options::rollback_wave, in_batch | shard_agreed,
+     "roll back the apps of a wave whose gate fails (needs --auto-rollback;\nnot available yet)", {}},
+    {"--region-concurrency", {}, "N", value_kind::count, &batch_options::region_concurrency, in_batch | shard_agreed,
+     "at most N deploys at once in each region (one region's own cap: a\n"
+     "[region.CODE] table with concurrency = N in the manifest)", {}, 1, max_concurrency},
+    {"--shard", {}, "I/N", value_kind::text, &batch_options::shard, in_batch | in_verify,
+     "run shard I of N (0-based): the apps a stable hash of their names gives\n"
+     "it; auto/N takes I from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)",
+     "check shard I of N (0-based): the URLs (or apps) a stable hash gives it;\n"
+     "auto/N takes I from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)"},
     {"--log-dir", {}, "DIR", value_kind::text, &batch_options::log_dir, in_batch | in_verify,
      "write each task's full output to DIR/<app>.log (with --browser, a\nscreenshot too: DIR/<app>.png)",
      "write each check's verdict to DIR/<name>.log (with --browser, a\nscreenshot too: DIR/<name>.png)"},
-    {"--report", {}, "FILE", value_kind::text, &batch_options::report_file, in_deploy | in_batch | in_verify,
+    {"--report", {}, "FILE", value_kind::text, &batch_options::report_file, in_deploy | in_batch | in_verify | in_report_merge,
      "write the whole result as one JSON document (a missing directory is\ncreated)", {}},
-    {"--junit", {}, "FILE", value_kind::text, &batch_options::junit_file, in_deploy | in_batch | in_verify,
+    {"--junit", {}, "FILE", value_kind::text, &batch_options::junit_file, in_deploy | in_batch | in_verify | in_report_merge,
      "write JUnit XML, one test case per app", "write JUnit XML, one test case per URL"},
     {"--", "provider_args", "ARGS...", value_kind::list, &deploy_config::provider_args, in_deploy | in_rollback,
      "the rest goes to the provider CLI's deploy as it is (-- --strategy\nrolling); never a credential, nor --app or --image", {}},
@@ -189,6 +210,7 @@ T& field_of(command& cmd, T command::*member) {
 std::span<const setting> settings() { return the_table().all; }
 
 const setting* find_flag(std::string_view flag) {
+    if (flag.empty()) return nullptr;  // a manifest key without a flag (canary)
     if (flag == passthrough_marker) return nullptr;  // not a flag: the end of r1's own
     for (const auto& s : the_table().all)
         if (s.flag == flag || (!s.short_flag.empty() && s.short_flag == flag)) return &s;
@@ -200,7 +222,7 @@ std::string_view flag_suggestion(std::string_view flag, unsigned scopes) {
     std::vector<std::string> words;
     std::vector<const setting*> of;
     for (const auto& s : the_table().all) {
-        if ((s.scopes & scopes) == 0 || s.flag == passthrough_marker) continue;
+        if ((s.scopes & scopes) == 0 || s.flag == passthrough_marker || s.flag.size() < 3) continue;
         std::string w(s.flag.substr(2));
         std::replace(w.begin(), w.end(), '-', '_');
         words.push_back(std::move(w));

@@ -40,8 +40,12 @@ using setting_target =
                  bool deploy_config::*, std::vector<std::string> deploy_config::*, std::string batch_options::*, unsigned batch_options::*, bool batch_options::*,
                  std::string command::*, unsigned command::*, bool command::*, option_key>;
 
-/// Where a flag is taken. Batch flags of `r1 deploy` need --batch FILE.
-enum setting_scope : unsigned { in_deploy = 1, in_batch = 2, in_verify = 4, in_rollback = 8 };
+/// Where a flag is taken. Batch flags of `r1 deploy` need --batch FILE. `shard_agreed` is not a
+/// place: it marks a flag without a manifest key that the shards of one fleet must still agree on
+/// (every flag with a key is such a flag already).
+enum setting_scope : unsigned {
+    in_deploy = 1, in_batch = 2, in_verify = 4, in_report_merge = 8, shard_agreed = 16, in_rollback = 32
+};
 
 struct setting {
     std::string_view flag;        // "--region"

@@ -210,13 +210,15 @@ toml_document read_toml(std::string_view text) {
     reader r{doc};
     for (const auto& [key, value] : parsed.table()) {
         std::string name(key.str());
-        if (auto group = value.as_table(); group && !group->is_inline() && name == "provider") {
-            // [provider.NAME]: one table per provider, kept as a table called "provider.NAME".
+        if (auto group = value.as_table(); group && !group->is_inline() && (name == "region" || name == "provider")) {
+            // [region.CODE] and [provider.NAME]: one table per region or provider, kept as a table
+            // called "region.CODE" or "provider.NAME".
             for (const auto& [sub_key, sub] : *group) {
                 if (auto st = sub.as_table(); st && !st->is_inline())
                     r.table(name + "." + std::string(sub_key.str()), false, *st);
                 else
-                    r.problem(line_of(sub), "[provider] holds one table per provider: [provider.NAME] with its keys");
+                    r.problem(line_of(sub), "[" + name + "] holds one table per " + name + ": [" + name +
+                                                ".NAME] with its keys");
             }
         } else if (auto t = value.as_table(); t && !t->is_inline()) {
             r.table(name, false, *t);

@@ -41,6 +41,7 @@ struct deploy_config {
     /// Arguments passed as they are to the provider CLI's deploy, after r1's own (`r1 deploy ... --
     /// ARGS`, a manifest's provider_args): never a credential, never a flag r1 sets itself.
     std::vector<std::string> provider_args;
+    bool canary = false;  // a batch deploys it with the canaries, before the rest (cli/rollout.hpp)
     /// Settings one provider alone takes, by manifest key ("flyctl" = the flyctl binary's path).
     std::map<std::string, std::string, std::less<>> options;
 

@@ -115,9 +115,21 @@ TEST_CASE("r1: no argument, path or server text reaches stdout or stderr with te
         {"deploy", "--batch", (dir / (h + ".toml")).string()},
         {"deploy", "--batch", (dir / "hostile-values.toml").string()},
         {"verify", "--batch", (dir / "hostile-values.toml").string()},
+        {"deploy", "--batch", (dir / "hostile-values.toml").string(), "--shard", h},
+        {"verify", "--batch", (dir / "hostile-values.toml").string(), "--shard", "1/" + h},
+        {"deploy", "--batch", (dir / "hostile-values.toml").string(), "--waves", h},
+        {"deploy", "--batch", (dir / "hostile-values.toml").string(), "--canary", h},
+        {"deploy", "--batch", (dir / "hostile-values.toml").string(), "--max-failures", h},
+        {"deploy", "--batch", (dir / "hostile-values.toml").string(), "--region-concurrency", h},
+        {"deploy", "--batch", (dir / "hostile-region.toml").string()},
+        {"report", "merge", h},
+        {"report", "merge", (dir / h).string()},
+        {"report", "merge", (dir / (h + ".json")).string()},
+        {"report", "merge", (dir / "file").string(), "--report", (dir / h / "m.json").string()},
     };
     r1::test::write_file(dir / "file", "a file where a directory is needed");
     r1::test::write_file(dir / (h + ".toml"), "[[app]]\nname = \"Not Valid\"\nbogus = 1\n");
+    r1::test::write_file(dir / (h + ".json"), "{\"r1_version\": 1,\n oops}\n");  // r1 report merge: not JSON
     // TOML escapes put the same controls into a manifest's values.
     const std::string t = "x\\u001b]52;c;cHduZWQ=\\u0007y\\u009b2J\\u001b[2J";
     r1::test::write_file(dir / "hostile-values.toml",
@@ -125,6 +137,9 @@ TEST_CASE("r1: no argument, path or server text reaches stdout or stderr with te
                          "[[app]]\nname = \"dir-app\"\ndir = \"" + t + "\"\n"
                          "[[app]]\nname = \"fly-app\"\nflyctl = \"" + t + "\"\n"
                          "[[app]]\nname = \"body-app\"\nexpected_body = \"" + t + "\"\n");
+    // A [region.CODE] table naming a region no app deploys to: refused, with the regions named.
+    r1::test::write_file(dir / "hostile-region.toml", "[region.\"" + t + "\"]\nconcurrency = 1\n"
+                                                      "[[app]]\nname = \"web\"\nregion = \"" + t + "y\"\n");
     for (const auto& args : runs) {
         std::string shown;
         for (const auto& a : args) shown += escaped(a) + " ";

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <mutex>
@@ -245,4 +246,223 @@ TEST_CASE("fleet: no tasks, no loops left running", "[engine][fleet]") {
     hooks.run = [](std::size_t) -> asio::awaitable<bool> { co_return true; };
     auto summary = r1::engine::run_fleet({.tasks = 0, .concurrency = 4}, hooks);
     CHECK(summary.launched == 0);
+}
+
+TEST_CASE("fleet: a wave starts only once every task of the one before has ended and its gate said go",
+          "[engine][fleet][waves]") {
+    std::mutex m;
+    std::vector<std::string> events;
+    auto log = [&](std::string e) {
+        std::lock_guard lock{m};
+        events.push_back(std::move(e));
+    };
+    fleet_hooks hooks;
+    hooks.run = [&](std::size_t i) -> asio::awaitable<bool> {
+        co_await wait_for(std::chrono::milliseconds(1 + (i * 7) % 5));
+        co_return true;
+    };
+    hooks.started = [&](std::size_t i) { log("start " + std::to_string(i)); };
+    hooks.finished = [&](std::size_t i, bool) { log("end " + std::to_string(i)); };
+    hooks.wave_started = [&](std::size_t w) { log("wave " + std::to_string(w)); };
+    std::vector<std::size_t> gated;
+    hooks.gate = [&](std::size_t w) -> asio::awaitable<bool> {
+        log("gate " + std::to_string(w));
+        co_await wait_for(5ms);  // a gate takes time: nothing may start meanwhile
+        gated.push_back(w);
+        log("gate done " + std::to_string(w));
+        co_return true;
+    };
+    // Waves [0,1) [1,4) [4,10) [10,20): the last end is implied.
+    auto summary = r1::engine::run_fleet({.tasks = 20, .concurrency = 4, .loops = 2, .wave_ends = {1, 4, 10}}, hooks);
+    CHECK(summary.launched == 20);
+    CHECK(summary.waves == 4);
+    CHECK(summary.stop == r1::engine::fleet_stop::none);
+    CHECK(gated == std::vector<std::size_t>{0, 1, 2});  // no gate after the last wave
+    const std::vector<std::size_t> ends{1, 4, 10, 20};
+    auto wave_of = [&](std::size_t i) { return static_cast<std::size_t>(std::upper_bound(ends.begin(), ends.end(), i) - ends.begin()); };
+    std::size_t wave = 0;
+    std::vector<int> ended(20, 0);
+    bool gate_open = false;
+    for (const auto& e : events) {
+        INFO(e);
+        if (e.starts_with("wave ")) {
+            wave = std::stoul(e.substr(5));
+            continue;
+        }
+        if (e.starts_with("gate done")) {
+            gate_open = false;
+            continue;
+        }
+        if (e.starts_with("gate ")) {
+            gate_open = true;
+            auto w = std::stoul(e.substr(5));
+            for (std::size_t i = 0; i < ends[w]; ++i) CHECK(ended[i] == 1);  // every task of the wave ended
+            continue;
+        }
+        auto i = std::stoul(e.substr(e.find(' ') + 1));
+        if (e.starts_with("start")) {
+            CHECK_FALSE(gate_open);
+            CHECK(wave_of(i) == wave);  // only the current wave's tasks start
+        } else {
+            ended[i] = 1;
+        }
+    }
+}
+
+TEST_CASE("fleet: a gate that says stop launches nothing more, and says which wave", "[engine][fleet][waves]") {
+    std::atomic<int> ran{0};
+    fleet_hooks hooks;
+    hooks.run = [&](std::size_t) -> asio::awaitable<bool> {
+        ++ran;
+        co_await wait_for(1ms);
+        co_return true;
+    };
+    hooks.gate = [&](std::size_t w) -> asio::awaitable<bool> { co_return w == 0; };
+    auto summary = r1::engine::run_fleet({.tasks = 30, .concurrency = 8, .loops = 2, .wave_ends = {2, 5}}, hooks);
+    CHECK(ran.load() == 5);
+    CHECK(summary.launched == 5);
+    CHECK(summary.stop == r1::engine::fleet_stop::gate);
+    CHECK(summary.gate_wave == 1);
+    CHECK(summary.stopped_early);
+}
+
+TEST_CASE("fleet: max_failures stops launching at exactly K failures; tasks in flight run to their end",
+          "[engine][fleet][max-failures]") {
+    SECTION("one at a time: the K-th failure is the last task launched") {
+        std::vector<std::size_t> started;
+        fleet_hooks hooks;
+        hooks.run = [&](std::size_t i) -> asio::awaitable<bool> {
+            co_await wait_for(1ms);
+            co_return i % 2 == 0;  // 1, 3, 5, ... fail
+        };
+        hooks.started = [&](std::size_t i) { started.push_back(i); };
+        for (std::size_t k : {1u, 2u, 3u}) {
+            started.clear();
+            auto summary = r1::engine::run_fleet({.tasks = 20, .concurrency = 1, .loops = 1, .max_failures = k}, hooks);
+            CHECK(summary.failed == k);
+            CHECK(summary.launched == 2 * k);  // 0 ok, 1 fail, 2 ok, 3 fail, ...
+            CHECK(started.back() == 2 * k - 1);
+            CHECK(summary.stop == r1::engine::fleet_stop::failures);
+        }
+    }
+    SECTION("concurrently: nothing starts once K have failed; the overshoot is bounded by what was in flight") {
+        constexpr std::size_t k = 3;
+        constexpr unsigned concurrency = 4;
+        std::size_t failed_so_far = 0, started_after_k = 0, in_flight = 0, most_in_flight_at_k = 0;
+        fleet_hooks hooks;
+        hooks.run = [&](std::size_t i) -> asio::awaitable<bool> {
+            co_await wait_for(std::chrono::milliseconds(2 + i % 3));
+            co_return i % 3 != 1;  // every third fails
+        };
+        hooks.started = [&](std::size_t) {
+            ++in_flight;
+            if (failed_so_far >= k) ++started_after_k;
+        };
+        hooks.finished = [&](std::size_t, bool ok) {
+            --in_flight;
+            if (!ok && ++failed_so_far == k) most_in_flight_at_k = in_flight;
+        };
+        auto summary = r1::engine::run_fleet({.tasks = 60, .concurrency = concurrency, .loops = 2, .max_failures = k}, hooks);
+        CHECK(started_after_k == 0);
+        CHECK(summary.failed >= k);
+        CHECK(summary.failed <= k + most_in_flight_at_k);  // only the ones already running could add
+        CHECK(summary.failed <= k + concurrency - 1);
+        CHECK(summary.launched < 60);
+    }
+    SECTION("fail_fast is max_failures 1") {
+        fleet_hooks hooks;
+        hooks.run = [&](std::size_t i) -> asio::awaitable<bool> { co_return i != 4; };
+        auto summary = r1::engine::run_fleet({.tasks = 20, .concurrency = 1, .loops = 1, .fail_fast = true}, hooks);
+        CHECK(summary.launched == 5);
+        CHECK(summary.failed == 1);
+    }
+}
+
+TEST_CASE("fleet: several limits at once (by region and by provider): each group's cap holds, every task runs, "
+          "the first task with room goes first", "[engine][fleet][limits]") {
+    constexpr std::size_t tasks = 40;
+    auto region = [](std::size_t i) -> std::size_t { return i % 3; };        // caps 1, 2, none
+    auto provider = [](std::size_t i) -> std::size_t { return (i / 2) % 2; };  // caps 2, 3
+    std::mutex m;
+    std::vector<int> region_now(3, 0), region_most(3, 0), provider_now(2, 0), provider_most(2, 0);
+    std::vector<int> runs(tasks, 0);
+    std::vector<std::size_t> started;
+    fleet_hooks hooks;
+    hooks.run = [&](std::size_t i) -> asio::awaitable<bool> {
+        {
+            std::lock_guard lock{m};
+            region_most[region(i)] = std::max(region_most[region(i)], ++region_now[region(i)]);
+            provider_most[provider(i)] = std::max(provider_most[provider(i)], ++provider_now[provider(i)]);
+            ++runs[i];
+        }
+        co_await wait_for(std::chrono::milliseconds(2 + i % 4));
+        std::lock_guard lock{m};
+        --region_now[region(i)];
+        --provider_now[provider(i)];
+        co_return true;
+    };
+    hooks.started = [&](std::size_t i) { started.push_back(i); };
+    fleet_options opts{.tasks = tasks, .concurrency = 8, .loops = 2};
+    opts.limits.push_back({region, {1, 2, 0}});
+    opts.limits.push_back({provider, {2, 3}});
+    auto summary = r1::engine::run_fleet(opts, hooks);
+    CHECK(summary.launched == tasks);
+    for (int n : runs) CHECK(n == 1);
+    CHECK(region_most[0] == 1);
+    CHECK(region_most[1] <= 2);
+    CHECK(provider_most[0] <= 2);
+    CHECK(provider_most[1] <= 3);
+    CHECK(started.front() == 0);
+    CHECK(std::is_sorted(started.begin(), started.begin() + 2));  // 0 then 1: both had room
+}
+
+TEST_CASE("fleet: an interrupt during a gate cancels it, and no later wave starts", "[engine][fleet][waves][interrupt]") {
+    std::function<void(int)> interrupt;
+    std::atomic<bool> in_gate{false};
+    asio::cancellation_type gate_saw{};
+    std::atomic<int> ran{0};
+    fleet_hooks hooks;
+    hooks.run = [&](std::size_t) -> asio::awaitable<bool> {
+        ++ran;
+        co_await wait_for(1ms);
+        co_return true;
+    };
+    hooks.gate = [&](std::size_t) -> asio::awaitable<bool> {
+        in_gate = true;
+        bool ok = co_await wait_for(10s, &gate_saw);
+        co_return ok;
+    };
+    hooks.watch_interrupts = [&](asio::io_context&, std::function<void(int)> fn) {
+        interrupt = std::move(fn);
+        return std::function<void()>([] {});
+    };
+    std::thread user([&] {
+        while (!in_gate.load()) std::this_thread::sleep_for(1ms);
+        interrupt(SIGTERM);
+    });
+    auto start = std::chrono::steady_clock::now();
+    auto summary = r1::engine::run_fleet({.tasks = 10, .concurrency = 3, .loops = 2, .wave_ends = {2}}, hooks);
+    user.join();
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK(gate_saw == asio::cancellation_type::total);
+    CHECK(summary.signal == SIGTERM);
+    CHECK(summary.stop == r1::engine::fleet_stop::interrupted);
+    CHECK(ran.load() == 2);
+    CHECK(summary.waves == 1);
+}
+
+TEST_CASE("fleet: an exception escaping a gate is rethrown, and nothing more starts", "[engine][fleet][waves]") {
+    std::atomic<int> ran{0};
+    fleet_hooks hooks;
+    hooks.run = [&](std::size_t) -> asio::awaitable<bool> {
+        ++ran;
+        co_return true;
+    };
+    hooks.gate = [](std::size_t) -> asio::awaitable<bool> {
+        throw std::runtime_error("gate broke");
+        co_return true;
+    };
+    CHECK_THROWS_WITH(r1::engine::run_fleet({.tasks = 6, .concurrency = 2, .loops = 2, .wave_ends = {3}}, hooks),
+                      "gate broke");
+    CHECK(ran.load() == 3);
 }

@@ -67,7 +67,7 @@ if [ -n "$FAKE_FLY_EVENTS" ]; then
 fi
 mode="${FAKE_FLY_MODE:-ok}"
 if [ -n "$FAKE_FLY_BY_NAME" ]; then
-  case "$app" in fail-*) mode=fail ;; sleep-*) mode=sleep ;; esac
+  case "$app" in fail-*) mode=fail ;; sleep-*) mode=sleep ;; family-*) mode=family ;; esac
 fi
 if [ -n "$FAKE_FLY_SLEEP" ]; then sleep "$FAKE_FLY_SLEEP"; fi
 echo "==> Verifying app config"
@@ -205,5 +205,11 @@ std::vector<std::string> fake_flyctl::recorded_argv() const {
 }
 
 std::string fake_flyctl::recorded(const std::string& file) const { return read_file(dir_ / "record" / file); }
+
+void fake_flyctl::forget_releases() const {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir_ / "record", ec))
+        if (e.path().filename().string().starts_with("release-")) std::filesystem::remove(e.path(), ec);
+}
 
 }  // namespace r1::test

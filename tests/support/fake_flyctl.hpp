@@ -34,7 +34,8 @@ namespace r1::test {
 /// running that release), each call appended to <record>/queries, the deploy's argv untouched.
 /// It records argv (one per line), cwd and its environment under FAKE_FLY_RECORD. For batches:
 /// FAKE_FLY_EVENTS=FILE appends "start <app> <ns>" and "end <app> <ns>" lines; FAKE_FLY_SLEEP=S
-/// sleeps S seconds first; FAKE_FLY_BY_NAME=1 picks the mode from the app name (fail-*, sleep-*).
+/// sleeps S seconds first; FAKE_FLY_BY_NAME=1 picks the mode from the app name (fail-*, sleep-*, family-*).
+
 /// Shell lines for a hand-written stand-in flyctl, right after its `#!/bin/sh`: they answer the
 /// lifecycle's queries as flyctl does for an app never deployed (`status --json`: no machines,
 /// `releases --json`: none, `logs`: nothing) and exit 0, so the rest of the script is only what
@@ -55,6 +56,8 @@ public:
     std::string record_dir() const { return (dir_ / "record").string(); }
     std::vector<std::string> recorded_argv() const;
     std::string recorded(const std::string& file) const;
+    /// Every app as if never deployed: the next deploy makes v1 again (for runs compared with each other).
+    void forget_releases() const;
 
 private:
     temp_dir dir_;

@@ -94,6 +94,11 @@ struct page_server::impl {
                 std::lock_guard lock{mutex};
                 seen.push_back(path);
                 if (auto it = pages.find(path); it != pages.end()) p = it->second;
+                auto n = static_cast<std::size_t>(std::count(seen.begin(), seen.end(), path));
+                if ((p.then_status != 0 || p.then_hang) && n > p.then_after) {
+                    if (p.then_status != 0) p.status = p.then_status;
+                    p.hang = p.then_hang;
+                }
             }
             asio::steady_timer timer{ctx};
             if (p.hang) {

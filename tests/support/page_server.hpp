@@ -19,6 +19,11 @@ struct page {
     std::chrono::milliseconds delay{0};  // before the response is written
     bool hang = false;                   // read the request, never answer
     std::string location = {};           // a Location header, for redirects
+    /// After `then_after` requests for the path, answer `then_status` instead, or hang with
+    /// `then_hang`: a page that goes down once it has been seen up (0 and false: never).
+    std::size_t then_after = 0;
+    unsigned then_status = 0;
+    bool then_hang = false;
 };
 
 class page_server {
