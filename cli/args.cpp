@@ -25,7 +25,8 @@ Usage:
   r1 --help | --version
 
 Examples:
-  r1 deploy --app my-app --dry-run                  preview the fly.toml r1 would deploy
+  r1 deploy --app my-app --dry-run                  the plan: argv, region, the fly.toml flyctl reads
+  r1 deploy -a my-app -- --strategy rolling         flyctl's own flags after --
   r1 deploy --app my-app --region fra               flyctl deploy, then GET https://my-app.fly.dev
   r1 deploy --verify-only --health-url https://example.com/healthz --expected-body OK
 
