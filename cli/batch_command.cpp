@@ -307,7 +307,10 @@ private:
             rec.preview = std::move(result.output);
             if (result.plan) {
                 rec.detail = "plan: " + plan_command(*result.plan);
-                rec.plan = std::make_shared<providers::deploy_plan>(std::move(*result.plan));
+                // Text mode prints the whole plan under the task's line; the record keeps the short
+                // form the report and task.end carry (100,000 apps' plans would be ~300 MB whole).
+                if (!cmd_.json_output) rec.plan_text = plan_block(*result.plan);
+                rec.plan = std::make_shared<providers::deploy_plan>(short_plan(std::move(*result.plan)));
             } else {
                 rec.detail = "dry run";
             }
@@ -398,7 +401,8 @@ private:
         std::string text = task_line(r, live_.ok + live_.failed + live_.interrupted, outcome_.tasks.size());
         if (show_output) text += output_block(r);
         if (r.browser && (r.state == task_state::failed || !r.browser->causes.empty())) text += browser_causes_block(*r.browser);
-        if (r.plan) text += plan_block(*r.plan);  // each app's plan, not a word that one was made
+        text += r.plan_text;  // each app's plan, not a word that one was made
+        std::string().swap(r.plan_text);
         write_fd(1, text);
         if (tty_) draw_progress();
     }

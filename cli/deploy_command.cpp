@@ -82,7 +82,7 @@ batch_outcome outcome_of(const command& cmd, deploy_result& r, int code, int sig
     t.rollback = r.rollback;
     t.evidence = r.evidence;
     if (r.browser) t.browser = std::make_shared<proc::browser::page_report>(*r.browser);
-    if (r.plan) t.plan = std::make_shared<providers::deploy_plan>(*r.plan);
+    if (r.plan) t.plan = std::make_shared<providers::deploy_plan>(short_plan(*r.plan));
     batch_outcome b;
     b.command = cmd.what == action::rollback ? "rollback" : "deploy";
     b.dry_run = cmd.deploy.dry_run;

@@ -36,9 +36,16 @@ private:
 /// The evidence block: "r1: the app's last N log lines:\n  | ...\n".
 std::string evidence_text(std::string_view evidence);
 
-/// A dry run's plan as JSON: {"provider","app","steps":[{"argv":[...],"when"}],"dir","env":[names],
-/// "sets","region","region_from","image","config":{"path","state"},"expects","success","health"}.
-boost::json::value plan_json(const providers::deploy_plan& p);
+/// A dry run's plan as JSON: {"argv":[the main command],"dir","env":[names],"region",
+/// "region_source" ("setting", "config", "default"),"image","config":{"path","status" ("exists",
+/// "written", "none")},"health"}; `whole` adds "steps":[{"argv","when"}] (every command, with its
+/// condition), "sets", "region_from" and "config_state" (the plan's words for people), "expects" and
+/// "success", as the single deploy's result event carries them (a batch's records keep the short
+/// form: see short_plan).
+boost::json::value plan_json(const providers::deploy_plan& p, bool whole = false);
+/// The plan with its main command as its one step and no words for people (sets, expects, success,
+/// region_from, config_state): what a batch keeps per task.
+providers::deploy_plan short_plan(providers::deploy_plan p);
 /// The plan's main command as a shell shows it: its first unconditional step ("flyctl deploy ...").
 std::string plan_command(const providers::deploy_plan& p);
 

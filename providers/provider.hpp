@@ -162,10 +162,13 @@ struct deploy_plan {
     std::vector<std::string> env_names;  // variables the CLI reads from r1's environment (never their values)
     std::vector<std::string> env_set;    // NAME=value r1 adds for the CLI (never a credential)
     std::string region;                  // the region that applies; "" for a provider without regions
-    std::string region_from;             // where it came from: "set by --region ...", "primary_region in PATH", ...
+    std::string region_source;           // where it came from, for programs: "setting", "config" (the
+                                         // primary_region of config_path), "default"
+    std::string region_from;             // the same for people: "primary_region in services/api/fly.toml"
     std::string image;                   // the image deployed; "" when the CLI builds from the directory
     std::string config_path;             // the configuration file the CLI reads; "" when it reads none
-    std::string config_state;            // "exists", "written by r1 before the deploy", or why there is none
+    std::string config_status;           // for programs: "exists", "written" (r1 writes it first), "none"
+    std::string config_state;            // the same for people: "exists: flyctl reads it as it is", ...
     std::vector<std::string> expects;    // what the CLI needs to find
     std::string success;                 // how r1 proves the deploy
     std::string health;                  // the URL checked afterwards

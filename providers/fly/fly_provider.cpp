@@ -64,13 +64,15 @@ detected_stack stack_to_write(const deploy_config& cfg, const app_config& config
 /// configuration flyctl reads, else iad.
 struct region_choice {
     std::string region;
+    std::string source;  // deploy_plan::region_source
     std::string from;
 };
 region_choice choose_region(const deploy_config& given, const app_config& config) {
-    if (!given.region.empty()) return {given.region, "set by --region (region in a manifest)"};
-    if (!config.primary_region.empty()) return {config.primary_region, "primary_region in " + config.path};
-    return {std::string(default_region), config.exists ? "r1's default: " + config.path + " names no primary_region"
-                                                       : "r1's default: no fly.toml names a primary_region"};
+    if (!given.region.empty()) return {given.region, "setting", "set by --region or a manifest's region"};
+    if (!config.primary_region.empty()) return {config.primary_region, "config", "primary_region in " + config.path};
+    return {std::string(default_region), "default",
+            config.exists ? "r1's default: " + config.path + " names no primary_region"
+                          : "r1's default: no fly.toml names a primary_region"};
 }
 
 }  // namespace
@@ -88,9 +90,13 @@ std::string fly_provider::app_name_problem(std::string_view app) const { return 
 std::vector<setting_problem> fly_provider::problems(const deploy_config& cfg) const {
     std::vector<setting_problem> out;
     if (auto why = passthrough_problem(*this, cfg.provider_args); !why.empty()) out.push_back({"provider_args", std::move(why)});
-    auto config = find_app_config(cfg.dir, cfg.provider_args);
+    // The files are read only when they matter: a batch checks 100,000 apps this way.
+    const bool config_given = config_flag(cfg.provider_args).has_value();
+    auto why_region = region_problem(cfg.region);
+    app_config config;
+    if (config_given || !why_region.empty()) config = find_app_config(cfg.dir, cfg.provider_args);
     if (!config.problem.empty()) out.push_back({"provider_args", engine::printable(config.problem, true)});
-    if (auto why = region_problem(cfg.region); !why.empty()) {
+    if (auto why = why_region; !why.empty()) {
         // A region r1 took from the file is the file's problem, not a flag's.
         if (cfg.region == config.primary_region)
             out.push_back({"", "primary_region " + engine::quoted(cfg.region) + " in " + engine::printable(config.path, true) +
@@ -132,16 +138,20 @@ deploy_plan fly_provider::plan(const deploy_config& given) const {
     p.env_names.assign(credentials.begin(), credentials.end());
     p.env_set = {"FLY_EMIT_RELEASE_JSON=1 (flyctl deploy: its release as a JSON line)"};
     p.region = region.region;
+    p.region_source = region.source;
     p.region_from = region.from;
     p.image = cfg.image;
     auto stack = stack_to_write(cfg, config);
     if (config.exists) {
         p.config_path = config.path;
+        p.config_status = "exists";
         p.config_state = "exists: flyctl reads it as it is";
     } else if (stack.kind != stack_kind::none) {
         p.config_path = fly_toml_path(cfg);
+        p.config_status = "written";
         p.config_state = "none yet: r1 writes it before the deploy, for a " + stack.family + " app (" + stack.evidence + ")";
     } else {
+        p.config_status = "none";
         p.config_state = "no fly.toml: flyctl uses the app's current configuration on fly.io";
     }
     p.expects = {"credentials in FLY_API_TOKEN or FLY_ACCESS_TOKEN (or flyctl's own login) and an app that exists "

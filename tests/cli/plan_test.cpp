@@ -103,7 +103,7 @@ TEST_CASE("r1 deploy --dry-run: the plan says which region applies and where it 
         return run_r1({.args = a});
     };
     CHECK(plan({}).err.find("\nregion:   iad (r1's default: no fly.toml names a primary_region)\n") != std::string::npos);
-    CHECK(plan({"-r", "lhr"}).err.find("\nregion:   lhr (set by --region (region in a manifest))\n") != std::string::npos);
+    CHECK(plan({"-r", "lhr"}).err.find("\nregion:   lhr (set by --region or a manifest's region)\n") != std::string::npos);
     write_file(dir / "fly.toml", "app = \"web\"\n");
     CHECK(plan({}).err.find("\nregion:   iad (r1's default: " + (dir / "fly.toml").string() +
                             " names no primary_region)\n") != std::string::npos);
@@ -215,8 +215,11 @@ TEST_CASE("r1 deploy --dry-run: a plan of the exact argv, directory, variable na
         CHECK(steps[1].at("argv") == deploy);
         CHECK(plan.at("dir").as_string() == dir.path().string());
         CHECK(plan.at("env") == boost::json::array{"FLY_API_TOKEN", "FLY_ACCESS_TOKEN"});
+        CHECK(plan.at("argv") == deploy);
         CHECK(plan.at("region") == "ams");
+        CHECK(plan.at("region_source") == "config");
         CHECK(plan.at("region_from").as_string() == "primary_region in " + (dir / "fly.toml").string());
+        CHECK(plan.at("config").at("status") == "exists");
         CHECK(plan.at("image") == "registry.fly.io/web:v3");
         CHECK(plan.at("config").at("path").as_string() == (dir / "fly.toml").string());
         CHECK(ev.at("preview").as_string().starts_with("# " + (dir / "fly.toml").string()));
@@ -311,9 +314,15 @@ TEST_CASE("r1 deploy --batch --dry-run: text shows each app's plan, and no rate 
         auto doc = boost::json::parse(read_file(report)).as_object();
         auto& tasks = doc.at("tasks").as_array();
         REQUIRE(tasks.size() == 2);
+        // A batch keeps each plan's short form: its main command, region and config, not the words.
         boost::json::array argv{"flyctl", "deploy", "--app", "web", "--region", "fra", "--ha=false"};
-        CHECK(tasks[1].at("plan").at("steps").as_array()[1].at("argv") == argv);
-        CHECK(j.out.find("\"plan\":{\"provider\":\"fly\",\"app\":\"api\"") != std::string::npos);
+        CHECK(tasks[1].at("plan").at("argv") == argv);
+        CHECK(tasks[1].at("plan").at("region_source") == "setting");
+        CHECK(tasks[0].at("plan").at("region_source") == "config");
+        CHECK(tasks[0].at("plan").at("config").at("status") == "exists");
+        CHECK_FALSE(tasks[0].at("plan").as_object().contains("steps"));
+        CHECK(j.out.find("\"plan\":{\"argv\":[\"flyctl\",\"deploy\",\"--app\",\"api\",\"--region\",\"ams\","
+                         "\"--strategy\",\"rolling\"]") != std::string::npos);
     }
 }
 
