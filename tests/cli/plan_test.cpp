@@ -389,3 +389,34 @@ TEST_CASE("r1 deploy --report / --junit: a single deploy writes a one-app report
         CHECK_FALSE(std::filesystem::exists(fly.record_dir() + "/argv"));
     }
 }
+
+TEST_CASE("r1 deploy: a deploy that hit --deploy-timeout is not retried unless --retries-on-timeout says so",
+          "[cli][plan][timeout]") {
+    // Issue 15's --retries-on-timeout, checked here through the binary: with the default --retries 2 a
+    // hung deploy used to cost three times its deadline.
+    fake_flyctl fly;
+    temp_dir dir;
+    auto run_hung = [&](std::vector<std::string> extra) {
+        r1_options o;
+        o.args = {"deploy", "--app", "demo-app", "--flyctl", fly.path(), "--dir", dir.path().string(), "--deploy-timeout",
+                  "1s", "--health-url", refused_http_url()};
+        o.args.insert(o.args.end(), extra.begin(), extra.end());
+        o.env = {{"FAKE_FLY_RECORD", fly.record_dir()}, {"FAKE_FLY_MODE", "sleep"},
+                 {"FAKE_FLY_EVENTS", (dir / "events").string()}};
+        auto r = run_r1(o);
+        auto events = std::filesystem::exists(dir / "events") ? read_file(dir / "events") : std::string();
+        std::filesystem::remove(dir / "events");
+        std::size_t starts = 0;
+        for (std::size_t at = 0; (at = events.find("start ", at)) != std::string::npos; ++at) ++starts;
+        return std::pair{r, starts};
+    };
+    auto [once, once_starts] = run_hung({});
+    CHECK(once.exit_code == 3);
+    CHECK(once_starts == 1);
+    CHECK(once.err.find("attempt 2") == std::string::npos);
+    auto [again, again_starts] = run_hung({"--retries-on-timeout", "--retries", "1"});
+    CHECK(again.exit_code == 3);
+    CHECK(again_starts == 2);
+    INFO(again.err);
+    CHECK(again.err.find("r1: attempt 2 (env-fix) retries the deploy in ") != std::string::npos);
+}
