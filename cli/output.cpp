@@ -104,9 +104,11 @@ boost::json::value plan_json(const providers::deploy_plan& p, bool whole) {
         }
         o["steps"] = std::move(steps);
     }
-    o["dir"] = p.dir;
-    o["env"] = strings(p.env_names);
-    if (whole) o["sets"] = strings(p.env_set);
+    if (whole) {
+        o["dir"] = p.dir;
+        o["env"] = strings(p.env_names);
+        o["sets"] = strings(p.env_set);
+    }
     o["region"] = or_null(p.region);
     o["region_source"] = or_null(p.region_source);
     o["image"] = or_null(p.image);
@@ -121,8 +123,8 @@ boost::json::value plan_json(const providers::deploy_plan& p, bool whole) {
     if (whole) {
         o["expects"] = strings(p.expects);
         o["success"] = p.success;
+        o["health"] = p.health;
     }
-    o["health"] = p.health;
     return o;
 }
 
@@ -136,6 +138,10 @@ providers::deploy_plan short_plan(providers::deploy_plan p) {
     p.success.clear();
     p.region_from.clear();
     p.config_state.clear();
+    p.dir.clear();  // the task's own, as the manifest gave it
+    p.env_names.clear();  // the provider's, the same for every task
+    p.health.clear();
+    p.output.clear();
     p.provider.clear();
     p.app.clear();
     return p;

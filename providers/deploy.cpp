@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <utility>
 
 namespace r1 {
 namespace detail {
@@ -246,8 +247,8 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
         std::vector<engine::criterion*> criteria{&commit, &release, &health};
         engine::deploy_step no_deploy;
         auto result = co_await run_loop(services, clock, policy_of(cfg), std::move(no_deploy), std::move(criteria), health);
-        result.output = provider->preview(cfg);
         result.plan = provider->plan(given);
+        result.output = result.plan->output.empty() ? provider->preview(cfg) : std::exchange(result.plan->output, {});
         co_return result;
     }
 

@@ -172,6 +172,9 @@ struct deploy_plan {
     std::vector<std::string> expects;    // what the CLI needs to find
     std::string success;                 // how r1 proves the deploy
     std::string health;                  // the URL checked afterwards
+    /// What the dry run prints on stdout when the plan is not it (fly: the fly.toml flyctl reads),
+    /// found while planning; empty: deploy() asks preview().
+    std::string output;
 };
 
 /// The flags of a provider CLI that the arguments passed through to it (`r1 deploy ... -- ARGS`, a

@@ -114,6 +114,28 @@ passthrough_rules fly_provider::passthrough() const {
     return {.accepted = true, .credential_flags = credential_flags, .owned_flags = owned_flags};
 }
 
+namespace {
+
+/// The dry run's stdout: the configuration flyctl reads as it is, else what r1 writes for the stack,
+/// else the seed's preview.
+std::string preview_of(const deploy_config& cfg, const app_config& config, const detected_stack& stack) {
+    if (config.exists) {
+        // What flyctl will read, as it is (control bytes shown escaped: it goes to a terminal).
+        std::string out = "# " + engine::printable(config.path, true) +
+                          " (provider=fly, dry-run): the configuration flyctl reads, unchanged\n";
+        out += engine::printable(config.text);
+        if (!out.ends_with('\n')) out += '\n';
+        if (config.cut) out += "# ... cut at " + std::to_string(max_config_bytes / 1024) + " KiB\n";
+        return out;
+    }
+    fly_toml_params params{.app = cfg.app, .region = cfg.region, .image = cfg.image};
+    if (stack.kind == stack_kind::none) return render_fly_toml_preview(params);
+    return "# fly.toml preview (provider=fly, dry-run): r1 writes this to " + fly_toml_path(cfg) + " before deploying\n" +
+           render_stack_fly_toml(stack, params);
+}
+
+}  // namespace
+
 deploy_plan fly_provider::plan(const deploy_config& given) const {
     auto config = find_app_config(given.dir, given.provider_args);
     auto region = choose_region(given, config);
@@ -158,25 +180,13 @@ deploy_plan fly_provider::plan(const deploy_config& given) const {
                  "(flyctl apps create " + cfg.app + ")"};
     p.success = "flyctl deploy exits 0, then the release it made runs on every machine it manages and passes its checks";
     p.health = cfg.health_url.empty() ? default_health_url(cfg, nullptr) : cfg.health_url;
+    p.output = preview_of(cfg, config, stack);  // read once for both: a batch plans 100,000 apps
     return p;
 }
 
 std::string fly_provider::preview(const deploy_config& cfg) const {
     auto config = find_app_config(cfg.dir, cfg.provider_args);
-    if (config.exists) {
-        // What flyctl will read, as it is (control bytes shown escaped: it goes to a terminal).
-        std::string out = "# " + engine::printable(config.path, true) +
-                          " (provider=fly, dry-run): the configuration flyctl reads, unchanged\n";
-        out += engine::printable(config.text);
-        if (!out.ends_with('\n')) out += '\n';
-        if (config.cut) out += "# ... cut at " + std::to_string(max_config_bytes / 1024) + " KiB\n";
-        return out;
-    }
-    fly_toml_params params{.app = cfg.app, .region = cfg.region, .image = cfg.image};
-    auto stack = stack_to_write(cfg, config);
-    if (stack.kind == stack_kind::none) return render_fly_toml_preview(params);
-    return "# fly.toml preview (provider=fly, dry-run): r1 writes this to " + fly_toml_path(cfg) + " before deploying\n" +
-           render_stack_fly_toml(stack, params);
+    return preview_of(cfg, config, stack_to_write(cfg, config));
 }
 
 prepared_dir fly_provider::prepare(const deploy_config& cfg) const {
