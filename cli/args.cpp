@@ -2,6 +2,7 @@
 
 #include "cli/settings.hpp"
 #include "engine/text/text.hpp"
+#include "providers/adapter_kit.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -24,7 +25,8 @@ Usage:
   r1 --help | --version
 
 Examples:
-  r1 deploy --app my-app --dry-run                  preview the fly.toml r1 would deploy
+  r1 deploy --app my-app --dry-run                  the plan: argv, region, the fly.toml flyctl reads
+  r1 deploy -a my-app -- --strategy rolling         flyctl's own flags after --
   r1 deploy --app my-app --region fra               flyctl deploy, then GET https://my-app.fly.dev
   r1 deploy --verify-only --health-url https://example.com/healthz --expected-body OK
 
@@ -114,7 +116,7 @@ std::string flag_lines(unsigned scope, unsigned exclude, bool verify) {
     std::string out;
     for (const auto& s : settings()) {
         if ((s.scopes & scope) == 0 || (s.scopes & exclude) != 0 || s.flag.empty()) continue;
-        std::string head = "  " + std::string(s.flag);
+        std::string head = "  " + (s.short_flag.empty() ? "" : std::string(s.short_flag) + ", ") + std::string(s.flag);
         if (!s.value_name.empty()) head += " " + std::string(s.value_name);
         out += head;
         out += head.size() + 2 > gutter ? "\n" + std::string(gutter, ' ') : std::string(gutter - head.size(), ' ');
@@ -129,6 +131,24 @@ std::string flag_lines(unsigned scope, unsigned exclude, bool verify) {
 std::string shown(std::string_view v) {
     std::string s = engine::printable(v.substr(0, 64), true);
     return v.size() > 64 ? s + "..." : s;
+}
+
+/// The table's entry for what follows `--`, when `scope` takes it.
+const setting* passthrough_in(unsigned scope) {
+    for (const auto& s : settings())
+        if (s.flag == passthrough_marker && (s.scopes & scope) != 0) return &s;
+    return nullptr;
+}
+
+/// "unknown flag --ap (did you mean --app?)", or where to look.
+usage_problem unknown_flag(std::string_view name, unsigned scope, std::string_view subcommand) {
+    std::string out = "unknown flag " + shown(name);
+    if (auto guess = flag_suggestion(name, scope); !guess.empty()) return {out + " (did you mean " + std::string(guess) + "?)"};
+    out += " (see r1 " + std::string(subcommand) + " --help";
+    if (passthrough_in(scope) && name.starts_with("-"))
+        out += "; a flag of the provider's CLI goes after --, as in r1 " + std::string(subcommand) + " --app NAME -- " +
+               shown(name) + " ...";
+    return {out + ")"};
 }
 
 /// Keeps a flag the shards of a fleet must agree on, sorted by flag; given twice, the last counts.
@@ -156,11 +176,27 @@ std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& ar
                                              : action::show_deploy_help};
             return std::nullopt;
         }
+        if (arg == passthrough_marker) {
+            // The rest is the provider CLI's, as it is: `r1 deploy --app web -- --strategy rolling`.
+            const setting* rest = passthrough_in(scope);
+            if (!rest) return usage_problem{"r1 " + std::string(subcommand) + " passes nothing to a provider CLI: no -- ARGS"};
+            if (args.size() - i - 1 > max_provider_args)
+                return usage_problem{"more than " + std::to_string(max_provider_args) + " arguments after --"};
+            for (++i; i < args.size(); ++i)
+                if (auto problem = apply_flag(*rest, cmd, args[i])) return usage_problem{*problem};
+            cmd.given_keys.emplace_back(rest->key);
+            record_shared(cmd, rest->flag, providers::shell_words(cmd.deploy.provider_args));  // shards must agree
+            break;
+        }
         std::string_view name = arg;
         std::optional<std::string_view> value;
         if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
             name = arg.substr(0, eq);
             value = arg.substr(eq + 1);
+        } else if (arg.size() > 2 && arg[0] == '-' && arg[1] != '-' && find_flag(arg.substr(0, 2))) {
+            // A short flag with its value attached, as flyctl's parser takes it: -aweb, -a=web.
+            name = arg.substr(0, 2);
+            value = arg.substr(arg[2] == '=' ? 3 : 2);
         }
         if (verify && !arg.starts_with("-")) {
             cmd.batch.urls.emplace_back(arg);
@@ -178,8 +214,9 @@ std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& ar
             if (s)
                 return usage_problem{std::string(name) + " is not a flag of r1 " + std::string(subcommand) + " (see r1 " +
                                      help_of + " --help)"};
-            return usage_problem{"unknown flag " + shown(name) + " (see r1 " + help_of + " --help)"};
+            return unknown_flag(name, scope, help_of);
         }
+        // Messages name the flag as the user typed it, short or long.
         const bool takes_value = s->kind != value_kind::on && s->kind != value_kind::toggle;
         if (!takes_value) {
             if (value) return usage_problem{std::string(name) + " takes no value"};
@@ -214,7 +251,7 @@ std::variant<command, usage_problem> parse_deploy(const std::vector<std::string_
     if (cmd.batch.file.empty()) {
         for (const auto& s : settings()) {
             if ((s.scopes & in_batch) == 0 || (s.scopes & in_deploy) != 0 || s.flag.empty()) continue;
-            for (std::size_t k = i; k < args.size(); ++k)
+            for (std::size_t k = i; k < args.size() && args[k] != passthrough_marker; ++k)
                 if (args[k] == s.flag || args[k].starts_with(std::string(s.flag) + "="))
                     return usage_problem{std::string(s.flag) + " needs --batch FILE"};
         }

@@ -305,7 +305,15 @@ private:
         bool provider_spoke = output.bytes() > 0;
         if (task_cfg.dry_run && !result.ec) {
             rec.preview = std::move(result.output);
-            rec.detail = "preview rendered";
+            if (result.plan) {
+                rec.detail = "plan: " + plan_command(*result.plan);
+                // Text mode prints the whole plan under the task's line; the record keeps the short
+                // form the report and task.end carry (100,000 apps' plans would be ~300 MB whole).
+                if (!cmd_.json_output) rec.plan_text = plan_block(*result.plan);
+                rec.plan = std::make_shared<providers::deploy_plan>(short_plan(std::move(*result.plan)));
+            } else {
+                rec.detail = "dry run";
+            }
             output.append(rec.preview);
         } else {
             std::string_view why = result.ec && !result.message.empty() ? result.message : result.output;
@@ -393,7 +401,8 @@ private:
         std::string text = task_line(r, live_.ok + live_.failed + live_.interrupted, outcome_.tasks.size());
         if (show_output) text += output_block(r);
         if (r.browser && (r.state == task_state::failed || !r.browser->causes.empty())) text += browser_causes_block(*r.browser);
-        if (!r.preview.empty()) text += output_block(r, 100) ;
+        text += r.plan_text;  // each app's plan, not a word that one was made
+        std::string().swap(r.plan_text);
         write_fd(1, text);
         if (tty_) draw_progress();
     }
@@ -401,7 +410,7 @@ private:
     void draw_progress() {
         if (!tty_) return;
         auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
-        write_fd(1, "\r\x1b[K" + progress_line(live_, elapsed));
+        write_fd(1, "\r\x1b[K" + progress_line(live_, elapsed, !outcome_.dry_run));
     }
 
     int finish() {
@@ -485,6 +494,8 @@ loaded_tasks load_tasks(const command& cmd) {
     }
     auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
     if (manifest.problems.empty()) {
+        for (const auto& w : manifest.warnings)
+            out.warnings += "r1: warning: " + out.source + (w.line ? ":" + std::to_string(w.line) : "") + ": " + w.message + "\n";
         out.tasks = std::move(manifest.tasks);
         out.region_caps = std::move(manifest.region_caps);
         out.provider_caps = std::move(manifest.provider_caps);
@@ -505,9 +516,11 @@ namespace {
 /// The tasks of the batch, or exit 2 with every problem printed.
 std::variant<loaded_batch, int> load_batch(const command& cmd) {
     auto loaded = load_tasks(cmd);
-    if (loaded.problem_count == 0)
+    if (loaded.problem_count == 0) {
+        write_fd(2, loaded.warnings);
         return loaded_batch{std::move(loaded.tasks), std::move(loaded.region_caps), std::move(loaded.provider_caps),
                             std::move(loaded.manifest_sha256)};
+    }
     if (loaded.unreadable) {
         write_fd(2, loaded.problems);
         return exit_usage;

@@ -20,6 +20,8 @@ struct loaded_tasks {
     /// Every problem, one "r1: error: FILE:LINE: what" line each; the caller adds what it did.
     std::string problems;
     std::size_t problem_count = 0;
+    /// What runs anyway but looks like a slip, one "r1: warning: FILE:LINE: what" line each.
+    std::string warnings;
     bool unreadable = false;  // the file could not be read at all (one problem, no line)
     std::string source;  // the file name, "stdin" or "command line", for that last line
 };

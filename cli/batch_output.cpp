@@ -102,14 +102,27 @@ std::string output_block(const task_record& t, std::size_t max_lines) {
     return out;
 }
 
-std::string progress_line(const batch_counts& c, std::chrono::milliseconds elapsed) {
+std::string plan_block(const providers::deploy_plan& p) {
+    std::string text = providers::render_plan(p);
+    std::string out;
+    std::string_view rest = text;
+    rest.remove_prefix(std::min(rest.size(), rest.find('\n') + 1));  // "# r1 deploy ...: dry run" is the task line's
+    while (!rest.empty()) {
+        auto nl = rest.find('\n');
+        out += "  | " + std::string(rest.substr(0, nl)) + "\n";
+        rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    }
+    return out;
+}
+
+std::string progress_line(const batch_counts& c, std::chrono::milliseconds elapsed, bool rate) {
     std::size_t done = c.ok + c.failed + c.interrupted;
     double secs = std::max(0.001, static_cast<double>(elapsed.count()) / 1000.0);
-    char rate[32];
-    std::snprintf(rate, sizeof rate, "%.1f/s", static_cast<double>(done) / secs);
+    char per_second[32];
+    std::snprintf(per_second, sizeof per_second, "  %.1f/s", static_cast<double>(done) / secs);
     return "r1: " + std::to_string(done) + "/" + std::to_string(c.total) + " done  " + std::to_string(c.ok) + " ok  " +
-           std::to_string(c.failed) + " failed  " + std::to_string(c.running) + " running  " + seconds(elapsed) + "  " +
-           rate;
+           std::to_string(c.failed) + " failed  " + std::to_string(c.running) + " running  " + seconds(elapsed) +
+           (rate ? per_second : "");
 }
 
 std::string summary_table(const batch_outcome& batch, std::size_t width) {
@@ -161,8 +174,10 @@ std::string summary_table(const batch_outcome& batch, std::size_t width) {
     double secs = std::max(0.001, static_cast<double>(batch.duration.count()) / 1000.0);
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.1f/s", static_cast<double>(c.ok + c.failed + c.interrupted) / secs);
+    // A dry run starts nothing, so a rate would measure only how fast r1 prints plans.
     out += "r1: " + std::to_string(c.total) + (c.total == 1 ? " task in " : " tasks in ") + seconds(batch.duration) +
-           " (" + rate + "): " + std::to_string(c.ok) + " ok, " + std::to_string(c.failed) + " failed";
+           (batch.dry_run ? std::string(" (dry run: nothing started)") : " (" + std::string(rate) + ")") + ": " +
+           std::to_string(c.ok) + " ok, " + std::to_string(c.failed) + " failed";
     if (c.interrupted) out += ", " + std::to_string(c.interrupted) + " interrupted";
     if (c.skipped) out += ", " + std::to_string(c.skipped) + " not started";
     if (c.unknown) out += ", " + std::to_string(c.unknown) + " without a result (shard report missing)";
@@ -225,6 +240,7 @@ std::string task_end_json(const task_record& t) {
     o["detail"] = t.detail;
     o["attempts"] = t.attempts.size() + 1;
     if (!t.preview.empty()) o["preview"] = t.preview;
+    if (t.plan) o["plan"] = plan_json(*t.plan);
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
     add_lifecycle(o, t);
     if (t.browser) o["browser"] = browser_json(*t.browser);

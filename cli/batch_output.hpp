@@ -23,11 +23,15 @@ std::string task_line(const task_record& t, std::size_t done, std::size_t total)
 /// The failed task's output, indented: "  | <line>", at most `max_lines` lines.
 std::string output_block(const task_record& t, std::size_t max_lines = 20);
 
-/// "r1: 12/100 done  10 ok  2 failed  4 running  3.2s  3.7/s" without a newline.
-std::string progress_line(const batch_counts& c, std::chrono::milliseconds elapsed);
+/// A dry run's plan under its task's line, indented "  | " (the plan's own header left out).
+std::string plan_block(const providers::deploy_plan& p);
+
+/// "r1: 12/100 done  10 ok  2 failed  4 running  3.2s  3.7/s" without a newline; no rate for a dry
+/// run (`rate` false), whose tasks do no work a rate could measure.
+std::string progress_line(const batch_counts& c, std::chrono::milliseconds elapsed, bool rate = true);
 
 /// The table of every failed task then the others (ok rows cut when there are many), and a last
-/// line with the counts, rate and exit code.
+/// line with the counts, rate (none for a dry run) and exit code.
 std::string summary_table(const batch_outcome& batch, std::size_t width);
 
 /// NDJSON events: batch.start, wave.start, task.start, task.end, wave.gate, task.skipped, batch.end.

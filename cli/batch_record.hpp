@@ -30,7 +30,9 @@ struct task_record {
     std::chrono::milliseconds duration{0};
     std::string detail;       // one printable line
     std::string output_tail;  // the task's last output lines; kept for failed tasks only
-    std::string preview;      // the dry-run fly.toml
+    std::string preview;      // a dry run's stdout: the fly.toml flyctl reads, or the plan
+    std::shared_ptr<const providers::deploy_plan> plan;  // a dry run's plan, short (cli::short_plan)
+    std::string plan_text;  // text mode: the whole plan under the task's line, until it is printed
     std::string skip_reason;  // why a skipped task never started ("not started: canary api failed")
     std::size_t wave = 0;     // 1-based wave of a rollout in waves (the canaries are wave 1); 0: none
     std::vector<engine::attempt_record> attempts;

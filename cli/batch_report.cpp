@@ -3,6 +3,7 @@
 #include "cli/batch_output.hpp"
 #include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/output.hpp"
 #include "cli/shard.hpp"
 #include "engine/classify/classify.hpp"
 #include "engine/redact/redact.hpp"
@@ -57,6 +58,7 @@ json::object task_json(const task_record& t) {
         criteria.push_back(json::object{{"id", c.id}, {"passed", c.passed}, {"detail", engine::printable(c.detail, true)}});
     o["criteria"] = std::move(criteria);
     if (!t.preview.empty()) o["preview"] = t.preview;
+    if (t.plan) o["plan"] = plan_json(*t.plan);
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
     add_lifecycle(o, t);
     if (t.browser) o["browser"] = browser_json(*t.browser);

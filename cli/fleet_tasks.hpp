@@ -7,7 +7,12 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+namespace r1::providers {
+struct setting_problem;
+}
 
 namespace r1::cli {
 
@@ -29,6 +34,7 @@ struct manifest_problem {
 struct fleet_manifest {
     std::vector<fleet_task> tasks;           // valid only when problems is empty
     std::vector<manifest_problem> problems;  // every problem found, in line order
+    std::vector<manifest_problem> warnings;  // what runs anyway but looks like a slip (a health URL twice)
     /// `[region.CODE] concurrency = N`: at most N deploys to that region at once.
     std::map<std::string, unsigned, std::less<>> region_caps;
     /// `[provider.NAME] concurrency = N`: at most N of that provider's deploys at once.
@@ -43,6 +49,16 @@ struct manifest_base {
     bool verify = false;                // every task is a verification: a name is optional
 };
 
+/// Where each key of one task was set, so a problem is reported at its value's line: the task's own
+/// entry, else [defaults]'s; a key set nowhere (a default, or the command line's) is the task's header.
+struct key_lines {
+    std::size_t header = 0;  // the [[app]] line
+    std::size_t name = 0;    // the name's line (the header when there is none)
+    std::vector<std::pair<std::string_view, std::size_t>> at;  // later entries win
+    std::size_t of(std::string_view key) const;
+    bool has(std::string_view key) const;
+};
+
 /// Collects tasks and problems; finish() gives the tasks only when there is no problem at all.
 class fleet_builder {
 public:
@@ -53,6 +69,8 @@ public:
     void apply_cli(deploy_config& cfg) const;
     /// Checks one merged task (its name at `name_line`) and adds it.
     void add(fleet_task task, std::size_t name_line);
+    /// The same, each problem at the line of the value it is about.
+    void add(fleet_task task, const key_lines& lines);
     fleet_manifest finish();
 
     std::size_t task_count() const { return out_.tasks.size(); }
@@ -67,6 +85,9 @@ private:
     const manifest_base& base_;
     fleet_manifest out_;
     std::map<std::string, std::size_t, std::less<>> seen_;
+    std::map<std::string, std::pair<std::string, std::size_t>, std::less<>> urls_;  // health URL -> app, line
+    /// A setting's problem as a manifest says it: by its key ("invalid region ..."), at its line.
+    void setting_problem(const key_lines& lines, const providers::setting_problem& p);
 };
 
 /// A file past max_manifest_bytes, as a one-problem result.

@@ -5,12 +5,12 @@
 #include "cli/deploy_command.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/fd_write.hpp"
+#include "cli/version_text.hpp"
 #include "cli/report_merge.hpp"
 #include "cli/watch_command.hpp"
 #include "engine/redact/redact.hpp"
 #include "proc/spawn.hpp"
 #include "providers/registry.hpp"
-#include "r1/version.hpp"
 
 #include <csignal>
 #include <exception>
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
         case r1::cli::action::show_verify_help: std::cout << r1::cli::verify_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_report_help: std::cout << r1::cli::report_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_rollback_help: std::cout << r1::cli::rollback_help(); return r1::cli::exit_ok;
-        case r1::cli::action::show_version: std::cout << "r1 " << r1::version << "\n"; return r1::cli::exit_ok;
+        case r1::cli::action::show_version: std::cout << r1::cli::version_text(); return r1::cli::exit_ok;
         case r1::cli::action::deploy:
         case r1::cli::action::rollback: return r1::cli::run_deploy(cmd);
         case r1::cli::action::batch: return r1::cli::run_batch(cmd);

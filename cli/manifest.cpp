@@ -121,6 +121,7 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
     })));
 
     deploy_config defaults;
+    std::vector<std::pair<std::string_view, std::size_t>> default_lines;  // the command line's keys win over these
     std::map<std::string, std::size_t> region_lines;  // [region.CODE] -> its line
     std::string ignored_name;
     bool defaults_seen = false;
@@ -132,7 +133,11 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
         } else if (table.name == "defaults" && !table.array_item) {
             if (defaults_seen) b.problem(table.line, "[defaults] appears twice");
             defaults_seen = true;
-            for (const auto& e : table.entries) apply(b, defaults, e, true, ignored_name);
+            for (const auto& e : table.entries) {
+                apply(b, defaults, e, true, ignored_name);
+                if (std::find(base.cli_keys.begin(), base.cli_keys.end(), e.key) == base.cli_keys.end())
+                    default_lines.emplace_back(e.key, e.line);
+            }
         } else if (table.name.starts_with("region.") && !table.array_item) {
             apply_region_table(b, table, region_lines);
         } else if (table.name.starts_with("provider.") && !table.array_item) {
@@ -161,12 +166,13 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
         task.cfg = defaults;
         b.apply_cli(task.cfg);
         task.line = table.line;
-        std::size_t name_line = table.line;
+        key_lines lines{.header = table.line, .name = table.line, .at = default_lines};
         for (const auto& e : table.entries) {
-            if (e.key == app_name_key) name_line = e.line;
+            if (e.key == app_name_key) lines.name = e.line;
+            lines.at.emplace_back(e.key, e.line);
             apply(b, task.cfg, e, false, task.name);
         }
-        b.add(std::move(task), name_line);
+        b.add(std::move(task), lines);
     }
     if (apps == 0 && doc.problems.empty()) b.problem(0, "the manifest lists no apps (add an [[app]] table)");
     // A cap on a region no app deploys to is a typo more often than not: say so, with the regions used.

@@ -1,9 +1,10 @@
 #include "cli/output.hpp"
 
 #include "cli/browser_output.hpp"
-
 #include "engine/text/duration.hpp"
+#include "providers/adapter_kit.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -66,7 +67,89 @@ std::string result_json(const deploy_result& r, int exit_code, bool dry_run) {
         if (!r.evidence.empty()) o["evidence"] = r.evidence;
     }
     if (r.browser) o["browser"] = browser_json(*r.browser);
+    if (r.plan) o["plan"] = plan_json(*r.plan, true);
     return line(o);
+}
+
+namespace {
+
+/// The plan's main command: its first unconditional step (fly: flyctl deploy, after the pre-flight).
+const providers::plan_step* main_step(const providers::deploy_plan& p) {
+    for (const auto& s : p.steps)
+        if (s.when.empty()) return &s;
+    return p.steps.empty() ? nullptr : &p.steps.front();
+}
+
+boost::json::array strings(const std::vector<std::string>& v) {
+    boost::json::array out;
+    for (const auto& s : v) out.emplace_back(s);
+    return out;
+}
+
+boost::json::value or_null(const std::string& s) { return s.empty() ? boost::json::value(nullptr) : boost::json::value(s); }
+
+}  // namespace
+
+boost::json::value plan_json(const providers::deploy_plan& p, bool whole) {
+    boost::json::object o;
+    const auto* main = main_step(p);
+    o["argv"] = main ? strings(main->argv) : boost::json::array();
+    if (whole) {
+        boost::json::array steps;
+        for (const auto& s : p.steps) {
+            boost::json::object step;
+            step["argv"] = strings(s.argv);
+            step["when"] = s.when;
+            steps.push_back(std::move(step));
+        }
+        o["steps"] = std::move(steps);
+    }
+    if (whole) {
+        o["dir"] = p.dir;
+        o["env"] = strings(p.env_names);
+        o["sets"] = strings(p.env_set);
+    }
+    o["region"] = or_null(p.region);
+    o["region_source"] = or_null(p.region_source);
+    o["image"] = or_null(p.image);
+    boost::json::object config;
+    config["path"] = or_null(p.config_path);
+    config["status"] = or_null(p.config_status);
+    o["config"] = std::move(config);
+    if (whole) {
+        o["region_from"] = or_null(p.region_from);
+        o["config_state"] = or_null(p.config_state);
+    }
+    if (whole) {
+        o["expects"] = strings(p.expects);
+        o["success"] = p.success;
+        o["health"] = p.health;
+    }
+    return o;
+}
+
+providers::deploy_plan short_plan(providers::deploy_plan p) {
+    if (const auto* main = main_step(p)) {
+        providers::plan_step only = *main;
+        p.steps = {std::move(only)};
+    }
+    p.env_set.clear();
+    p.expects.clear();
+    p.success.clear();
+    p.region_from.clear();
+    p.config_state.clear();
+    p.dir.clear();  // the task's own, as the manifest gave it
+    p.env_names.clear();  // the provider's, the same for every task
+    p.health.clear();
+    p.output.clear();
+    p.provider.clear();
+    p.app.clear();
+    return p;
+}
+
+std::string plan_command(const providers::deploy_plan& p) {
+    const auto* main = main_step(p);
+    return main ? providers::shell_words(main->argv) : std::string();
 }
 
 boost::json::value release_json(const providers::release_ref& r) {

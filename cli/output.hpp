@@ -36,6 +36,19 @@ private:
 /// The evidence block: "r1: the app's last N log lines:\n  | ...\n".
 std::string evidence_text(std::string_view evidence);
 
+/// A dry run's plan as JSON: {"argv":[the main command],"region","region_source" ("setting",
+/// "config", "default"),"image","config":{"path","status" ("exists", "written", "none")}}; `whole`
+/// adds "steps":[{"argv","when"}] (every command, with its condition), "dir", "env" (variable
+/// names), "sets", "region_from" and "config_state" (the plan's words for people), "expects",
+/// "success" and "health", as the single deploy's result event carries them (a batch's records keep
+/// the short form: see short_plan).
+boost::json::value plan_json(const providers::deploy_plan& p, bool whole = false);
+/// The plan's short form, what a batch keeps per task: its main command as its one step, the
+/// region, image and config; none of the words for people nor what every task shares.
+providers::deploy_plan short_plan(providers::deploy_plan p);
+/// The plan's main command as a shell shows it: its first unconditional step ("flyctl deploy ...").
+std::string plan_command(const providers::deploy_plan& p);
+
 /// {"id":..,"version":..,"image":..}, or null when empty: for events, the report and JUnit.
 boost::json::value release_json(const providers::release_ref& r);
 boost::json::value rollback_json(const rollback_record& r);

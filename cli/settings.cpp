@@ -29,10 +29,11 @@ const setting head[] = {
     {"--provider", "provider", "NAME", value_kind::text, &deploy_config::provider, in_deploy | in_rollback,
      "fly (default), vercel, cloudflare, docker or kamal", {}},
     {"--app", app_name_key, "NAME", value_kind::text, &deploy_config::app, in_deploy | in_rollback,
-     "app name: lowercase letters, digits and dashes", {}},
-    {"--region", "region", "CODE", value_kind::text, &deploy_config::region, in_deploy, "primary region (fly only; default iad)", {}},
+     "app name: lowercase letters, digits and dashes", {}, 0, 0, false, "-a"},
+    {"--region", "region", "CODE", value_kind::text, &deploy_config::region, in_deploy,
+     "primary region (fly only; default: primary_region of the fly.toml\nflyctl reads, else iad)", {}, 0, 0, false, "-r"},
     {"--image", "image", "REF", value_kind::text, &deploy_config::image, in_deploy,
-     "deploy this image instead of building ./Dockerfile (fly, docker)", {}},
+     "deploy this image instead of building ./Dockerfile (fly, docker)", {}, 0, 0, false, "-i"},
     {"--dir", "dir", "PATH", value_kind::text, &deploy_config::dir, in_deploy | in_rollback,
      "directory the provider CLI runs in (default: current directory)", {}},
 };
@@ -86,7 +87,7 @@ const setting tail[] = {
     {"--to", {}, "VERSION", value_kind::text, &command::rollback_to, in_rollback,
      "the release to put back (41 or v41; default: the newest earlier\nrelease that runs another image)", {}},
     {"--dry-run", {}, {}, value_kind::on, &deploy_config::dry_run, in_deploy | shard_agreed,
-     "print what would run (argv, directory, variable names) and stop: no process", {}},
+     "print the plan (argv, directory, variable names, region, the fly.toml\nflyctl reads) and stop: no process, no file", {}},
     {"--verify-only", {}, {}, value_kind::on, &deploy_config::verify_only, in_deploy | shard_agreed,
      "skip the deploy: only the health check (needs --health-url or --app)", {}},
     {"--browser", "browser", {}, value_kind::toggle, &deploy_config::browser, in_deploy | in_verify,
@@ -139,10 +140,12 @@ const setting tail[] = {
     {"--log-dir", {}, "DIR", value_kind::text, &batch_options::log_dir, in_batch | in_verify,
      "write each task's full output to DIR/<app>.log (with --browser, a\nscreenshot too: DIR/<app>.png)",
      "write each check's verdict to DIR/<name>.log (with --browser, a\nscreenshot too: DIR/<name>.png)"},
-    {"--report", {}, "FILE", value_kind::text, &batch_options::report_file, in_batch | in_verify | in_report_merge,
-     "write the whole result as one JSON document", {}},
-    {"--junit", {}, "FILE", value_kind::text, &batch_options::junit_file, in_batch | in_verify | in_report_merge,
+    {"--report", {}, "FILE", value_kind::text, &batch_options::report_file, in_deploy | in_batch | in_verify | in_report_merge,
+     "write the whole result as one JSON document (a missing directory is\ncreated)", {}},
+    {"--junit", {}, "FILE", value_kind::text, &batch_options::junit_file, in_deploy | in_batch | in_verify | in_report_merge,
      "write JUnit XML, one test case per app", "write JUnit XML, one test case per URL"},
+    {"--", "provider_args", "ARGS...", value_kind::list, &deploy_config::provider_args, in_deploy | in_rollback,
+     "the rest goes to the provider CLI's deploy as it is (-- --strategy\nrolling); never a credential, nor --app or --image", {}},
 };
 
 
@@ -314,9 +317,31 @@ std::span<const setting> settings() { return the_table().all; }
 
 const setting* find_flag(std::string_view flag) {
     if (flag.empty()) return nullptr;  // a manifest key without a flag (canary)
+    if (flag == passthrough_marker) return nullptr;  // not a flag: the end of r1's own
     for (const auto& s : the_table().all)
-        if (s.flag == flag) return &s;
+        if (s.flag == flag || (!s.short_flag.empty() && s.short_flag == flag)) return &s;
     return nullptr;
+}
+
+std::string_view flag_suggestion(std::string_view flag, unsigned scopes) {
+    // Flags compared as manifest keys are ("--health-url" as "health_url"), by did_you_mean's rule.
+    std::vector<std::string> words;
+    std::vector<const setting*> of;
+    for (const auto& s : the_table().all) {
+        if ((s.scopes & scopes) == 0 || s.flag == passthrough_marker || s.flag.size() < 3) continue;
+        std::string w(s.flag.substr(2));
+        std::replace(w.begin(), w.end(), '-', '_');
+        words.push_back(std::move(w));
+        of.push_back(&s);
+    }
+    std::vector<std::string_view> choices(words.begin(), words.end());
+    std::string_view word = flag;
+    while (word.starts_with('-')) word.remove_prefix(1);
+    if (word.empty()) return {};
+    auto best = did_you_mean(word, choices);
+    for (std::size_t i = 0; i < choices.size(); ++i)
+        if (!best.empty() && choices[i].data() == best.data()) return of[i]->flag;
+    return {};
 }
 
 const setting* find_key(std::string_view key) {
@@ -357,6 +382,8 @@ std::optional<std::string> apply_flag(const setting& s, command& cmd, std::strin
                     field = *d;
                 } else if constexpr (std::is_same_v<value, unsigned>) {
                     return parse_count(s, text, field);
+                } else if constexpr (std::is_same_v<value, std::vector<std::string>>) {
+                    field.emplace_back(text);  // one argument after --
                 } else if (s.kind == value_kind::format) {
                     if (text != "text" && text != "json") return std::string(s.flag) + " takes text or json";
                     field = text == "json";
@@ -368,6 +395,17 @@ std::optional<std::string> apply_flag(const setting& s, command& cmd, std::strin
         },
         s.target);
 }
+
+namespace {
+
+std::string_view type_name(const manifest_value& v) {
+    if (std::holds_alternative<std::string>(v)) return "string";
+    if (std::holds_alternative<bool>(v)) return "boolean";
+    if (std::holds_alternative<std::int64_t>(v)) return "whole number";
+    return "list";
+}
+
+}  // namespace
 
 std::optional<std::string> apply_key(const setting& s, deploy_config& cfg, const manifest_value& v) {
     const std::string key(s.key);
@@ -398,10 +436,7 @@ std::optional<std::string> apply_key(const setting& s, deploy_config& cfg, const
     }
     switch (s.kind) {
     case value_kind::text: {
-        if (!str) {
-            std::string_view type = std::holds_alternative<bool>(v) ? "boolean" : "whole number";
-            return key + " must be a string, not a " + std::string(type);
-        }
+        if (!str) return key + " must be a string, not a " + std::string(type_name(v));
         if (str->size() > max_value_length) return key + " is longer than " + std::to_string(max_value_length) + " bytes";
         if (const auto* option = std::get_if<option_key>(&s.target)) cfg.options[std::string(option->key)] = *str;
         else cfg.*std::get<std::string deploy_config::*>(s.target) = *str;
@@ -423,8 +458,21 @@ std::optional<std::string> apply_key(const setting& s, deploy_config& cfg, const
     }
     case value_kind::toggle: {
         const auto* b = std::get_if<bool>(&v);
-        if (!b) return key + " must be true or false, not a " + (str ? "string" : "whole number");
+        if (!b) return key + " must be true or false, not a " + std::string(type_name(v));
         cfg.*std::get<bool deploy_config::*>(s.target) = *b;
+        return std::nullopt;
+    }
+    case value_kind::list: {
+        const auto* items = std::get_if<std::vector<std::string>>(&v);
+        if (!items) return key + " must be a list of strings, like [\"--strategy\", \"rolling\"], not a " + std::string(type_name(v));
+        if (items->size() > max_provider_args)
+            return key + " holds more than " + std::to_string(max_provider_args) + " arguments";
+        for (std::size_t i = 0; i < items->size(); ++i) {
+            if ((*items)[i].empty()) return key + " item " + std::to_string(i + 1) + " is empty";
+            if ((*items)[i].size() > max_value_length)
+                return key + " item " + std::to_string(i + 1) + " is longer than " + std::to_string(max_value_length) + " bytes";
+        }
+        cfg.*std::get<std::vector<std::string> deploy_config::*>(s.target) = *items;
         return std::nullopt;
     }
     case value_kind::on:

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace r1::cli {
 
@@ -25,6 +26,7 @@ enum class value_kind {
     on,        // a switch: no value on the command line
     toggle,    // a switch on the command line; true or false in a manifest
     format,    // --output: text or json
+    list,      // provider_args: a list of strings in a manifest; on the command line, what follows --
 };
 
 /// A provider's own setting, kept in deploy_config::options under this key, as text.
@@ -38,8 +40,9 @@ using flag_reader = std::optional<std::string> (*)(command& cmd, std::string_vie
 
 using setting_target =
     std::variant<std::string deploy_config::*, std::chrono::milliseconds deploy_config::*, unsigned deploy_config::*,
-                 bool deploy_config::*, std::string batch_options::*, unsigned batch_options::*, bool batch_options::*,
-                 std::string command::*, unsigned command::*, bool command::*, option_key, flag_reader>;
+                 bool deploy_config::*, std::vector<std::string> deploy_config::*, std::string batch_options::*,
+                 unsigned batch_options::*, bool batch_options::*, std::string command::*, unsigned command::*,
+                 bool command::*, option_key, flag_reader>;
 
 /// Where a flag is taken. Batch flags of `r1 deploy` need --batch FILE; watch flags of `r1 verify`
 /// need --every (itself in_watch too, for --help). `shard_agreed` is not a place: it marks a flag
@@ -61,20 +64,29 @@ struct setting {
     unsigned min = 0;              // a count's range
     unsigned max = 0;
     bool zero_allowed = false;     // a duration that may be 0 ("0", "0s": --warmup 0 turns re-checks off)
+    std::string_view short_flag = {};  // "-a": the short form flyctl's users type
 };
+
+/// What follows `--` on the command line: arguments for the provider CLI (the provider_args key).
+inline constexpr std::string_view passthrough_marker = "--";
+/// At most this many provider arguments, each at most max_value_length bytes.
+inline constexpr std::size_t max_provider_args = 256;
 
 /// The manifest's own keys beyond the table: `name` is the app's (the --app flag's in a manifest).
 inline constexpr std::string_view app_name_key = "name";
 
 /// r1's settings in --help order, each wired provider's options after --dir.
 std::span<const setting> settings();
+/// The setting of `flag`, its long form or its short one ("-a").
 const setting* find_flag(std::string_view flag);
+/// The flag of `scopes` closest to a mistyped `flag` ("--ap": "--app"), or "" when none is close.
+std::string_view flag_suggestion(std::string_view flag, unsigned scopes);
 const setting* find_key(std::string_view key);
 /// Every manifest key, in table order: for "did you mean" and the list in messages.
 std::span<const std::string_view> manifest_keys();
 
 /// A value as a TOML manifest gives it.
-using manifest_value = std::variant<std::string, std::int64_t, bool>;
+using manifest_value = std::variant<std::string, std::int64_t, bool, std::vector<std::string>>;
 
 /// Reads a flag's value (empty for a switch) into `cmd`; on a problem, the one-line message.
 std::optional<std::string> apply_flag(const setting& s, command& cmd, std::string_view text);

@@ -44,8 +44,9 @@ std::string hint_for(std::string_view text, std::size_t line_no) {
 /// is_non_ascii_horizontal_whitespace). It asks between tokens, for every character of a key while
 /// it records the key, and in multi-line strings after a backslash. fuzz_manifest found it in
 /// seconds. A manifest needs non-ASCII only in comments and in string values, so r1 lets it through
-/// there and nowhere else: not between tokens, not in quoted keys or headers, not inside arrays or
-/// inline tables (refused anyway), not after a backslash in a multi-line string.
+/// there and nowhere else: not between tokens, not in quoted keys or headers, not inside arrays
+/// (provider_args are ASCII: a flag and its value) or inline tables (refused anyway), not after a
+/// backslash in a multi-line string.
 std::size_t unsafe_non_ascii(std::string_view t) {
     enum { plain, basic, literal, ml_basic, ml_literal, comment } state = plain;
     auto high = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
@@ -138,8 +139,23 @@ public:
             table.entries.push_back({key, i->get(), line});
         } else if (auto b = value.as_boolean()) {
             table.entries.push_back({key, b->get(), line});
-        } else if (value.is_array() || (value.is_table() && value.as_table()->is_inline())) {
-            problem(line, shown + ": arrays and inline tables are not supported in a manifest");
+        } else if (auto a = value.as_array()) {
+            std::vector<std::string> items;
+            for (const auto& item : *a) {
+                auto str = item.as_string();
+                if (!str) {
+                    problem(line, shown + ": an array in a manifest holds strings only");
+                    return;
+                }
+                if (str->get().find('\0') != std::string::npos) {
+                    problem(line, "NUL byte in the value of " + shown);
+                    return;
+                }
+                items.push_back(str->get());
+            }
+            table.entries.push_back({key, std::move(items), line});
+        } else if (value.is_table() && value.as_table()->is_inline()) {
+            problem(line, shown + ": inline tables are not supported in a manifest");
         } else if (value.is_table()) {
             problem(line, "dotted keys and sub-tables are not supported in a manifest: " + shown);
         } else {
@@ -164,7 +180,8 @@ private:
 std::string_view toml_type_name(const toml_value& v) {
     if (std::holds_alternative<std::string>(v)) return "string";
     if (std::holds_alternative<bool>(v)) return "boolean";
-    return "whole number";
+    if (std::holds_alternative<std::int64_t>(v)) return "whole number";
+    return "list";
 }
 
 toml_document read_toml(std::string_view text) {

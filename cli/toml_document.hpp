@@ -1,6 +1,7 @@
 #pragma once
 /// A fleet manifest's TOML, read by toml++ and reduced to what a manifest may hold: `[defaults]`,
-/// `[[app]]` and `key = value` lines whose values are strings, whole numbers or booleans, each with
+/// `[[app]]` and `key = value` lines whose values are strings, whole numbers, booleans or arrays of
+/// strings, each with
 /// its line. Anything else is a problem with its line, so a user sees where to look.
 #include <cstdint>
 #include <string>
@@ -10,7 +11,9 @@
 
 namespace r1::cli {
 
-using toml_value = std::variant<std::string, std::int64_t, bool>;
+/// A value a manifest may hold: a string, a whole number, a boolean, or an array of strings (for
+/// provider_args).
+using toml_value = std::variant<std::string, std::int64_t, bool, std::vector<std::string>>;
 
 struct toml_entry {
     std::string key;
@@ -40,7 +43,7 @@ struct toml_document {
 /// values of a well-formed document are all checked, so every unsupported one is listed.
 toml_document read_toml(std::string_view text);
 
-/// "string", "whole number" or "boolean", for messages.
+/// "string", "whole number", "boolean" or "list", for messages.
 std::string_view toml_type_name(const toml_value& v);
 
 }  // namespace r1::cli

@@ -136,6 +136,14 @@ std::string check_output_file(const std::string& path) {
     auto where = place(path);
     if (!where) return cannot(path, "it is a directory");
     fd_guard dir{::open(where->dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (dir.fd < 0 && errno == ENOENT) {
+        // A missing directory is made, as --log-dir's is: `--report out/run-42/report.json` in a
+        // fresh CI workspace should not need a mkdir first.
+        std::error_code ec;
+        std::filesystem::create_directories(where->dir, ec);
+        if (ec) return cannot(path, "cannot create its directory: " + ec.message());
+        dir.fd = ::open(where->dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
     if (dir.fd < 0) return cannot(path, std::strerror(errno));
     std::string probe;
     fd_guard fd{create_unique(dir.fd, where->name, probe)};

@@ -12,8 +12,10 @@ inline constexpr unsigned output_file_mode = 0600;
 inline constexpr unsigned output_dir_mode = 0700;
 
 /// "" when `path` can be written by write_output_file, else the one-line reason. Run before anything
-/// starts; it leaves nothing behind (its probe file has a fresh unique name and is removed at once)
-/// and neither opens nor truncates whatever `path` or a link at it names.
+/// starts. Missing directories on the way to `path` are created, as `mkdir -p` would (the one rule of
+/// every output r1 writes: --report, --junit and --log-dir alike); no file is left behind (its probe
+/// has a fresh unique name and is removed at once), and whatever `path` or a link at it names is
+/// neither opened nor truncated.
 std::string check_output_file(const std::string& path);
 
 /// Replaces `path` with `data`, secrets masked by the process redactor first unless `scrub` is false

@@ -88,21 +88,4 @@ std::string shell_words(const std::vector<std::string>& argv) {
     return out;
 }
 
-std::string render_preview(const preview_text& p) {
-    std::string out = "# r1 deploy --provider " + p.provider + " --app " + p.app + ": dry run, nothing is started\n";
-    auto line = [&](std::string_view label, const std::string& value) {
-        out += std::string(label) + std::string(10 - label.size(), ' ') + value + "\n";
-    };
-    for (const auto& s : p.steps) line("run:", shell_words(s.argv) + (s.when.empty() ? "" : "   # " + s.when));
-    line("in:", engine::printable(p.dir, true));
-    std::string names;
-    for (const auto& n : p.env_names) names += (names.empty() ? "" : ", ") + n;
-    line("env:", names + " (names only: the values come from r1's environment, passed on unchanged)");
-    for (const auto& e : p.env_set) line("sets:", e);
-    for (const auto& e : p.expects) line("expects:", e);
-    line("success:", p.success);
-    line("health:", p.health);
-    return out;
-}
-
 }  // namespace r1::providers

@@ -1,7 +1,6 @@
 #pragma once
 /// Pieces every adapter after fly shares, free of any event loop: reading its options, its app-name
-/// rule, finding its CLI and the dry run's common layout (argv, directory, variable names, what it
-/// expects, how success is proven).
+/// rule, finding its CLI, argv as a shell shows it (the plan's layout is providers::render_plan).
 #include "engine/error.hpp"
 #include "providers/deploy_config.hpp"
 
@@ -42,33 +41,5 @@ std::string missing_program(std::string_view given, std::string_view name, std::
 
 /// argv as a shell would show it: words with spaces, quotes or other special bytes in single quotes.
 std::string shell_words(const std::vector<std::string>& argv);
-
-/// One command of a dry run.
-struct preview_step {
-    std::vector<std::string> argv;
-    std::string when;  // "" for always, else the condition ("unless --image is given")
-};
-
-/// What a dry run prints, in one layout for every provider:
-///   # r1 deploy --provider P --app A: dry run, nothing is started
-///   run:      argv            (one line per step, with its condition)
-///   in:       directory
-///   env:      NAMES (their values come from r1's environment, unchanged)
-///   sets:     NAME=value r1 adds for the CLI (never a credential)
-///   expects:  what the CLI needs to find
-///   success:  how r1 proves the deploy
-///   health:   the URL checked afterwards
-struct preview_text {
-    std::string provider;
-    std::string app;
-    std::vector<preview_step> steps;
-    std::string dir;
-    std::vector<std::string> env_names;
-    std::vector<std::string> env_set;
-    std::vector<std::string> expects;
-    std::string success;
-    std::string health;
-};
-std::string render_preview(const preview_text& p);
 
 }  // namespace r1::providers

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <utility>
 
 namespace r1 {
 namespace detail {
@@ -31,7 +32,7 @@ std::optional<deploy_result> validate(const deploy_config& cfg, const providers:
     if (cfg.dry_run && cfg.verify_only) return fail(error::usage, "--dry-run and --verify-only cannot be combined");
     if (!cfg.app.empty())
         if (auto problem = provider.app_name_problem(cfg.app); !problem.empty()) return fail(error::usage, problem);
-    if (auto problems = provider.problems(cfg); !problems.empty()) return fail(error::usage, problems.front());
+    if (auto problems = provider.problems(cfg); !problems.empty()) return fail(error::usage, problems.front().message);
     if (!cfg.health_url.empty())
         if (auto problem = net::describe_url_error(cfg.health_url); !problem.empty())
             return fail(error::usage, "invalid --health-url: " + problem);
@@ -230,10 +231,14 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     const auto& registry = registry_of(services.providers);
     const providers::provider* provider = registry.find(cfg.provider);
     if (!provider) co_return fail(error::provider_unsupported, registry.why_not(cfg.provider));
+    const deploy_config given = cfg;  // the plan says which defaults applied
     provider->apply_defaults(cfg);
     if (auto invalid = validate(cfg, *provider)) co_return *invalid;
 
     if (cfg.dry_run) {
+        // A plan of a deploy names its app, as the deploy itself must (the seed's placeholder
+        // preview was exit 0, which hid the missing --app).
+        if (cfg.app.empty()) co_return fail(error::app_name_missing, "a deploy needs --app NAME (a dry run too)");
         // The criteria still run, and soft-pass: a preview stays free of processes and network.
         providers::step_context ctx{services.runner, clock, {}, {}, {}};
         providers::commit_criterion commit{clock, services.runner, "", cfg.dir, true};
@@ -242,7 +247,8 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
         std::vector<engine::criterion*> criteria{&commit, &release, &health};
         engine::deploy_step no_deploy;
         auto result = co_await run_loop(services, clock, policy_of(cfg), std::move(no_deploy), std::move(criteria), health);
-        result.output = provider->preview(cfg);
+        result.plan = provider->plan(given);
+        result.output = result.plan->output.empty() ? provider->preview(cfg) : std::exchange(result.plan->output, {});
         co_return result;
     }
 

@@ -70,6 +70,7 @@ struct deploy_result {
     /// The browser check's report, when one ran: its console_errors is the count the lifecycle's
     /// auto-rollback predicate reads.
     std::optional<proc::browser::page_report> browser;
+    std::optional<providers::deploy_plan> plan;  // a dry run's: what the deploy would run, nothing run
 };
 
 /// The operator's `r1 deploy`. Dry-run starts no process and touches no network or file.

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace r1 {
 
@@ -37,6 +38,9 @@ struct deploy_config {
     std::chrono::milliseconds browser_timeout = std::chrono::seconds(30);
     unsigned max_console_errors = 0;     // console errors and uncaught exceptions allowed
     bool fail_on_request_errors = false;  // a failed subresource fails the check
+    /// Arguments passed as they are to the provider CLI's deploy, after r1's own (`r1 deploy ... --
+    /// ARGS`, a manifest's provider_args): never a credential, never a flag r1 sets itself.
+    std::vector<std::string> provider_args;
     bool canary = false;  // a batch deploys it with the canaries, before the rest (cli/rollout.hpp)
     /// Settings one provider alone takes, by manifest key ("flyctl" = the flyctl binary's path).
     std::map<std::string, std::string, std::less<>> options;

@@ -14,7 +14,7 @@ bool image_char(char c) {
 
 }  // namespace
 
-std::string image_problem(std::string_view image) {
+std::string image_problem(std::string_view image, std::string_view what) {
     using engine::quoted;
     if (image.size() > max_image_length)
         return "image reference " + quoted(image) + " is longer than " + std::to_string(max_image_length) + " bytes";
@@ -23,7 +23,7 @@ std::string image_problem(std::string_view image) {
         image.front() == '/' || image.front() == ':' || image.front() == '@' || image.back() == '/' ||
         image.back() == ':' || image.back() == '@' || image.find("//") != std::string_view::npos ||
         std::count(image.begin(), image.end(), '@') > 1)
-        return "invalid image " + quoted(image) +
+        return "invalid " + std::string(what) + " " + quoted(image) +
                ": use an image reference like registry.fly.io/app:tag or name@sha256:<digest>";
     return {};
 }

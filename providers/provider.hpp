@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace r1::providers {
@@ -136,6 +137,56 @@ struct release_lookup {
     release_ref release;
 };
 
+/// A problem with the settings, found before anything runs.
+struct setting_problem {
+    /// The manifest key of the setting at fault ("region", "image", "provider_args"), so a manifest
+    /// reports the line of that value; "" when no one setting is.
+    std::string key;
+    /// One line, naming the setting as its flag does ("invalid --region ..."): a manifest names it by
+    /// its key instead.
+    std::string message;
+};
+
+/// One command of a plan.
+struct plan_step {
+    std::vector<std::string> argv;
+    std::string when;  // "" for always, else the condition ("unless --image is given")
+};
+
+/// What a deploy would do, nothing run: `--dry-run`'s plan, in one layout for every provider.
+struct deploy_plan {
+    std::string provider;
+    std::string app;
+    std::vector<plan_step> steps;        // the exact argv of each command, provider arguments included
+    std::string dir;                     // where the CLI runs
+    std::vector<std::string> env_names;  // variables the CLI reads from r1's environment (never their values)
+    std::vector<std::string> env_set;    // NAME=value r1 adds for the CLI (never a credential)
+    std::string region;                  // the region that applies; "" for a provider without regions
+    std::string region_source;           // where it came from, for programs: "setting", "config" (the
+                                         // primary_region of config_path), "default"
+    std::string region_from;             // the same for people: "primary_region in services/api/fly.toml"
+    std::string image;                   // the image deployed; "" when the CLI builds from the directory
+    std::string config_path;             // the configuration file the CLI reads; "" when it reads none
+    std::string config_status;           // for programs: "exists", "written" (r1 writes it first), "none"
+    std::string config_state;            // the same for people: "exists: flyctl reads it as it is", ...
+    std::vector<std::string> expects;    // what the CLI needs to find
+    std::string success;                 // how r1 proves the deploy
+    std::string health;                  // the URL checked afterwards
+    /// What the dry run prints on stdout when the plan is not it (fly: the fly.toml flyctl reads),
+    /// found while planning; empty: deploy() asks preview().
+    std::string output;
+};
+
+/// The flags of a provider CLI that the arguments passed through to it (`r1 deploy ... -- ARGS`, a
+/// manifest's provider_args) may not hold.
+struct passthrough_rules {
+    bool accepted = true;  // false: the provider takes no arguments of its own (several commands run)
+    /// Flags that carry a credential ("--access-token", "-t"): a secret never goes on a command line.
+    std::span<const std::string_view> credential_flags;
+    /// Flags r1 sets itself ("--app", "-a"), each with the r1 setting to use instead.
+    std::span<const std::pair<std::string_view, std::string_view>> owned_flags;
+};
+
 /// What prepare() did to the app's directory before a deploy.
 struct prepared_dir {
     boost::system::error_code ec;  // usage when a file could not be written
@@ -159,10 +210,19 @@ public:
     virtual std::string app_name_problem(std::string_view app) const = 0;
     /// Everything else wrong with the settings before anything runs, one line each, in the order a
     /// user should fix them. `cfg` has its defaults applied.
-    virtual std::vector<std::string> problems(const deploy_config& cfg) const = 0;
+    virtual std::vector<setting_problem> problems(const deploy_config& cfg) const = 0;
 
-    /// What `--dry-run` prints: exact and deterministic, no process, no file.
-    virtual std::string preview(const deploy_config& cfg) const = 0;
+    /// What a deploy of `given` would do. `given` is the configuration as the caller gave it, before
+    /// apply_defaults(), so the plan can say which defaults apply and where they come from. Exact and
+    /// deterministic: no process, no network, no file written. Default: the provider and the directory.
+    virtual deploy_plan plan(const deploy_config& given) const;
+
+    /// What `--dry-run` prints on stdout: exact and deterministic, no process, no file. `cfg` has its
+    /// defaults applied. Default: the plan, rendered by render_plan().
+    virtual std::string preview(const deploy_config& cfg) const;
+
+    /// What the provider arguments may not hold (see passthrough_rules). Default: none accepted.
+    virtual passthrough_rules passthrough() const { return {.accepted = false, .credential_flags = {}, .owned_flags = {}}; }
 
     /// The CLI's path: its option if given, else a search of `path_env`. On failure,
     /// error::cli_not_found, and cli_missing() says how to install it.
@@ -215,5 +275,24 @@ public:
     virtual std::span<const std::string_view> credential_variables() const { return {}; }
     virtual std::span<const token_format> token_formats() const { return {}; }
 };
+
+/// A plan as text, one line per item:
+///   # r1 deploy --provider P --app A: dry run, nothing is started
+///   run:      argv            (one line per step, with its condition)
+///   in:       directory
+///   env:      NAMES (their values come from r1's environment, unchanged)
+///   sets:     NAME=value r1 adds for the CLI
+///   region:   the region and where it came from
+///   image:    the image
+///   config:   the configuration file the CLI reads
+///   expects:  what the CLI needs to find
+///   success:  how r1 proves the deploy
+///   health:   the URL checked afterwards
+std::string render_plan(const deploy_plan& p);
+
+/// Why `args` cannot be passed to `provider`'s CLI, in one line naming no value (an argument may hold a
+/// secret); "" when they can: a credential flag, a flag r1 sets itself, or an argument r1 would mask
+/// as a secret (a token, NAME=value with a secret-looking name, the value of a secret variable).
+std::string passthrough_problem(const provider& p, const std::vector<std::string>& args);
 
 }  // namespace r1::providers

@@ -36,6 +36,14 @@ constexpr std::array<token_format, 3> tokens{{{"cfk_"}, {"cfut_"}, {"cfat_"}}};
 // (cloudflare/workers-sdk#8657), so a batch deploys four at a time unless told otherwise.
 constexpr unsigned default_batch_cap = 4;
 
+// wrangler 4.86.0 takes no credential flag (CLOUDFLARE_API_TOKEN comes from the environment); r1
+// sets the environment (--env) and a Pages project's name itself.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 3> owned_flags{{
+    {"--env", "--wrangler-env (wrangler_env in a manifest)"},
+    {"-e", "--wrangler-env (wrangler_env in a manifest)"},
+    {"--project-name", "--app (name in a manifest)"},
+}};
+
 constexpr std::size_t max_record_bytes = 1024 * 1024;
 
 /// A file only r1's user can read, in a directory of its own, for wrangler to append its records to;
@@ -102,31 +110,38 @@ std::string cloudflare_provider::app_name_problem(std::string_view app) const {
     return label_problem(app, "Cloudflare Worker and Pages project names", 58, "-");
 }
 
-std::vector<std::string> cloudflare_provider::problems(const deploy_config& cfg) const {
-    std::vector<std::string> out;
+std::vector<setting_problem> cloudflare_provider::problems(const deploy_config& cfg) const {
+    std::vector<setting_problem> out;
     if (!cfg.image.empty())
-        out.push_back("--image is not a Cloudflare setting: wrangler deploys the project in --dir (use fly or docker for images)");
+        out.push_back({"image", "--image is not a Cloudflare setting: wrangler deploys the project in --dir (use fly or docker for images)"});
     if (auto env = option_of(cfg, env_key); !env.empty())
-        if (auto why = argument_problem(env, "--wrangler-env"); !why.empty()) out.push_back(std::move(why));
+        if (auto why = argument_problem(env, "--wrangler-env"); !why.empty()) out.push_back({std::string(env_key), std::move(why)});
+    if (auto why = passthrough_problem(*this, cfg.provider_args); !why.empty()) out.push_back({"provider_args", std::move(why)});
     return out;
 }
 
+passthrough_rules cloudflare_provider::passthrough() const { return {.accepted = true, .credential_flags = {}, .owned_flags = owned_flags}; }
+
 std::vector<std::string> wrangler_deploy_argv(const std::string& cli, const deploy_config& cfg,
                                               const wrangler_project& project) {
-    if (!project.pages_output_dir.empty())
-        return {cli, "pages", "deploy", project.pages_output_dir, "--project-name", cfg.app};
-    std::vector<std::string> argv{cli, "deploy"};
-    if (auto env = option_of(cfg, env_key); !env.empty()) {
-        argv.emplace_back("--env");
-        argv.push_back(std::move(env));
+    std::vector<std::string> argv;
+    if (!project.pages_output_dir.empty()) {
+        argv = {cli, "pages", "deploy", project.pages_output_dir, "--project-name", cfg.app};
+    } else {
+        argv = {cli, "deploy"};
+        if (auto env = option_of(cfg, env_key); !env.empty()) {
+            argv.emplace_back("--env");
+            argv.push_back(std::move(env));
+        }
     }
+    argv.insert(argv.end(), cfg.provider_args.begin(), cfg.provider_args.end());
     return argv;
 }
 
-std::string cloudflare_provider::preview(const deploy_config& cfg) const {
+deploy_plan cloudflare_provider::plan(const deploy_config& cfg) const {
     auto cli = option_of(cfg, cli_key);
     auto project = find_wrangler_project(cfg.dir);
-    preview_text p{.provider = "cloudflare",
+    return {.provider = "cloudflare",
                    .app = cfg.app,
                    .steps = {{wrangler_deploy_argv(cli.empty() ? "wrangler" : cli, cfg, project), {}}},
                    .dir = cfg.dir,
@@ -136,7 +151,6 @@ std::string cloudflare_provider::preview(const deploy_config& cfg) const {
                    .success = "exit 0 and a deploy record (version id, URLs) in wrangler's output file",
                    .health = cfg.health_url.empty() ? "the first https:// URL wrangler reports (workers.dev, pages.dev)"
                                                     : cfg.health_url};
-    return render_preview(p);
 }
 
 result<std::string> cloudflare_provider::locate_cli(const deploy_config& cfg, std::string_view path_env) const {

@@ -102,44 +102,46 @@ std::string docker_provider::app_name_problem(std::string_view app) const {
     return label_problem(app, "app names for docker (container and image names)", 63, "_.-");
 }
 
-std::vector<std::string> docker_provider::problems(const deploy_config& cfg) const {
-    std::vector<std::string> out;
+std::vector<setting_problem> docker_provider::problems(const deploy_config& cfg) const {
+    std::vector<setting_problem> out;
+    const std::string repository(repository_key);
     if (!cfg.image.empty())
-        if (auto why = image_problem(cfg.image); !why.empty()) out.push_back(std::move(why));
+        if (auto why = image_problem(cfg.image, "--image"); !why.empty()) out.push_back({"image", std::move(why)});
     if (auto repo = option_of(cfg, repository_key); !repo.empty()) {
-        if (!cfg.image.empty()) out.push_back("--docker-repository names an image r1 builds; with --image nothing is built");
-        else if (auto why = image_problem(repo); !why.empty()) out.push_back("--docker-repository: " + why);
+        if (!cfg.image.empty()) out.push_back({repository, "--docker-repository names an image r1 builds; with --image nothing is built"});
+        else if (auto why = image_problem(repo); !why.empty()) out.push_back({repository, "--docker-repository: " + why});
         else if (repo.find_first_of(":@") != std::string::npos && repo.find('/') == std::string::npos)
-            out.push_back("--docker-repository " + repo + " takes no tag: r1 tags each build itself");
+            out.push_back({repository, "--docker-repository " + repo + " takes no tag: r1 tags each build itself"});
     }
     if (auto path = option_of(cfg, path_key); !path.empty())
-        if (auto why = health_path_problem(path); !why.empty()) out.push_back(std::move(why));
+        if (auto why = health_path_problem(path); !why.empty()) out.push_back({std::string(path_key), std::move(why)});
+    if (auto why = passthrough_problem(*this, cfg.provider_args); !why.empty()) out.push_back({"provider_args", std::move(why)});
     return out;
 }
 
-std::string docker_provider::preview(const deploy_config& cfg) const {
+deploy_plan docker_provider::plan(const deploy_config& cfg) const {
     auto cli = option_of(cfg, cli_key);
     auto s = settings_of(cfg, cli.empty() ? "docker" : cli, "r1-<UTC time>");
-    std::vector<preview_step> steps{{list_argv(s), "to find the serving container: APP-a or APP-b"}};
+    std::vector<plan_step> steps{{list_argv(s), "to find the serving container: APP-a or APP-b"}};
     if (cfg.image.empty()) steps.push_back({build_argv(s), {}});
     if (s.push) steps.push_back({push_argv(s), {}});
     steps.push_back({run_argv(s, 'a'), "in the free slot (b: --name " + container_name(s.app, 'b') + ", --publish " +
                                            std::to_string(slot_port(s, 'b')) + ":" + std::to_string(s.container_port) + ")"});
     steps.push_back({remove_argv(s, container_name(s.app, 'b')),
                      "the old container, once the new one is healthy; else the new one, and the old keeps serving"});
-    preview_text p{.provider = "docker",
+    return {.provider = "docker",
                    .app = cfg.app,
                    .steps = std::move(steps),
                    .dir = cfg.dir,
                    .env_names = {"DOCKER_HOST", "DOCKER_CONFIG"},
                    .env_set = {},
+                   .image = cfg.image,
                    .expects = {cfg.image.empty() ? "a Dockerfile in the directory" : "the image " + cfg.image,
                                "a Docker daemon (DOCKER_HOST or the default socket); registry logins are docker's own"},
                    .success = "every step exits 0 and the new container answers healthy at " + slot_url(s, 'a') +
                               " (or slot b's port) within " + (option_of(cfg, wait_key).empty() ? "60s" : option_of(cfg, wait_key)),
                    .health = cfg.health_url.empty() ? "the new container's URL, http://127.0.0.1:<its slot's port>" + s.health_path
                                                     : cfg.health_url};
-    return render_preview(p);
 }
 
 result<std::string> docker_provider::locate_cli(const deploy_config& cfg, std::string_view path_env) const {

@@ -15,8 +15,10 @@ public:
     std::span<const provider_option> options() const override;
     void apply_defaults(deploy_config& cfg) const override;
     std::string app_name_problem(std::string_view app) const override;
-    std::vector<std::string> problems(const deploy_config& cfg) const override;
+    std::vector<setting_problem> problems(const deploy_config& cfg) const override;
+    deploy_plan plan(const deploy_config& given) const override;
     std::string preview(const deploy_config& cfg) const override;
+    passthrough_rules passthrough() const override;
     result<std::string> locate_cli(const deploy_config& cfg, std::string_view path_env) const override;
     std::string cli_missing(const deploy_config& cfg) const override;
     boost::asio::awaitable<deploy_outcome> deploy(proc::runner& runner, deploy_request req) const override;

@@ -19,12 +19,17 @@ result<std::string> resolve_flyctl(std::string_view explicit_path, std::string_v
 }
 
 std::vector<std::string> flyctl_deploy_argv(const fly_deploy_spec& spec) {
-    if (spec.rollback) return flyctl_rollback_argv(spec.flyctl, spec.app, spec.image);
-    std::vector<std::string> argv{spec.flyctl, "deploy", "--app", spec.app, "--region", spec.region};
-    if (!spec.image.empty()) {
-        argv.emplace_back("--image");
-        argv.push_back(spec.image);
+    std::vector<std::string> argv;
+    if (spec.rollback) {
+        argv = flyctl_rollback_argv(spec.flyctl, spec.app, spec.image);
+    } else {
+        argv = {spec.flyctl, "deploy", "--app", spec.app, "--region", spec.region};
+        if (!spec.image.empty()) {
+            argv.emplace_back("--image");
+            argv.push_back(spec.image);
+        }
     }
+    argv.insert(argv.end(), spec.extra_args.begin(), spec.extra_args.end());
     return argv;
 }
 

@@ -23,12 +23,13 @@ struct fly_deploy_spec {
     std::string region;
     std::string image;   // optional
     std::string dir;     // the working directory flyctl runs in
+    std::vector<std::string> extra_args;  // the user's own flags for flyctl deploy, after r1's
     std::chrono::steady_clock::time_point deadline;
     std::function<void(std::string_view)> on_output;  // flyctl's stdout and stderr, live
     bool rollback = false;  // `flyctl deploy --app A --image I` alone: a rollback puts an image back
 };
 
-/// `flyctl deploy --app A --region R [--image I]`: the order users see in flyctl's docs. No tokens:
+/// `flyctl deploy --app A --region R [--image I] [extra args]`: the order users see in flyctl's docs. No tokens:
 /// FLY_API_TOKEN reaches flyctl through the inherited environment only.
 std::vector<std::string> flyctl_deploy_argv(const fly_deploy_spec& spec);
 

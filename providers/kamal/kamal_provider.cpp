@@ -30,6 +30,15 @@ constexpr std::array<std::string_view, 1> credentials{"KAMAL_REGISTRY_PASSWORD"}
 // not designed to work concurrently" (basecamp/kamal#689). Two at a time in a batch.
 constexpr unsigned default_batch_cap = 2;
 
+// kamal takes no credential flag (the registry password comes from .kamal/secrets); r1 sets the
+// destination and the lock wait itself.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 4> owned_flags{{
+    {"--destination", "--kamal-destination (kamal_destination in a manifest)"},
+    {"-d", "--kamal-destination (kamal_destination in a manifest)"},
+    {"--lock-wait", "--kamal-lock-wait (kamal_lock_wait in a manifest)"},
+    {"--lock-wait-timeout", "--kamal-lock-wait (kamal_lock_wait in a manifest)"},
+}};
+
 }  // namespace
 
 std::span<const provider_option> kamal_provider::options() const { return kamal_options; }
@@ -41,15 +50,18 @@ std::string kamal_provider::app_name_problem(std::string_view app) const {
     return label_problem(app, "app names for kamal", 63, "-_.");
 }
 
-std::vector<std::string> kamal_provider::problems(const deploy_config& cfg) const {
-    std::vector<std::string> out;
+std::vector<setting_problem> kamal_provider::problems(const deploy_config& cfg) const {
+    std::vector<setting_problem> out;
     if (cfg.health_url.empty())
-        out.push_back("kamal needs --health-url URL (health_url in a manifest): kamal has no public URL r1 could derive");
-    if (!cfg.image.empty()) out.push_back("--image is not a kamal setting: kamal builds and pushes the image its config names");
+        out.push_back({"", "kamal needs --health-url URL (health_url in a manifest): kamal has no public URL r1 could derive"});
+    if (!cfg.image.empty()) out.push_back({"image", "--image is not a kamal setting: kamal builds and pushes the image its config names"});
     if (auto d = option_of(cfg, destination_key); !d.empty())
-        if (auto why = argument_problem(d, "--kamal-destination"); !why.empty()) out.push_back(std::move(why));
+        if (auto why = argument_problem(d, "--kamal-destination"); !why.empty()) out.push_back({std::string(destination_key), std::move(why)});
+    if (auto why = passthrough_problem(*this, cfg.provider_args); !why.empty()) out.push_back({"provider_args", std::move(why)});
     return out;
 }
+
+passthrough_rules kamal_provider::passthrough() const { return {.accepted = true, .credential_flags = {}, .owned_flags = owned_flags}; }
 
 std::vector<std::string> kamal_deploy_argv(const std::string& cli, const deploy_config& cfg) {
     std::vector<std::string> argv{cli, "deploy"};
@@ -64,13 +76,14 @@ std::vector<std::string> kamal_deploy_argv(const std::string& cli, const deploy_
         argv.emplace_back("--lock-wait-timeout");
         argv.push_back(std::to_string(seconds));
     }
+    argv.insert(argv.end(), cfg.provider_args.begin(), cfg.provider_args.end());
     return argv;
 }
 
-std::string kamal_provider::preview(const deploy_config& cfg) const {
+deploy_plan kamal_provider::plan(const deploy_config& cfg) const {
     auto cli = option_of(cfg, cli_key);
     auto dest = option_of(cfg, destination_key);
-    preview_text p{.provider = "kamal",
+    return {.provider = "kamal",
                    .app = cfg.app,
                    .steps = {{kamal_deploy_argv(cli.empty() ? "kamal" : cli, cfg), {}}},
                    .dir = cfg.dir,
@@ -83,7 +96,6 @@ std::string kamal_provider::preview(const deploy_config& cfg) const {
                                    : "the deploy lock, waited for up to " + option_of(cfg, lock_wait_key)},
                    .success = "exit 0; a failure's cause is kamal's ERROR line on stdout",
                    .health = cfg.health_url.empty() ? "none: --health-url is required" : cfg.health_url};
-    return render_preview(p);
 }
 
 result<std::string> kamal_provider::locate_cli(const deploy_config& cfg, std::string_view path_env) const {

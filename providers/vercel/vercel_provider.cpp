@@ -31,6 +31,17 @@ constexpr std::array<token_format, 5> tokens{{{"vcp_"}, {"vci_"}, {"vca_"}, {"vc
 // very fast pace", a 429 the CLI never retries), so a batch sends two at a time unless told otherwise.
 constexpr unsigned default_batch_cap = 2;
 
+// vercel's own flags that r1 sets or reads (58.10.0 `vercel deploy --help`): its JSON output, the
+// team, the directory; and its one credential flag.
+constexpr std::array<std::string_view, 2> credential_flags{"--token", "-t"};
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> owned_flags{{
+    {"--format", "nothing: r1 reads vercel's JSON output"},
+    {"-F", "nothing: r1 reads vercel's JSON output"},
+    {"--scope", "--vercel-scope (vercel_scope in a manifest)"},
+    {"-S", "--vercel-scope (vercel_scope in a manifest)"},
+    {"--cwd", "--dir (dir in a manifest)"},
+}};
+
 bool has_prebuilt_output(const std::string& dir) {
     std::error_code ec;
     return std::filesystem::is_directory(std::filesystem::path(dir) / ".vercel" / "output", ec);
@@ -49,13 +60,17 @@ std::string vercel_provider::app_name_problem(std::string_view app) const {
     return label_problem(app, "Vercel project names", 100, "._-");
 }
 
-std::vector<std::string> vercel_provider::problems(const deploy_config& cfg) const {
-    std::vector<std::string> out;
-    if (!cfg.image.empty()) out.push_back("--image is not a Vercel setting: vercel deploys the files in --dir (use fly or docker for images)");
+std::vector<setting_problem> vercel_provider::problems(const deploy_config& cfg) const {
+    std::vector<setting_problem> out;
+    if (!cfg.image.empty())
+        out.push_back({"image", "--image is not a Vercel setting: vercel deploys the files in --dir (use fly or docker for images)"});
     if (auto scope = option_of(cfg, scope_key); !scope.empty())
-        if (auto why = argument_problem(scope, "--vercel-scope"); !why.empty()) out.push_back(std::move(why));
+        if (auto why = argument_problem(scope, "--vercel-scope"); !why.empty()) out.push_back({std::string(scope_key), std::move(why)});
+    if (auto why = passthrough_problem(*this, cfg.provider_args); !why.empty()) out.push_back({"provider_args", std::move(why)});
     return out;
 }
+
+passthrough_rules vercel_provider::passthrough() const { return {.accepted = true, .credential_flags = credential_flags, .owned_flags = owned_flags}; }
 
 std::vector<std::string> vercel_deploy_argv(const std::string& cli, const deploy_config& cfg, bool prebuilt) {
     std::vector<std::string> argv{cli, "deploy", "--prod", "--yes", "--format=json"};
@@ -64,13 +79,14 @@ std::vector<std::string> vercel_deploy_argv(const std::string& cli, const deploy
         argv.emplace_back("--scope");
         argv.push_back(std::move(scope));
     }
+    argv.insert(argv.end(), cfg.provider_args.begin(), cfg.provider_args.end());
     return argv;
 }
 
-std::string vercel_provider::preview(const deploy_config& cfg) const {
+deploy_plan vercel_provider::plan(const deploy_config& cfg) const {
     auto cli = option_of(cfg, cli_key);
     bool prebuilt = has_prebuilt_output(cfg.dir);
-    preview_text p{.provider = "vercel",
+    return {.provider = "vercel",
                    .app = cfg.app,
                    .steps = {{vercel_deploy_argv(cli.empty() ? "vercel" : cli, cfg, prebuilt), {}}},
                    .dir = cfg.dir,
@@ -82,7 +98,6 @@ std::string vercel_provider::preview(const deploy_config& cfg) const {
                    .success = "exit 0 and a deployment https:// URL whose readyState is READY (never the Inspect URL)",
                    .health = cfg.health_url.empty() ? "the production alias vercel prints, else the deployment URL"
                                                     : cfg.health_url};
-    return render_preview(p);
 }
 
 result<std::string> vercel_provider::locate_cli(const deploy_config& cfg, std::string_view path_env) const {

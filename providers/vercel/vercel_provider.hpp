@@ -13,8 +13,9 @@ public:
     std::span<const provider_option> options() const override;
     void apply_defaults(deploy_config& cfg) const override;
     std::string app_name_problem(std::string_view app) const override;
-    std::vector<std::string> problems(const deploy_config& cfg) const override;
-    std::string preview(const deploy_config& cfg) const override;
+    std::vector<setting_problem> problems(const deploy_config& cfg) const override;
+    deploy_plan plan(const deploy_config& cfg) const override;
+    passthrough_rules passthrough() const override;
     result<std::string> locate_cli(const deploy_config& cfg, std::string_view path_env) const override;
     std::string cli_missing(const deploy_config& cfg) const override;
     boost::asio::awaitable<deploy_outcome> deploy(proc::runner& runner, deploy_request req) const override;
@@ -24,7 +25,7 @@ public:
     std::span<const token_format> token_formats() const override;
 };
 
-/// `vercel deploy --prod --yes --format=json [--prebuilt] [--scope S]`: --prebuilt when the app's
+/// `vercel deploy --prod --yes --format=json [--prebuilt] [--scope S] [provider args]`: --prebuilt when the app's
 /// directory holds `.vercel/output` (what `vercel build` leaves). Never --token: argv is visible to
 /// every local user in /proc, so VERCEL_TOKEN reaches the CLI through the environment only.
 std::vector<std::string> vercel_deploy_argv(const std::string& cli, const deploy_config& cfg, bool prebuilt);

@@ -65,7 +65,11 @@ TEST_CASE("args: help and version", "[cli][args]") {
 TEST_CASE("args: bad input is a one-line usage problem", "[cli][args][usage]") {
     CHECK(problem({}) == "no command given (try r1 --help)");
     CHECK(problem({"destroy"}) == "unknown command \"destroy\" (try r1 --help)");
-    CHECK(problem({"deploy", "--apps", "x"}) == "unknown flag --apps (see r1 deploy --help)");
+    CHECK(problem({"deploy", "--apps", "x"}) == "unknown flag --apps (did you mean --app?)");
+    CHECK(problem({"deploy", "--zzz"}) ==
+          "unknown flag --zzz (see r1 deploy --help; a flag of the provider's CLI goes after --, as in r1 deploy --app "
+          "NAME -- --zzz ...)");
+    CHECK(problem({"verify", "--zzz", "https://x.example/"}) == "unknown flag --zzz (see r1 verify --help)");
     CHECK(problem({"deploy", "--app"}) == "--app needs a value");
     CHECK(problem({"deploy", "--app="}) == "--app needs a non-empty value");
     CHECK(problem({"deploy", "--dry-run=yes"}) == "--dry-run takes no value");

@@ -210,7 +210,7 @@ TEST_CASE("r1 deploy --batch: a bad manifest lists every problem with its line a
     CHECK(r.out.empty());
     CHECK(r.err.find("fleet.toml:3: unknown key \"regoin\" (did you mean \"region\"?)") != std::string::npos);
     CHECK(r.err.find("fleet.toml:9: duplicate app name \"api\" (first at line 6)") != std::string::npos);
-    CHECK(r.err.find("fleet.toml:11: invalid health_url") != std::string::npos);
+    CHECK(r.err.find("fleet.toml:13: invalid health_url") != std::string::npos);  // the value's own line
     CHECK(r.err.find("3 problems in " + f.manifest_path() + "; nothing was started") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(f.events_path()));  // no flyctl ran
 

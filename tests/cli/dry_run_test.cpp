@@ -43,10 +43,13 @@ TEST_CASE("r1 deploy --dry-run: prints the fly.toml preview exactly and exits 0"
     auto r = run_r1({.args = {"deploy", "--provider", "fly", "--app", "my-app", "--dry-run"}});
     CHECK(r.exit_code == 0);
     CHECK(r.out == golden_default);
-    // The acceptance criteria are evaluated and soft-pass, on stderr so the preview stays clean.
-    CHECK(r.err ==
+    // The plan, then the acceptance criteria (evaluated, soft-passing), on stderr so the preview
+    // stays the seed's exactly.
+    CHECK(r.err.starts_with("# r1 deploy --provider fly --app my-app: dry run, nothing is started\n"));
+    CHECK(r.err.find("\nrun:      flyctl deploy --app my-app --region iad\n") != std::string::npos);
+    CHECK(r.err.ends_with(
           "r1: DEPLOY-COMMIT-MATCH pass: skipped in dry-run\nr1: DEPLOY-RELEASE-LIVE pass: skipped in dry-run\n"
-          "r1: DEPLOY-HEALTH-200 pass: skipped in dry-run\n");
+          "r1: DEPLOY-HEALTH-200 pass: skipped in dry-run\n"));
 }
 
 TEST_CASE("r1 deploy --dry-run: --region and --image fill the preview", "[cli][dry-run]") {
@@ -60,10 +63,11 @@ TEST_CASE("r1 deploy --dry-run: --region and --image fill the preview", "[cli][d
         CHECK(r.exit_code == 0);
         CHECK(r.out == replace(golden_default, "  dockerfile = \"Dockerfile\"", "  image = \"registry.fly.io/my-app:v42\""));
     }
-    SECTION("no app shows the placeholder") {
+    SECTION("no app is a usage error, as for every other mode (the seed showed a placeholder, exit 0)") {
         auto r = run_r1({.args = {"deploy", "--dry-run"}});
-        CHECK(r.exit_code == 0);
-        CHECK(r.out == replace(golden_default, "\"my-app\"", "\"<app-name-required>\""));
+        CHECK(r.exit_code == 2);
+        CHECK(r.out.empty());
+        CHECK(r.err == "r1: error: a deploy needs --app NAME (a dry run too)\n");
     }
 }
 
@@ -97,15 +101,15 @@ TEST_CASE("r1 deploy --dry-run: hostile regions and images are usage errors, nev
     // They reach flyctl's argv and the preview: anything but a region code or an image reference is
     // refused before either is built (the preview's escaping is proven in fly_toml_test and fuzz_preview).
     auto [flag, value, what] = GENERATE(table<std::string, std::string, std::string>({
-        {"--region", "fra\"\n[evil]\nx = 1\t\\", "invalid region"},
-        {"--region", "FRA", "invalid region"},
-        {"--region", "--build-only", "invalid region"},
-        {"--region", std::string(17, 'a'), "invalid region"},
-        {"--region", "fr\xC3\xA9", "invalid region"},
-        {"--image", "img\x01\x7f\"]]\n'''", "invalid image"},
-        {"--image", "--remote-only", "invalid image"},
-        {"--image", "nginx:latest latest", "invalid image"},
-        {"--image", "a@sha256:1@sha256:2", "invalid image"},
+        {"--region", "fra\"\n[evil]\nx = 1\t\\", "invalid --region"},
+        {"--region", "FRA", "invalid --region"},
+        {"--region", "--build-only", "invalid --region"},
+        {"--region", std::string(17, 'a'), "invalid --region"},
+        {"--region", "fr\xC3\xA9", "invalid --region"},
+        {"--image", "img\x01\x7f\"]]\n'''", "invalid --image"},
+        {"--image", "--remote-only", "invalid --image"},
+        {"--image", "nginx:latest latest", "invalid --image"},
+        {"--image", "a@sha256:1@sha256:2", "invalid --image"},
         {"--image", "reg.io/" + std::string(600, 'x'), "longer than 512 bytes"},
     }));
     CAPTURE(flag, value);
@@ -154,10 +158,11 @@ TEST_CASE("r1 deploy --dry-run: a directory without fly.toml previews the fly.to
         CHECK(r.out.find("for a Node.js app (package.json)\n") != std::string::npos);
         CHECK(r.out.find("[build]\n  builtin = \"node\"\n") != std::string::npos);
     }
-    SECTION("an existing fly.toml is what flyctl reads: today's preview, nothing detected") {
+    SECTION("an existing fly.toml is what flyctl reads: shown as it is, nothing detected") {
         r1::test::write_file(dir / "Dockerfile", "EXPOSE 3000\n");
         r1::test::write_file(dir / "fly.toml", "app = \"mine\"\n");
-        CHECK(preview().out == golden_default);
+        CHECK(preview().out == "# " + (dir / "fly.toml").string() +
+                                   " (provider=fly, dry-run): the configuration flyctl reads, unchanged\napp = \"mine\"\n");
     }
     // Nothing written, whatever the stack.
     bool untouched = !std::filesystem::exists(dir / "fly.toml") || r1::test::read_file(dir / "fly.toml") == "app = \"mine\"\n";

@@ -32,7 +32,7 @@ public:
     std::string app_name_problem(std::string_view app) const override {
         return app.find('_') == std::string_view::npos ? "" : "pushd app names have no underscores";
     }
-    std::vector<std::string> problems(const r1::deploy_config&) const override { return {}; }
+    std::vector<r1::providers::setting_problem> problems(const r1::deploy_config&) const override { return {}; }
     std::string preview(const r1::deploy_config& cfg) const override { return "pushd ship --name " + cfg.app + "\n"; }
     r1::result<std::string> locate_cli(const r1::deploy_config& cfg, std::string_view) const override {
         auto it = cfg.options.find("pushd");

@@ -80,7 +80,8 @@ TEST_CASE("vercel_provider: argv carries no token; --prebuilt and --scope when a
     vercel::vercel_provider p;
     cfg.options["vercel_scope"] = "--token=x";
     REQUIRE(p.problems(cfg).size() == 1);
-    CHECK(p.problems(cfg)[0].find("starts with a dash") != std::string::npos);
+    CHECK(p.problems(cfg)[0].message.find("starts with a dash") != std::string::npos);
+    CHECK(p.problems(cfg)[0].key == "vercel_scope");
     CHECK(p.app_name_problem("web---x").find("---") != std::string::npos);
     CHECK(p.app_name_problem("Web").find("lowercase") != std::string::npos);
 }
