@@ -9,7 +9,8 @@
 namespace r1::cli {
 
 enum class action {
-    show_help, show_deploy_help, show_verify_help, show_report_help, show_version, deploy, batch, classify, report_merge
+    show_help, show_deploy_help, show_verify_help, show_report_help, show_version, deploy, batch, classify, report_merge,
+    show_man, show_completion
 };
 
 /// `r1 deploy --batch FILE` and `r1 verify`: many tasks at once.
@@ -50,6 +51,7 @@ struct command {
     /// `settings` and compared by r1 report merge.
     std::vector<std::pair<std::string, std::string>> shared_flags;
     std::vector<std::string> reports;  // r1 report merge REPORT...
+    std::string shell;                 // r1 completion SHELL: bash or zsh
 };
 
 inline constexpr unsigned max_browser_concurrency = 64;

@@ -3,6 +3,7 @@
 #include "cli/batch_command.hpp"
 #include "cli/classify_command.hpp"
 #include "cli/deploy_command.hpp"
+#include "cli/docs.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/fd_write.hpp"
 #include "cli/report_merge.hpp"
@@ -31,6 +32,8 @@ int main(int argc, char** argv) {
         case r1::cli::action::show_verify_help: std::cout << r1::cli::verify_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_report_help: std::cout << r1::cli::report_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_version: std::cout << "r1 " << r1::version << "\n"; return r1::cli::exit_ok;
+        case r1::cli::action::show_man: std::cout << r1::cli::man_page(); return r1::cli::exit_ok;
+        case r1::cli::action::show_completion: std::cout << r1::cli::completion_script(cmd.shell); return r1::cli::exit_ok;
         case r1::cli::action::deploy: return r1::cli::run_deploy(cmd);
         case r1::cli::action::batch: return r1::cli::run_batch(cmd);
         case r1::cli::action::report_merge: return r1::cli::run_report_merge(cmd);
