@@ -2,6 +2,8 @@
 
 #include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/ndjson.hpp"
+#include "cli/output.hpp"
 #include "engine/duration.hpp"
 #include "engine/text.hpp"
 
@@ -52,8 +54,7 @@ std::string pad(std::string s, std::size_t n) {
 }
 
 json::object task_fields(const task_record& t, std::size_t index, std::string_view event) {
-    json::object o;
-    o["event"] = event;
+    auto o = event_object(event);
     o["index"] = index;
     o["app"] = t.name;
     o["provider"] = t.provider;
@@ -61,7 +62,7 @@ json::object task_fields(const task_record& t, std::size_t index, std::string_vi
     return o;
 }
 
-std::string line(const json::object& o) { return json::serialize(o) + "\n"; }
+std::string line(const json::object& o) { return event_line(o); }
 
 }  // namespace
 
@@ -173,8 +174,7 @@ std::string summary_table(const batch_outcome& batch, std::size_t width) {
 }
 
 std::string batch_start_json(const batch_outcome& batch, std::size_t loops) {
-    json::object o;
-    o["event"] = "batch.start";
+    auto o = event_object("batch.start");
     o["command"] = batch.command;
     o["dry_run"] = batch.dry_run;
     o["total"] = batch.tasks.size();
@@ -194,8 +194,7 @@ std::string task_skipped_json(const task_record& t) {
 }
 
 std::string wave_start_json(const batch_outcome& batch, std::size_t wave) {
-    json::object o;
-    o["event"] = "wave.start";
+    auto o = event_object("wave.start");
     o["wave"] = wave + 1;
     o["waves"] = batch.waves.size();
     o["tasks"] = batch.waves[wave].tasks;
@@ -204,8 +203,7 @@ std::string wave_start_json(const batch_outcome& batch, std::size_t wave) {
 }
 
 std::string wave_gate_json(const batch_outcome& batch, std::size_t wave) {
-    json::object o;
-    o["event"] = "wave.gate";
+    auto o = event_object("wave.gate");
     o["wave"] = wave + 1;
     o["passed"] = batch.waves[wave].gate == "passed";
     o["detail"] = batch.waves[wave].gate_detail;
@@ -221,7 +219,8 @@ std::string task_end_json(const task_record& t) {
     o["ok"] = t.state == task_state::ok;
     o["duration_ms"] = t.duration.count();
     o["detail"] = t.detail;
-    o["attempts"] = t.attempts.size() + 1;
+    o["attempts"] = attempts_array(t.attempts);
+    o["attempt_count"] = t.attempts.size() + 1;
     if (!t.preview.empty()) o["preview"] = t.preview;
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
     if (t.browser) o["browser"] = browser_json(*t.browser);
@@ -231,8 +230,7 @@ std::string task_end_json(const task_record& t) {
 
 std::string batch_end_json(const batch_outcome& batch) {
     auto c = count(batch.tasks);
-    json::object o;
-    o["event"] = "batch.end";
+    auto o = event_object("batch.end");
     o["total"] = c.total;
     o["ok"] = c.ok;
     o["failed"] = c.failed;

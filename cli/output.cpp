@@ -1,8 +1,10 @@
 #include "cli/output.hpp"
 
 #include "cli/browser_output.hpp"
+#include "cli/ndjson.hpp"
 
 #include "engine/duration.hpp"
+#include "engine/text.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -10,7 +12,7 @@
 namespace r1::cli {
 namespace {
 
-std::string line(const boost::json::object& o) { return boost::json::serialize(o) + "\n"; }
+std::string line(const boost::json::object& o) { return event_line(o); }
 
 }  // namespace
 
@@ -26,22 +28,31 @@ std::string criterion_text(const engine::criterion_result& c) {
     return "r1: " + c.id + " " + (c.passed ? "pass" : "fail") + ": " + c.detail + "\n";
 }
 
+boost::json::object attempt_object(const engine::attempt_record& a) {
+    return boost::json::object{{"number", a.number},
+                               {"step", a.step},
+                               {"tier", engine::to_string(a.level)},
+                               {"class", engine::to_string(a.cls)},
+                               {"signal", a.signal},
+                               {"delay_ms", a.delay.count()},
+                               {"detail", engine::printable(a.detail, true)}};
+}
+
+boost::json::array attempts_array(const std::vector<engine::attempt_record>& attempts) {
+    boost::json::array out;
+    out.reserve(attempts.size());
+    for (const auto& a : attempts) out.push_back(attempt_object(a));
+    return out;
+}
+
 std::string attempt_json(const engine::attempt_record& a) {
-    boost::json::object o;
-    o["event"] = "attempt";
-    o["number"] = a.number;
-    o["step"] = a.step;
-    o["tier"] = engine::to_string(a.level);
-    o["class"] = engine::to_string(a.cls);
-    o["signal"] = a.signal;
-    o["delay_ms"] = a.delay.count();
-    o["detail"] = a.detail;
+    auto o = event_object("attempt");
+    for (auto& [k, v] : attempt_object(a)) o[k] = std::move(v);
     return line(o);
 }
 
 std::string criterion_json(const engine::criterion_result& c) {
-    boost::json::object o;
-    o["event"] = "criterion";
+    auto o = event_object("criterion");
     o["id"] = c.id;
     o["passed"] = c.passed;
     o["detail"] = c.detail;
@@ -49,8 +60,7 @@ std::string criterion_json(const engine::criterion_result& c) {
 }
 
 std::string result_json(const deploy_result& r, int exit_code, bool dry_run) {
-    boost::json::object o;
-    o["event"] = "result";
+    auto o = event_object("result");
     o["exit_code"] = exit_code;
     o["ok"] = exit_code == 0;
     if (dry_run)
@@ -58,7 +68,8 @@ std::string result_json(const deploy_result& r, int exit_code, bool dry_run) {
     else
         o["health"] = r.output;
     o["message"] = r.message;
-    o["attempts"] = r.attempts.size() + 1;
+    o["attempts"] = attempts_array(r.attempts);
+    o["attempt_count"] = r.attempts.size() + 1;
     if (r.browser) o["browser"] = browser_json(*r.browser);
     return line(o);
 }

@@ -3,6 +3,9 @@
 #include "engine/repair_loop.hpp"
 #include "providers/deploy.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
 #include <string>
 
 namespace r1::cli {
@@ -11,6 +14,12 @@ namespace r1::cli {
 std::string attempt_text(const engine::attempt_record& a);
 /// "r1: DEPLOY-HEALTH-200 pass: <detail>\n"
 std::string criterion_text(const engine::criterion_result& c);
+
+/// An attempt as every output shows it: the `attempt` event's fields, an element of `attempts` in
+/// the result and task.end events and in --report.
+boost::json::object attempt_object(const engine::attempt_record& a);
+/// Every attempt r1 decided (retries: number 2 on), as a list.
+boost::json::array attempts_array(const std::vector<engine::attempt_record>& attempts);
 
 /// One NDJSON line each, with stable names: {"event":"attempt",...}, {"event":"criterion",...},
 /// {"event":"result",...}. Field names are documented in the README.

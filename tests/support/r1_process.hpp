@@ -12,6 +12,13 @@
 
 namespace r1::test {
 
+/// tests/support/output_dump.hpp
+struct report_before {
+    bool existed = false;
+    unsigned long long inode = 0, size = 0;
+    long long mtime_ns = 0;
+};
+
 struct r1_options {
     std::vector<std::string> args;
     std::vector<std::pair<std::string, std::string>> env;  // set (or override) in r1's environment
@@ -57,6 +64,7 @@ private:
     void stop_terminal();
 
     r1_options opts_;
+    report_before report_before_;  // the --report path before r1 ran (tests/support/output_dump.hpp)
     pid_t pid_ = -1;
     std::string out_path_;
     std::string err_path_;
