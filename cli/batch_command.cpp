@@ -13,6 +13,8 @@
 #include "cli/rollout.hpp"
 #include "cli/shard.hpp"
 #include "cli/signals.hpp"
+#include "cli/task_log.hpp"
+#include "cli/output.hpp"
 #include "cli/url_list.hpp"
 #include "engine/fleet.hpp"
 #include "engine/safe_file.hpp"
@@ -36,6 +38,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <thread>
 #include <variant>
 
@@ -67,37 +70,9 @@ std::string log_name(const task_record& t, std::size_t index) {
     return "task-" + std::to_string(index + 1) + "-" + safe + ".log";
 }
 
-/// One task's output: a bounded tail in memory, and the whole of it in --log-dir when given.
-class task_output {
-public:
-    /// `log_fd`: the task's file in --log-dir (owned from here on), or -1.
-    explicit task_output(int log_fd) : tail_(kept_output_bytes), fd_(log_fd) {}
-    ~task_output() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    task_output(const task_output&) = delete;
-    task_output& operator=(const task_output&) = delete;
-
-    void append(std::string_view chunk) {
-        bytes_ += chunk.size();
-        tail_.append(chunk);
-        if (fd_ >= 0 && !write_fd(fd_, chunk)) {  // a full disk loses the log, not the deploy
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
-    std::string tail() const { return tail_.str(); }
-    std::uint64_t bytes() const noexcept { return bytes_; }
-
-private:
-    std::uint64_t bytes_ = 0;
-    proc::output_tail tail_;
-    int fd_ = -1;
-};
-
-std::size_t terminal_width() {
+std::size_t terminal_width(int fd) {
     winsize ws{};
-    if (::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
+    if (::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
     return 120;
 }
 
@@ -116,7 +91,11 @@ public:
         auto& tasks = batch.tasks;
         path_env_ = proc::search_path();
         seed_ = std::random_device{}();
-        tty_ = !cmd.json_output && ::isatty(1) == 1;
+        // Results go to stdout, the progress line to stderr. On a terminal the line is live; when
+        // stdout is that terminal too, ok tasks are counted there rather than listed.
+        progress_ = ::isatty(2) == 1;
+        same_screen_ = progress_ && ::isatty(1) == 1;
+        hide_ok_ = same_screen_ && !cmd.json_output;
         outcome_.command = cmd.batch.verify ? "verify" : "deploy";
         outcome_.dry_run = cmd.deploy.dry_run;
         outcome_.manifest_sha256 = std::move(batch.manifest_sha256);
@@ -159,6 +138,7 @@ public:
             config_of_.push_back(static_cast<std::uint32_t>(configs_.size() - 1));
         }
         live_.total = outcome_.tasks.size();
+        began_.resize(outcome_.tasks.size());
     }
 
     int run(unsigned concurrency, unsigned gate_concurrency, const std::vector<wave_step>& waves) {
@@ -170,7 +150,7 @@ public:
                                    .max_failures = cmd_.batch.max_failures,
                                    .wave_ends = {},
                                    .limits = {},
-                                   .tick_every = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0)};
+                                   .tick_every = progress_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0)};
         batch_rollout rollout{cmd_,
                               outcome_,
                               [this](std::size_t i) -> const deploy_config& { return config(i); },
@@ -179,7 +159,7 @@ public:
                               {http_, gate_concurrency,
                                [this](const std::string& text) { say(text); },
                                [this](const std::string& line) {
-                                   if (cmd_.json_output) write_fd(1, line);
+                                   if (cmd_.json_output) out(line);
                                },
                                [this](std::size_t) {
                                    --live_.ok;
@@ -188,7 +168,7 @@ public:
         rollout.plan(opts, waves);
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         if (cmd_.json_output)
-            write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, std::max<std::size_t>(1, outcome_.tasks.size())})));
+            out(batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, std::max<std::size_t>(1, outcome_.tasks.size())})));
 
         engine::fleet_hooks hooks;
         hooks.run = [this, &rollout](std::size_t p) {
@@ -220,25 +200,36 @@ public:
             if (r.state == task_state::pending) {
                 r.state = task_state::skipped;
                 r.skip_reason = reason;
-                if (cmd_.json_output) write_fd(1, task_skipped_json(r));
+                if (cmd_.json_output) out(task_skipped_json(r));
             }
         outcome_.exit_code = batch_exit_code(outcome_.tasks, fleet.signal);
         return finish();
     }
 
 private:
-    /// Text for people (clearing the progress line first), nothing with --output json.
+    /// r1's notes for people (a wave starts, a gate's verdict) on stderr, above the progress line;
+    /// nothing with --output json, whose events say it.
     void say(const std::string& text) {
         if (cmd_.json_output) return;
-        write_fd(1, (tty_ ? "\r\x1b[K" : "") + text);
-        if (tty_) draw_progress();
+        write_fd(2, (progress_ ? "\r\x1b[K" : "") + text);
+        draw_progress();
+    }
+
+    /// Results on stdout; the progress line on a shared terminal is cleared first and drawn again.
+    void out(const std::string& text) {
+        if (same_screen_) write_fd(2, "\r\x1b[K");
+        write_fd(1, text);
+        if (same_screen_) draw_progress();
     }
 
     asio::awaitable<bool> run_task(std::size_t i) {
         const auto& task_cfg = config(i);
         auto& rec = outcome_.tasks[i];
-        task_output output{log_fd(rec, i)};
-        deploy_services services{runner_, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
+        task_output output{log_fd(rec, i), kept_output_bytes};
+        output.header("task " + rec.name + " (" + rec.provider + ") in " + engine::printable(task_cfg.dir, true));
+        logging_runner runner{runner_, output};  // each command's argv, directory and ending in the log
+        deploy_services services{runner, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
+        services.on_attempt = [&output](const engine::attempt_record& a) { output.note(attempt_text(a)); };
         services.seed = seed_ ^ (0x9e3779b97f4a7c15ULL * (i + 1));
         services.browser = browser_;
         services.screenshot_path = screenshot_path(rec, i);
@@ -247,10 +238,11 @@ private:
         auto result = co_await r1::deploy(std::move(cfg), std::move(services));
         rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
         rec.exit_code = exit_code_for(result.ec, 0);
+        for (const auto& c : result.criteria) output.note(criterion_text(c));
         rec.attempts = std::move(result.attempts);
         rec.criteria = std::move(result.criteria);
         if (result.browser) {
-            output.append(result.browser->line + "\n" + browser_causes_block(*result.browser, 1000));
+            output.note(result.browser->line + "\n" + browser_causes_block(*result.browser, 1000));
             rec.browser = std::make_shared<proc::browser::page_report>(std::move(*result.browser));
         }
         if (result.ec == error::interrupted) rec.state = task_state::interrupted;
@@ -260,13 +252,15 @@ private:
         if (task_cfg.dry_run && !result.ec) {
             rec.preview = std::move(result.output);
             rec.detail = "preview rendered";
+            output.note("r1: preview rendered", false);
             output.append(rec.preview);
         } else {
             std::string_view why = result.ec && !result.message.empty() ? result.message : result.output;
             rec.detail = detail_line(why);
-            output.append("r1: " + std::string(to_string(rec.state)) + ": " + std::string(why) + "\n");
+            output.note("r1: " + std::string(to_string(rec.state)) + ": " + std::string(why));
         }
-        if (rec.state != task_state::ok && provider_spoke) rec.output_tail = engine::printable(output.tail(), false);
+        if (rec.state != task_state::ok && (provider_spoke || !rec.attempts.empty()))
+            rec.output_tail = engine::printable(output.tail(), false);
         co_return rec.state == task_state::ok;
     }
 
@@ -277,18 +271,28 @@ private:
         auto began = sclock::now();
         auto hc = health_check_of(config(i), rec.url, began);
         auto report = co_await engine::check_health(http_, std::move(hc));
+        rec.health_time = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
+        rec.http_status = report.status;
+        rec.cause = report.cause_code;
+        if (report.final_url != rec.url) rec.final_url = report.final_url;
         auto ec = report.ec;
         std::string line = report.line;
-        if (!ec && config(i).browser) co_await browse(i, ec, line, std::move(report.verified_spki));
+        if (!ec && config(i).browser) {
+            co_await browse(i, ec, line, std::move(report.verified_spki));
+            if (ec) rec.cause = ec == error::interrupted ? "interrupted" : "browser-check";
+        }
         rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
         rec.exit_code = exit_code_for(ec, 0);
         if (ec == error::interrupted) rec.state = task_state::interrupted;
         else rec.state = ec ? task_state::failed : task_state::ok;
         rec.detail = detail_line(line);
         if (log_dir_) {
-            task_output log{log_fd(rec, i)};
-            log.append("r1: " + std::string(to_string(rec.state)) + ": " + report.line + "\n");
-            if (rec.browser) log.append(rec.browser->line + "\n" + browser_causes_block(*rec.browser, 1000));
+            task_output log{log_fd(rec, i), 0};
+            log.header("check " + engine::printable(rec.url, true));
+            if (!report.final_url.empty() && report.final_url != rec.url)
+                log.note("r1: redirected to " + engine::printable(report.final_url, true));
+            log.note("r1: " + std::string(to_string(rec.state)) + ": " + report.line);
+            if (rec.browser) log.note(rec.browser->line + "\n" + browser_causes_block(*rec.browser, 1000));
         }
         co_return rec.state == task_state::ok;
     }
@@ -323,7 +327,9 @@ private:
     void started(std::size_t i) {
         outcome_.tasks[i].state = task_state::running;
         ++live_.running;
-        if (cmd_.json_output) write_fd(1, task_start_json(outcome_.tasks[i]));
+        began_[i] = sclock::now();
+        running_.emplace(began_[i], i);
+        if (cmd_.json_output) out(task_start_json(outcome_.tasks[i]));
     }
 
     void finished(std::size_t i) {
@@ -331,39 +337,45 @@ private:
         // Known only here, under the fleet's lock: task.end must say 143 for a SIGTERM, as the batch does.
         if (r.state == task_state::interrupted) r.exit_code = exit_code_for(make_error_code(error::interrupted), signal_);
         --live_.running;
+        running_.erase({began_[i], i});
         ++(r.state == task_state::ok ? live_.ok : r.state == task_state::interrupted ? live_.interrupted : live_.failed);
         if (cmd_.json_output) {
-            write_fd(1, task_end_json(r));
+            out(task_end_json(r));
             return;
         }
-        bool show_output = r.state == task_state::failed;
-        if (tty_) {
-            if (r.state == task_state::ok && !outcome_.dry_run) {
-                draw_progress();
-                return;
-            }
-            write_fd(1, "\r\x1b[K");
+        if (hide_ok_ && r.state == task_state::ok && !outcome_.dry_run) {
+            draw_progress();
+            return;
         }
         std::string text = task_line(r, live_.ok + live_.failed + live_.interrupted, outcome_.tasks.size());
-        if (show_output) text += output_block(r);
         if (r.browser && (r.state == task_state::failed || !r.browser->causes.empty())) text += browser_causes_block(*r.browser);
-        if (!r.preview.empty()) text += output_block(r, 100) ;
+        if (!r.preview.empty()) text += output_block(r, 100);
+        if (progress_) write_fd(2, "\r\x1b[K");
         write_fd(1, text);
-        if (tty_) draw_progress();
+        // What the provider printed (and r1's decisions among it) goes with provider output: stderr.
+        if (r.state == task_state::failed) write_fd(2, output_block(r));
+        draw_progress();
     }
 
     void draw_progress() {
-        if (!tty_) return;
-        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
-        write_fd(1, "\r\x1b[K" + progress_line(live_, elapsed));
+        if (!progress_) return;
+        auto now = sclock::now();
+        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - start_);
+        std::vector<running_task> longest;
+        for (const auto& [began, i] : running_) {
+            if (longest.size() == 8) break;  // more never fit a terminal's width
+            longest.push_back({outcome_.tasks[i].name, std::chrono::duration_cast<std::chrono::milliseconds>(now - began)});
+        }
+        write_fd(2, "\r\x1b[K" + progress_line(live_, elapsed, longest, terminal_width(2)));
     }
 
     int finish() {
         if (cmd_.json_output) {
+            if (progress_) write_fd(2, "\r\x1b[K");
             write_fd(1, batch_end_json(outcome_));
         } else {
-            if (tty_) write_fd(1, "\r\x1b[K");
-            write_fd(1, "\n" + summary_table(outcome_, tty_ ? terminal_width() : 160));
+            if (progress_) write_fd(2, "\r\x1b[K");
+            write_fd(1, "\n" + summary_table(outcome_, ::isatty(1) == 1 ? terminal_width(1) : 160));
         }
         if (outcome_.signal != 0)
             write_fd(2, "r1: interrupted by " + signal_name(outcome_.signal) +
@@ -398,7 +410,12 @@ private:
     proc::real_runner runner_;
     std::string path_env_;
     std::uint64_t seed_ = 0;
-    bool tty_ = false;
+    bool progress_ = false;     // stderr is a terminal: a live progress line there
+    bool same_screen_ = false;  // ... and stdout is a terminal too
+    bool hide_ok_ = false;      // ok tasks are counted on the progress line, not listed
+    std::vector<sclock::time_point> began_;  // each task's start
+    /// The running tasks, longest-running first (a set: started and finished are serialised).
+    std::set<std::pair<sclock::time_point, std::size_t>> running_;
     int signal_ = 0;  // the first SIGINT / SIGTERM; set and read under the fleet's lock
     sclock::time_point start_;
     batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records

@@ -101,14 +101,37 @@ std::string output_block(const task_record& t, std::size_t max_lines) {
     return out;
 }
 
-std::string progress_line(const batch_counts& c, std::chrono::milliseconds elapsed) {
+std::string progress_line(const batch_counts& c, std::chrono::milliseconds elapsed,
+                          std::span<const running_task> longest, std::size_t width) {
     std::size_t done = c.ok + c.failed + c.interrupted;
     double secs = std::max(0.001, static_cast<double>(elapsed.count()) / 1000.0);
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.1f/s", static_cast<double>(done) / secs);
-    return "r1: " + std::to_string(done) + "/" + std::to_string(c.total) + " done  " + std::to_string(c.ok) + " ok  " +
-           std::to_string(c.failed) + " failed  " + std::to_string(c.running) + " running  " + seconds(elapsed) + "  " +
-           rate;
+    std::string line = "r1: " + std::to_string(done) + "/" + std::to_string(c.total) + " done  " +
+                       std::to_string(c.ok) + " ok  " + std::to_string(c.failed) + " failed  " +
+                       std::to_string(c.running) + " running  " + seconds(elapsed) + "  " + rate;
+    if (longest.empty()) return line;
+    // Columns, not bytes: a name may hold UTF-8. One column is kept free, so the cursor never wraps.
+    auto columns = [](std::string_view s) {
+        std::size_t n = 0;
+        for (unsigned char ch : s) n += (ch & 0xC0) != 0x80;
+        return n;
+    };
+    const std::size_t room = width == 0 ? std::string::npos : width - 1;
+    std::string names;
+    std::size_t shown = 0;
+    for (const auto& t : longest) {
+        std::string item = cut(engine::printable(t.name, true), 32) + " " + seconds(t.elapsed);
+        std::string next = names + (shown ? ", " : "  longest: ") + item;
+        std::size_t rest = c.running > shown + 1 ? c.running - shown - 1 : 0;
+        std::string more = rest ? ", +" + std::to_string(rest) : "";
+        if (room != std::string::npos && columns(line) + columns(next) + columns(more) > room) break;
+        names = std::move(next);
+        ++shown;
+    }
+    if (shown == 0) return line;
+    if (c.running > shown) names += ", +" + std::to_string(c.running - shown);
+    return line + names;
 }
 
 std::string summary_table(const batch_outcome& batch, std::size_t width) {
@@ -210,6 +233,25 @@ std::string wave_gate_json(const batch_outcome& batch, std::size_t wave) {
     return line(o);
 }
 
+void add_task_facts(json::object& o, const task_record& t) {
+    o["http_status"] = t.http_status ? json::value(t.http_status) : json::value(nullptr);
+    o["cause"] = t.cause.empty() ? json::value(nullptr) : json::value(t.cause);
+    const bool checked = t.health_time.count() >= 0;
+    o["final_url"] = !t.final_url.empty() ? json::value(t.final_url) : checked ? json::value(t.url) : json::value(nullptr);
+    json::object phases;
+    if (t.deploy_time.count() >= 0) phases["deploy"] = t.deploy_time.count();
+    if (checked) phases["health"] = t.health_time.count();
+    if (t.browser) phases["browser"] = t.browser->duration.count();
+    o["phases_ms"] = std::move(phases);
+    if (t.deployed) {
+        json::object d;
+        if (!t.deployed->image.empty()) d["image"] = t.deployed->image;
+        if (!t.deployed->release.empty()) d["release"] = t.deployed->release;
+        if (!t.deployed->url.empty()) d["url"] = t.deployed->url;
+        o["deployed"] = std::move(d);
+    }
+}
+
 std::string task_start_json(const task_record& t) { return line(task_fields(t, t.index, "task.start")); }
 
 std::string task_end_json(const task_record& t) {
@@ -221,6 +263,7 @@ std::string task_end_json(const task_record& t) {
     o["detail"] = t.detail;
     o["attempts"] = attempts_array(t.attempts);
     o["attempt_count"] = t.attempts.size() + 1;
+    add_task_facts(o, t);
     if (!t.preview.empty()) o["preview"] = t.preview;
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
     if (t.browser) o["browser"] = browser_json(*t.browser);

@@ -18,6 +18,11 @@ enum class task_state { pending, running, ok, failed, interrupted, skipped, unkn
 /// JUnit.
 std::string_view to_string(task_state s) noexcept;
 
+/// What a deploy step reported it deployed, as the provider's CLI said.
+struct deployed_record {
+    std::string image, release, url;
+};
+
 struct task_record {
     std::size_t index = 0;  // its position among the manifest's (or the list's) tasks, 0-based
     std::string name;      // app name, or the URL for a URL list
@@ -33,6 +38,14 @@ struct task_record {
     std::size_t wave = 0;     // 1-based wave of a rollout in waves (the canaries are wave 1); 0: none
     std::vector<engine::attempt_record> attempts;
     std::vector<engine::criterion_result> criteria;
+    unsigned http_status = 0;  // the last health GET's status; 0: no response
+    std::string cause;         // why it is not ok, as a stable code ("http-503", "deploy-failed"); "" when ok
+    /// Where the last health check's redirects led, when elsewhere than `url`; "" otherwise.
+    std::string final_url;
+    /// How long each phase took; negative: it did not run.
+    std::chrono::milliseconds deploy_time{-1}, health_time{-1};
+    /// What the provider said it deployed (image, release, its URL); null when it said nothing.
+    std::shared_ptr<const deployed_record> deployed;
     /// The browser check's report, when one ran (shared: records are copied, reports are large).
     std::shared_ptr<const proc::browser::page_report> browser;
 };

@@ -1,5 +1,6 @@
 #include "cli/batch_report.hpp"
 
+#include "cli/batch_output.hpp"
 #include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/ndjson.hpp"
@@ -48,6 +49,7 @@ json::object task_json(const task_record& t) {
     for (const auto& c : t.criteria)
         criteria.push_back(json::object{{"id", c.id}, {"passed", c.passed}, {"detail", engine::printable(c.detail, true)}});
     o["criteria"] = std::move(criteria);
+    add_task_facts(o, t);
     if (!t.preview.empty()) o["preview"] = t.preview;
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
     if (t.browser) o["browser"] = browser_json(*t.browser);

@@ -7,6 +7,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/fd_write.hpp"
 #include "cli/report_merge.hpp"
+#include "cli/task_log.hpp"
 #include "proc/spawn.hpp"
 #include "r1/version.hpp"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
     if (auto shim = r1::proc::run_exec_shim(argc, argv)) return *shim;  // r1 re-executed to start a child
     r1::proc::harden_process();  // before anything: no core dumps while secrets are in memory
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must be an error value, not a silent death
+    r1::cli::set_command_line(argc, argv);  // the first line of each --log-dir file
     std::vector<std::string_view> args(argv + 1, argv + argc);
     auto parsed = r1::cli::parse_args(args);
     if (auto* problem = std::get_if<r1::cli::usage_problem>(&parsed)) {
