@@ -151,7 +151,12 @@ void r1_process::signal(int sig) const { ::kill(pid_, sig); }
 
 bool r1_process::wait_for_err(std::string_view text, int ms) const {
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    while (read_file(err_path_).find(text) == std::string::npos) {
+    auto err_now = [&] {
+        if (tty_master_ < 0) return read_file(err_path_);
+        std::lock_guard lock(tty_mutex_);  // stderr is a terminal: what the reader thread collected
+        return tty_output_;
+    };
+    while (err_now().find(text) == std::string::npos) {
         if (std::chrono::steady_clock::now() >= until) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

@@ -54,7 +54,8 @@ public:
 
     pid_t pid() const noexcept { return pid_; }
     void signal(int sig) const;
-    /// Waits up to `ms` for `text` to appear on r1's stderr: r1 reached a phase it reports.
+    /// Waits up to `ms` for `text` to appear on r1's stderr (a file, or the terminal with
+    /// stderr_terminal): r1 reached a phase it reports.
     bool wait_for_err(std::string_view text, int ms = 10'000) const;
     r1_result wait();
 
@@ -73,7 +74,7 @@ private:
     int tty_slave_ = -1;  // kept open here too, so the master never reads EIO before r1 opens it
     std::thread tty_reader_;
     std::atomic<bool> tty_stop_{false};
-    std::mutex tty_mutex_;
+    mutable std::mutex tty_mutex_;
     std::string tty_output_;
 };
 
