@@ -1,7 +1,7 @@
 #include "cli/args.hpp"
 
 #include "cli/settings.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <algorithm>
 #include <optional>

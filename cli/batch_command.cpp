@@ -18,7 +18,7 @@
 #include "cli/url_list.hpp"
 #include "engine/fleet.hpp"
 #include "engine/safe_file.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "net/beast_client.hpp"
 #include "net/tls_context.hpp"
 #include "proc/browser/chromium_checker.hpp"
@@ -27,6 +27,7 @@
 #include "proc/real_runner.hpp"
 #include "providers/browser_step.hpp"
 #include "providers/deploy.hpp"
+#include "providers/registry.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -54,7 +55,6 @@ namespace asio = boost::asio;
 using sclock = std::chrono::steady_clock;
 
 constexpr std::size_t kept_output_bytes = 8 * 1024;  // a failed task's output shown and reported
-constexpr rlim_t reserved_fds = 32;                  // stdio, the event loops, reports, logs
 
 int setup_error(std::string_view message) {
     write_fd(2, "r1: error: " + std::string(message) + "\n");
@@ -79,7 +79,8 @@ std::size_t terminal_width(int fd) {
 /// The batch's tasks as the manifest (or list) gave them, with what applies to the whole batch.
 struct loaded_batch {
     std::vector<fleet_task> tasks;
-    std::map<std::string, unsigned, std::less<>> region_caps;  // [region.CODE] concurrency
+    std::map<std::string, unsigned, std::less<>> region_caps;    // [region.CODE] concurrency
+    std::map<std::string, unsigned, std::less<>> provider_caps;  // [provider.NAME] concurrency
     std::string manifest_sha256;
 };
 
@@ -87,7 +88,8 @@ class batch_run {
 public:
     batch_run(const command& cmd, loaded_batch batch, const std::optional<shard_spec>& shard, net::http_client& http,
               proc::browser::page_checker* browser, const engine::output_dir* log_dir)
-        : cmd_(cmd), http_(http), browser_(browser), log_dir_(log_dir), region_caps_(std::move(batch.region_caps)) {
+        : cmd_(cmd), http_(http), browser_(browser), log_dir_(log_dir), region_caps_(std::move(batch.region_caps)),
+          caps_(std::move(batch.provider_caps)) {
         auto& tasks = batch.tasks;
         path_env_ = proc::search_path();
         seed_ = std::random_device{}();
@@ -166,6 +168,7 @@ public:
                                    ++live_.failed;
                                }}};
         rollout.plan(opts, waves);
+        set_provider_caps(opts, rollout);  // after the plan: the fleet counts in launch positions
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         if (cmd_.json_output)
             out(batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, std::max<std::size_t>(1, outcome_.tasks.size())})));
@@ -207,6 +210,31 @@ public:
     }
 
 private:
+    /// One group per wired provider, capped by the manifest's `[provider.NAME] concurrency` or the
+    /// provider's own default; checks and previews (no provider CLI) share one uncapped group. A
+    /// limit beside the regions' (batch_rollout), by launch position as the fleet counts.
+    void set_provider_caps(engine::fleet_options& opts, const batch_rollout& rollout) {
+        const auto& wired = providers::registry::builtin().wired();
+        std::vector<unsigned> caps;
+        for (const auto& p : wired) {
+            auto given = caps_.find(p->name());
+            caps.push_back(given != caps_.end() ? given->second : p->batch_concurrency());
+        }
+        caps.push_back(0);
+        if (std::all_of(caps.begin(), caps.end(), [](unsigned c) { return c == 0; })) return;
+        group_.reserve(outcome_.tasks.size());
+        for (std::size_t i = 0; i < outcome_.tasks.size(); ++i) {
+            const auto& cfg = config(i);
+            std::uint8_t g = static_cast<std::uint8_t>(wired.size());
+            if (!cfg.dry_run && !cfg.verify_only)
+                for (std::size_t w = 0; w < wired.size(); ++w)
+                    if (wired[w]->name() == cfg.provider) g = static_cast<std::uint8_t>(w);
+            group_.push_back(g);
+        }
+        opts.limits.push_back(
+            {[this, &rollout](std::size_t p) -> std::size_t { return group_[rollout.task_at(p)]; }, std::move(caps)});
+    }
+
     /// r1's notes for people (a wave starts, a gate's verdict) on stderr, above the progress line;
     /// nothing with --output json, whose events say it.
     void say(const std::string& text) {
@@ -421,6 +449,8 @@ private:
     batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records
     batch_outcome outcome_;
     std::map<std::string, unsigned, std::less<>> region_caps_;  // [region.CODE] concurrency, until run()
+    std::map<std::string, unsigned, std::less<>> caps_;  // [provider.NAME] concurrency
+    std::vector<std::uint8_t> group_;                    // task index -> its provider's group, when capped
 };
 
 /// The tasks of the batch, or every problem with its line.
@@ -446,7 +476,8 @@ std::variant<loaded_batch, int> load_tasks(const command& cmd) {
     }
     auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
     if (manifest.problems.empty())
-        return loaded_batch{std::move(manifest.tasks), std::move(manifest.region_caps), sha256_hex(text)};
+        return loaded_batch{std::move(manifest.tasks), std::move(manifest.region_caps), std::move(manifest.provider_caps),
+                            sha256_hex(text)};
     std::string out;
     for (const auto& p : manifest.problems) {
         std::string where = source + (p.line ? ":" + std::to_string(p.line) : "");
@@ -481,7 +512,6 @@ int run_batch(const command& cmd) {
     auto loaded = load_tasks(cmd);
     if (auto* code = std::get_if<int>(&loaded)) return *code;
     auto batch = std::move(std::get<0>(loaded));
-    const auto& tasks = batch.tasks;
 
     for (const auto* path : {&cmd.batch.report_file, &cmd.batch.junit_file})
         if (!path->empty())
@@ -501,31 +531,22 @@ int run_batch(const command& cmd) {
                                                                             : default_deploy_concurrency);
     // Each task holds a socket, or pipes and a pidfd for its child: stay inside the open-file limit
     // rather than fail tasks for want of descriptors.
-    rlim_t limit = raise_fd_limit();
-    rlim_t per_task = cmd.batch.verify || cmd.deploy.verify_only || cmd.deploy.dry_run ? 2 : 8;
-    // Refused here, one line and exit 2, rather than an internal error from a signal pipe or every
-    // task failed "Too many open files" as if the endpoints were down.
-    if (limit < minimum_fds + per_task)
-        return setup_error("the open-file limit is " + std::to_string(limit) + " (ulimit -n); a batch needs at least " +
-                           std::to_string(minimum_fds + per_task));
-    rlim_t room = limit > reserved_fds + per_task ? (limit - reserved_fds) / per_task : 1;
-    if (concurrency > room) {
-        write_fd(2, "r1: note: concurrency lowered from " + std::to_string(concurrency) + " to " + std::to_string(room) +
-                        ": the open-file limit is " + std::to_string(limit) + " (ulimit -n)\n");
-        concurrency = static_cast<unsigned>(room);
-    }
+    bool children = !(cmd.batch.verify || cmd.deploy.verify_only || cmd.deploy.dry_run);
+    auto fds = budget_fds(concurrency, children ? fds_per_child : fds_per_check, "a batch");
+    if (!fds.refusal.empty()) return setup_error(fds.refusal);
+    if (!fds.note.empty()) write_fd(2, "r1: note: " + fds.note + "\n");
+    concurrency = fds.concurrency;
 
     // Chromium is looked for once, before anything runs, when any task will use it.
     std::optional<proc::browser::chromium_checker> browser;
-    if (!cmd.deploy.dry_run && std::any_of(tasks.begin(), tasks.end(), [](const auto& t) { return t.cfg.browser; })) {
+    if (!cmd.deploy.dry_run && std::any_of(batch.tasks.begin(), batch.tasks.end(), [](const auto& t) { return t.cfg.browser; })) {
         auto chromium = proc::browser::find_chromium(cmd.chromium, proc::search_path());
         if (!chromium) return setup_error(proc::browser::chromium_missing_message(cmd.chromium));
         browser.emplace(proc::browser::chromium_options{*chromium, cmd.browser_concurrency, {}});
     }
 
     // A gate re-checks every app deployed so far at once, as r1 verify would, within the same room.
-    rlim_t check_room = limit > reserved_fds + 2 ? (limit - reserved_fds) / 2 : 1;
-    auto gate_concurrency = static_cast<unsigned>(std::min<rlim_t>(default_verify_concurrency, check_room));
+    auto gate_concurrency = std::min(default_verify_concurrency, fds.checks);
 
     net::beast_client http{*tls};
     batch_run run{cmd, std::move(batch), shard, http, browser ? &*browser : nullptr, log_dir ? &*log_dir : nullptr};

@@ -4,8 +4,8 @@
 #include "cli/exit_code.hpp"
 #include "cli/ndjson.hpp"
 #include "cli/output.hpp"
-#include "engine/duration.hpp"
-#include "engine/text.hpp"
+#include "engine/text/duration.hpp"
+#include "engine/text/text.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>

@@ -7,8 +7,8 @@
 #include "cli/output.hpp"
 #include "cli/shard.hpp"
 #include "engine/classify/classify.hpp"
-#include "engine/redact.hpp"
-#include "engine/text.hpp"
+#include "engine/redact/redact.hpp"
+#include "engine/text/text.hpp"
 #include "r1/version.hpp"
 
 #include <boost/json/array.hpp>

@@ -4,7 +4,7 @@
 #include "cli/batch_output.hpp"
 #include "cli/exit_code.hpp"
 #include "engine/error.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "providers/deploy.hpp"
 
 #include <algorithm>

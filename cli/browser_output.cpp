@@ -1,6 +1,6 @@
 #include "cli/browser_output.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <boost/json/array.hpp>
 

@@ -1,9 +1,9 @@
 #include "cli/classify_command.hpp"
 
 #include "engine/classify/classify.hpp"
-#include "engine/duration.hpp"
-#include "engine/redact.hpp"
-#include "engine/text.hpp"
+#include "engine/text/duration.hpp"
+#include "engine/redact/redact.hpp"
+#include "engine/text/text.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>

@@ -49,10 +49,7 @@ asio::awaitable<deploy_result> root(deploy_config cfg, deploy_services services)
 int run_deploy(const command& cmd) {
     // The CLI's pipes and pidfd, git's, the health check's socket: refused up front, in one line,
     // rather than an internal error or a check failed "Too many open files" as if the app were down.
-    constexpr rlim_t per_deploy = 8;
-    if (auto limit = raise_fd_limit(); limit < minimum_fds + per_deploy)
-        return usage_error("the open-file limit is " + std::to_string(limit) + " (ulimit -n); r1 deploy needs at least " +
-                           std::to_string(minimum_fds + per_deploy));
+    if (auto fds = budget_fds(1, fds_per_child, "r1 deploy"); !fds.refusal.empty()) return usage_error(fds.refusal);
     auto tls = net::make_tls_context(cmd.ca_file);
     if (!tls) return usage_error(tls.error());
 

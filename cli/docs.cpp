@@ -324,8 +324,8 @@ std::string man_page() {
     out += ".SH ENVIRONMENT\n"
            "Provider CLIs read their credentials from the environment r1 passes on; r1 never puts them on a\n"
            "command line and masks their values as [redacted] in everything it writes:\n";
-    std::set<std::string_view> vars;
-    for (auto v : providers::registry::builtin().credential_variables()) vars.insert(v);
+    std::set<std::string> vars;
+    for (auto& v : providers::registry::builtin().secret_formats().credential_variables) vars.insert(v);
     for (auto v : vars) out += ".TP\n.B " + roff(v) + "\n";
     out += ".TP\n.B JOB_COMPLETION_INDEX\nthe shard index of \\-\\-shard auto/N\n";
     out += ".TP\n.BR SSL_CERT_FILE \", \" SSL_CERT_DIR\nextra trust for the health check (OpenSSL)\n";

@@ -1,6 +1,6 @@
 #include "cli/fd_write.hpp"
 
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 
 #include <cerrno>
 #include <string>

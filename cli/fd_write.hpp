@@ -1,6 +1,6 @@
 #pragma once
 /// Writes all of `text` to a file descriptor, retrying short writes and EINTR, with secrets masked.
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <string_view>
 

@@ -1,7 +1,7 @@
 #include "cli/fleet_tasks.hpp"
 
 #include "cli/settings.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "net/url.hpp"
 #include "providers/registry.hpp"
 
@@ -28,7 +28,11 @@ void fleet_builder::add(fleet_task task, std::size_t name_line) {
         deploy_config checked = cfg;
         provider->apply_defaults(checked);
         for (auto& why : provider->problems(checked)) problem(line, std::move(why));
-        task.region = checked.region;
+        // Region caps count only deploys to a provider that has regions: one that fills in a
+        // default region (fly); the others ignore `region` (a mixed manifest's [defaults] may set it).
+        deploy_config probe;
+        provider->apply_defaults(probe);
+        if (!probe.region.empty()) task.region = checked.region;
     }
     if (!task.name.empty()) {
         auto why = provider ? provider->app_name_problem(task.name) : std::string();

@@ -31,6 +31,8 @@ struct fleet_manifest {
     std::vector<manifest_problem> problems;  // every problem found, in line order
     /// `[region.CODE] concurrency = N`: at most N deploys to that region at once.
     std::map<std::string, unsigned, std::less<>> region_caps;
+    /// `[provider.NAME] concurrency = N`: at most N of that provider's deploys at once.
+    std::map<std::string, unsigned, std::less<>> provider_caps;
 };
 
 /// The command line's part. Its flags override [defaults]; a key set on an app overrides both.
@@ -59,6 +61,7 @@ public:
     /// doubling would leave up to half of it unused (~2 MB at 10,000 URLs).
     void reserve(std::size_t n);
     void region_cap(std::string region, unsigned n) { out_.region_caps[std::move(region)] = n; }
+    void cap(std::string provider, unsigned n) { out_.provider_caps[std::move(provider)] = n; }
 
 private:
     const manifest_base& base_;

@@ -1,6 +1,6 @@
 #include "cli/input_file.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <cerrno>
 #include <cstring>

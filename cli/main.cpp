@@ -8,7 +8,9 @@
 #include "cli/fd_write.hpp"
 #include "cli/report_merge.hpp"
 #include "cli/task_log.hpp"
+#include "engine/redact/redact.hpp"
 #include "proc/spawn.hpp"
+#include "providers/registry.hpp"
 #include "r1/version.hpp"
 
 #include <csignal>
@@ -18,6 +20,8 @@
 int main(int argc, char** argv) {
     if (auto shim = r1::proc::run_exec_shim(argc, argv)) return *shim;  // r1 re-executed to start a child
     r1::proc::harden_process();  // before anything: no core dumps while secrets are in memory
+    // Before the first byte is written: every provider's token formats and credential variables.
+    r1::engine::install_secret_formats(r1::providers::registry::builtin().secret_formats());
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must be an error value, not a silent death
     r1::cli::set_command_line(argc, argv);  // the first line of each --log-dir file
     std::vector<std::string_view> args(argv + 1, argv + argc);

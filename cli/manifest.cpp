@@ -2,7 +2,8 @@
 
 #include "cli/settings.hpp"
 #include "cli/toml_document.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
+#include "providers/registry.hpp"
 
 #include <algorithm>
 #include <array>
@@ -52,6 +53,28 @@ bool region_code(std::string_view code) {
            std::all_of(code.begin(), code.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
+/// The keys of a [region.CODE] or [provider.NAME] table (`header` is "region.fra"): today one,
+/// `concurrency`, whose value goes to `cap`.
+template <class Cap>
+void read_cap_table(fleet_builder& b, const toml_table& table, const std::string& header, Cap cap) {
+    for (const auto& e : table.entries) {
+        if (e.key != "concurrency") {
+            std::array<std::string_view, 1> keys{"concurrency"};
+            auto guess = did_you_mean(e.key, keys);
+            b.problem(e.line, "unknown key " + quoted(e.key) + " in [" + header + "]" +
+                                  (guess.empty() ? " (its one key is concurrency)" : " (did you mean \"concurrency\"?)"));
+            continue;
+        }
+        const auto* n = std::get_if<std::int64_t>(&e.value);
+        if (!n || *n < 1 || *n > max_concurrency) {
+            b.problem(e.line, "concurrency in [" + header + "] must be a whole number from 1 to " +
+                                  std::to_string(max_concurrency));
+            continue;
+        }
+        cap(static_cast<unsigned>(*n));
+    }
+}
+
 /// `[region.CODE]`: settings of one region across the batch, today its concurrency cap.
 void apply_region_table(fleet_builder& b, const toml_table& table, std::map<std::string, std::size_t>& lines) {
     std::string code = table.name.substr(std::string_view("region.").size());
@@ -61,22 +84,17 @@ void apply_region_table(fleet_builder& b, const toml_table& table, std::map<std:
         return;
     }
     lines[code] = table.line;
-    for (const auto& e : table.entries) {
-        if (e.key != "concurrency") {
-            std::array<std::string_view, 1> keys{"concurrency"};
-            auto guess = did_you_mean(e.key, keys);
-            b.problem(e.line, "unknown key " + quoted(e.key) + " in [region." + code + "]" +
-                                  (guess.empty() ? " (its one key is concurrency)" : " (did you mean \"concurrency\"?)"));
-            continue;
-        }
-        const auto* n = std::get_if<std::int64_t>(&e.value);
-        if (!n || *n < 1 || *n > max_concurrency) {
-            b.problem(e.line, "concurrency in [region." + code + "] must be a whole number from 1 to " +
-                                  std::to_string(max_concurrency));
-            continue;
-        }
-        b.region_cap(code, static_cast<unsigned>(*n));
+    read_cap_table(b, table, "region." + code, [&](unsigned n) { b.region_cap(code, n); });
+}
+
+/// `[provider.NAME]`: settings of one provider across the batch, today its concurrency cap.
+void apply_provider_table(fleet_builder& b, const toml_table& table) {
+    std::string name = table.name.substr(std::string_view("provider.").size());
+    if (auto why = providers::registry::builtin().why_not(name); !why.empty()) {
+        b.problem(table.line, "[provider." + engine::printable(std::string_view(name).substr(0, 64), true) + "]: " + why);
+        return;
     }
+    read_cap_table(b, table, "provider." + name, [&](unsigned n) { b.cap(name, n); });
 }
 
 }  // namespace
@@ -117,12 +135,14 @@ fleet_manifest read_fleet_manifest(std::string_view text, const manifest_base& b
             for (const auto& e : table.entries) apply(b, defaults, e, true, ignored_name);
         } else if (table.name.starts_with("region.") && !table.array_item) {
             apply_region_table(b, table, region_lines);
+        } else if (table.name.starts_with("provider.") && !table.array_item) {
+            apply_provider_table(b, table);
         } else if (table.name == "app" && !table.array_item) {
             b.problem(table.line, "[app] declares one table: use [[app]] for each app");
         } else if (table.name != "app" && table.name != "defaults") {
             std::array<std::string_view, 2> tables{"defaults", "app"};
             auto guess = did_you_mean(table.name, tables);
-            std::string hint = guess.empty()       ? " (use [defaults], [[app]] and [region.CODE])"
+            std::string hint = guess.empty()       ? " (use [defaults], [[app]], [provider.NAME] and [region.CODE])"
                                : guess == "app" ? " (did you mean [[app]]?)"
                                                 : " (did you mean [defaults]?)";
             b.problem(table.line, "unknown table [" + engine::printable(table.name.substr(0, 64), true) + "]" + hint);

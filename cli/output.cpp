@@ -3,8 +3,8 @@
 #include "cli/browser_output.hpp"
 #include "cli/ndjson.hpp"
 
-#include "engine/duration.hpp"
-#include "engine/text.hpp"
+#include "engine/text/duration.hpp"
+#include "engine/text/text.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>

@@ -9,7 +9,7 @@
 #include "cli/report_read.hpp"
 #include "cli/shard.hpp"
 #include "engine/safe_file.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "r1/version.hpp"
 
 #include <boost/json/array.hpp>

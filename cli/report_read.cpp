@@ -3,7 +3,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/fleet_tasks.hpp"
 #include "cli/shard.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <boost/json/stream_parser.hpp>
 #include <boost/json/value.hpp>

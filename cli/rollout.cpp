@@ -1,6 +1,6 @@
 #include "cli/rollout.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -1,7 +1,7 @@
 #include "cli/settings.hpp"
 
-#include "engine/duration.hpp"
-#include "engine/text.hpp"
+#include "engine/text/duration.hpp"
+#include "engine/text/text.hpp"
 #include "providers/registry.hpp"
 
 #include <algorithm>
@@ -20,26 +20,27 @@ constexpr std::string_view duration_words = "a duration like 500ms, 15s, 2m or 1
 // The table up to --dir; the providers' options follow it, then the rest.
 const setting head[] = {
     {"--provider", "provider", "NAME", value_kind::text, &deploy_config::provider, in_deploy,
-     "provider (default fly; vercel, cloudflare, docker, kamal are not wired yet)", {}},
+     "fly (default), vercel, cloudflare, docker or kamal", {}},
     {"--app", app_name_key, "NAME", value_kind::text, &deploy_config::app, in_deploy,
      "app name: lowercase letters, digits and dashes", {}},
-    {"--region", "region", "CODE", value_kind::text, &deploy_config::region, in_deploy, "primary region (default iad)", {}},
+    {"--region", "region", "CODE", value_kind::text, &deploy_config::region, in_deploy, "primary region (fly only; default iad)", {}},
     {"--image", "image", "REF", value_kind::text, &deploy_config::image, in_deploy,
-     "deploy this image instead of building ./Dockerfile", {}},
+     "deploy this image instead of building ./Dockerfile (fly, docker)", {}},
     {"--dir", "dir", "PATH", value_kind::text, &deploy_config::dir, in_deploy,
-     "directory flyctl runs in (default: current directory)", {}},
+     "directory the provider CLI runs in (default: current directory)", {}},
 };
 
 const setting tail[] = {
     {"--health-url", "health_url", "URL", value_kind::text, &deploy_config::health_url, in_deploy,
-     "URL to GET after the deploy (default https://<app>.fly.dev)", {}},
+     "URL to GET after the deploy (default: the provider's, e.g. https://<app>.fly.dev;\n"
+     "required for kamal)", {}},
     {"--expected-body", "expected_body", "TEXT", value_kind::text, &deploy_config::expected_body, in_deploy | in_verify,
      "the health response body must contain TEXT", "every body must contain TEXT"},
     {"--timeout", "health_timeout", "DURATION", value_kind::duration, &deploy_config::health_timeout,
      in_deploy | in_verify, "deadline for the whole health check, redirects included (default 15s)",
      "deadline for each check, redirects included (default 15s)"},
     {"--deploy-timeout", "deploy_timeout", "DURATION", value_kind::duration, &deploy_config::deploy_timeout, in_deploy,
-     "deadline for flyctl deploy; flyctl is stopped past it (default 30m)", {}},
+     "deadline for the provider CLI's deploy; it is stopped past it (default 30m)", {}},
     {"--ca-file", {}, "PATH", value_kind::text, &command::ca_file, in_deploy | in_verify,
      "extra CA certificate(s) to trust for the health check (PEM)", "extra CA certificate(s) to trust (PEM)"},
     {"--allow-insecure-redirects", "allow_insecure_redirects", {}, value_kind::toggle,
@@ -53,7 +54,7 @@ const setting tail[] = {
      "text (default) or json: NDJSON events on stdout (attempt, criterion, result)",
      "text (default) or json: NDJSON events on stdout"},
     {"--dry-run", {}, {}, value_kind::on, &deploy_config::dry_run, in_deploy | shard_agreed,
-     "print the fly.toml preview only: no process, no network, no file", {}},
+     "print what would run (argv, directory, variable names) and stop: no process", {}},
     {"--verify-only", {}, {}, value_kind::on, &deploy_config::verify_only, in_deploy | shard_agreed,
      "skip the deploy: only the health check (needs --health-url or --app)", {}},
     {"--browser", "browser", {}, value_kind::toggle, &deploy_config::browser, in_deploy | in_verify,
@@ -112,6 +113,16 @@ const setting tail[] = {
      "write JUnit XML, one test case per app", "write JUnit XML, one test case per URL"},
 };
 
+value_kind kind_of(providers::option_kind k) {
+    switch (k) {
+    case providers::option_kind::duration: return value_kind::duration;
+    case providers::option_kind::count: return value_kind::count;
+    case providers::option_kind::on: return value_kind::on;
+    case providers::option_kind::text: break;
+    }
+    return value_kind::text;
+}
+
 struct table {
     std::vector<setting> all;
     std::vector<std::string_view> keys;
@@ -123,7 +134,8 @@ const table& the_table() {
         out.all.assign(std::begin(head), std::end(head));
         for (const auto& p : providers::registry::builtin().wired())
             for (const auto& o : p->options())
-                out.all.push_back({o.flag, o.key, o.value_name, value_kind::text, option_key{o.key}, in_deploy, o.help, {}});
+                out.all.push_back({o.flag, o.key, o.value_name, kind_of(o.kind), option_key{o.key, o.kind}, in_deploy,
+                                   o.help, {}, o.min, o.max});
         out.all.insert(out.all.end(), std::begin(tail), std::end(tail));
         for (const auto& s : out.all)
             if (!s.key.empty()) out.keys.push_back(s.key);
@@ -183,7 +195,16 @@ std::optional<std::string> apply_flag(const setting& s, command& cmd, std::strin
         [&](auto member) -> std::optional<std::string> {
             using type = decltype(member);
             if constexpr (std::is_same_v<type, option_key>) {
-                cmd.deploy.options[std::string(member.key)] = std::string(text);
+                std::string value(text);
+                if (s.kind == value_kind::duration && !engine::parse_duration(text))
+                    return "invalid " + std::string(s.flag) + " " + quoted(text) + ": use " + std::string(duration_words);
+                if (s.kind == value_kind::count) {
+                    unsigned n = 0;
+                    if (auto why = parse_count(s, text, n)) return why;
+                    value = std::to_string(n);
+                }
+                if (s.kind == value_kind::on) value = "true";
+                cmd.deploy.options[std::string(member.key)] = std::move(value);
                 return std::nullopt;
             } else {
                 auto& field = field_of(cmd, member);
@@ -211,6 +232,30 @@ std::optional<std::string> apply_flag(const setting& s, command& cmd, std::strin
 std::optional<std::string> apply_key(const setting& s, deploy_config& cfg, const manifest_value& v) {
     const std::string key(s.key);
     const auto* str = std::get_if<std::string>(&v);
+    if (const auto* option = std::get_if<option_key>(&s.target); option && s.kind != value_kind::text) {
+        // A provider's own duration, count or switch: checked here, kept as text in cfg.options.
+        std::string value;
+        if (s.kind == value_kind::duration) {
+            if (!str) return key + " must be a duration string like \"15s\" or \"2m\"";
+            if (!engine::parse_duration(*str)) return key + " " + quoted(*str) + " is not " + std::string(duration_words);
+            value = *str;
+        } else if (s.kind == value_kind::count) {
+            const auto* n = std::get_if<std::int64_t>(&v);
+            if (!n || *n < s.min || *n > s.max)
+                return key + " must be a whole number from " + std::to_string(s.min) + " to " + std::to_string(s.max);
+            value = std::to_string(*n);
+        } else {
+            const auto* b = std::get_if<bool>(&v);
+            if (!b) return key + " must be true or false";
+            if (!*b) {
+                cfg.options.erase(std::string(option->key));  // false: as if never set, over [defaults] too
+                return std::nullopt;
+            }
+            value = "true";
+        }
+        cfg.options[std::string(option->key)] = std::move(value);
+        return std::nullopt;
+    }
     switch (s.kind) {
     case value_kind::text: {
         if (!str) {
@@ -254,6 +299,7 @@ void copy_setting(const setting& s, const deploy_config& from, deploy_config& to
             using type = decltype(member);
             if constexpr (std::is_same_v<type, option_key>) {
                 if (auto it = from.options.find(member.key); it != from.options.end()) to.options[it->first] = it->second;
+                else to.options.erase(std::string(member.key));
             } else if constexpr (requires(const deploy_config& d) { d.*member; }) {
                 to.*member = from.*member;
             }

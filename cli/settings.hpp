@@ -4,6 +4,7 @@
 /// mean" and the command line's override of [defaults] all read this one table. A provider's own
 /// settings (its CLI's path...) join it from the provider (providers::provider::options()).
 #include "cli/command.hpp"
+#include "providers/provider_option.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -26,9 +27,10 @@ enum class value_kind {
     format,    // --output: text or json
 };
 
-/// A provider's own setting, kept in deploy_config::options under this key.
+/// A provider's own setting, kept in deploy_config::options under this key, as text.
 struct option_key {
     std::string_view key;
+    providers::option_kind kind = providers::option_kind::text;
 };
 
 using setting_target =

@@ -1,6 +1,6 @@
 #include "cli/shard.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <openssl/evp.h>
 

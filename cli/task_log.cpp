@@ -2,8 +2,8 @@
 
 #include "cli/fd_write.hpp"
 #include "cli/ndjson.hpp"
-#include "engine/duration.hpp"
-#include "engine/text.hpp"
+#include "engine/text/duration.hpp"
+#include "engine/text/text.hpp"
 
 #include <cstdio>
 #include <filesystem>

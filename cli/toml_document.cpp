@@ -1,6 +1,6 @@
 #include "cli/toml_document.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 // toml++ is header-only and slow to compile: this is the one file that includes it. Exceptions off,
 // so a syntax error is a value (parse_result) like every other problem.
@@ -193,8 +193,9 @@ toml_document read_toml(std::string_view text) {
     reader r{doc};
     for (const auto& [key, value] : parsed.table()) {
         std::string name(key.str());
-        if (auto group = value.as_table(); group && !group->is_inline() && name == "region") {
-            // [region.CODE]: one table per region, kept as a table called "region.CODE".
+        if (auto group = value.as_table(); group && !group->is_inline() && (name == "region" || name == "provider")) {
+            // [region.CODE] and [provider.NAME]: one table per region or provider, kept as a table
+            // called "region.CODE" or "provider.NAME".
             for (const auto& [sub_key, sub] : *group) {
                 if (auto st = sub.as_table(); st && !st->is_inline())
                     r.table(name + "." + std::string(sub_key.str()), false, *st);

@@ -20,7 +20,7 @@ struct toml_entry {
 
 struct toml_table {
     std::string name;         // "" for keys before any header, else the header ("defaults", "app",
-                              // "region.fra" for [region.fra])
+                              // "region.fra" for [region.fra], "provider.vercel" for [provider.vercel])
     bool array_item = false;  // [[name]] rather than [name]
     std::size_t line = 0;     // the header's line (0 for the root)
     std::vector<toml_entry> entries;

@@ -1,6 +1,6 @@
 #include "engine/health_check.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "net/url.hpp"
 
 #include <boost/asio/error.hpp>

@@ -1,7 +1,7 @@
 #include "engine/safe_file.hpp"
 
-#include "engine/redact.hpp"
-#include "engine/text.hpp"
+#include "engine/redact/redact.hpp"
+#include "engine/text/text.hpp"
 
 #include <cerrno>
 #include <charconv>

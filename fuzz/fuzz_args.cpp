@@ -2,7 +2,7 @@
 // control bytes; any accepted duration prints back to text that parses to the same value.
 #include "fuzz/check.hpp"
 #include "cli/args.hpp"
-#include "engine/duration.hpp"
+#include "engine/text/duration.hpp"
 
 #include <cstdint>
 #include <cstdlib>

@@ -3,7 +3,7 @@
 // C1 control or escape through, and gives well-formed UTF-8; terminal_filter lets only text and SGR
 // colours through, whatever its input and wherever the stream is cut.
 #include "fuzz/check.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <cstdint>
 #include <cstdlib>

@@ -1,6 +1,6 @@
 #include "net/tls_context.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <openssl/ssl.h>
 

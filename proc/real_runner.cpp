@@ -3,6 +3,10 @@
 #include "proc/output_tail.hpp"
 #include "proc/spawn.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <string_view>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -18,6 +22,8 @@
 
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace r1::proc {
 namespace {
@@ -148,11 +154,31 @@ int signal_for(asio::cancellation_type c) {
     return SIGINT;
 }
 
+/// r1's environment (without the variables named like secrets unless `pass_secrets`) with each
+/// "NAME=value" of `set` put over it (one value per name); nullopt when that is r1's environment
+/// unchanged.
+std::optional<std::vector<std::string>> child_environment(const std::vector<std::string>& set, bool pass_secrets) {
+    if (set.empty() && pass_secrets) return std::nullopt;
+    std::vector<std::string> vars;
+    if (pass_secrets)
+        for (char** e = environ; *e; ++e) vars.emplace_back(*e);
+    else
+        vars = environment_without_secrets();
+    std::erase_if(vars, [&](const std::string& var) {
+        std::string_view name = std::string_view{var}.substr(0, var.find('='));
+        return std::any_of(set.begin(), set.end(), [&](const std::string& s) {
+            return s.size() > name.size() && s[name.size()] == '=' && s.compare(0, name.size(), name) == 0;
+        });
+    });
+    vars.insert(vars.end(), set.begin(), set.end());
+    return vars;
+}
+
 }  // namespace
 
 asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
-    spawn_request spawn{.argv = req.argv, .cwd = req.cwd, .watch_exec = true};
-    if (!req.pass_secrets) spawn.env = environment_without_secrets();
+    spawn_request spawn{.argv = req.argv, .cwd = req.cwd, .env = child_environment(req.env, req.pass_secrets),
+                        .watch_exec = true};
     auto child = spawn_child(spawn);
     if (!child) co_return child.error();
 

@@ -1,6 +1,6 @@
 #pragma once
 /// The runner that starts real processes: posix_spawn into a new process group, pipes read on the loop.
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 #include "proc/runner.hpp"
 
 namespace r1::proc {

@@ -17,6 +17,10 @@ enum class stream { out, err };
 struct run_request {
     std::vector<std::string> argv;  // argv[0] is the program's path; no shell, no $PATH search
     std::string cwd;                // empty: r1's own working directory
+    /// "NAME=value" entries set in the child's environment on top of r1's own, which it inherits
+    /// whole (credentials reach provider CLIs that way). Never a credential here: a file path, a
+    /// switch (wrangler's WRANGLER_OUTPUT_FILE_PATH).
+    std::vector<std::string> env;
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     /// Between the polite signal (at the deadline or on cancellation) and SIGKILL.
     std::chrono::milliseconds kill_grace{5000};

@@ -1,6 +1,6 @@
 #include "proc/spawn.hpp"
 
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,10 +1,14 @@
 #include "providers/cli_step.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <cstring>
 
 namespace r1::providers {
+
+std::string output_excerpt(std::string_view text) {
+    return engine::tail_chars(engine::printable(text), stderr_excerpt_chars);
+}
 
 std::string describe_ending(const proc::run_output& out) {
     if (out.timed_out) return "timed out and was stopped";
@@ -20,6 +24,7 @@ boost::asio::awaitable<cli_step_result> run_cli_step(proc::runner& runner, cli_s
     proc::run_request req;
     req.argv = std::move(step.argv);
     req.cwd = std::move(step.cwd);
+    req.env = std::move(step.env);
     req.deadline = step.deadline;
     if (step.on_output) req.on_output = [sink = std::move(step.on_output)](proc::stream, std::string_view chunk) { sink(chunk); };
     auto ran = co_await runner.run(std::move(req));
@@ -35,7 +40,7 @@ boost::asio::awaitable<cli_step_result> run_cli_step(proc::runner& runner, cli_s
         result.outcome = {make_error_code(error::interrupted), step.what + " was interrupted"};
     } else if (!out.succeeded()) {
         std::string message = step.what + " " + describe_ending(out);
-        auto excerpt = engine::tail_chars(engine::printable(out.err_tail), stderr_excerpt_chars);
+        auto excerpt = output_excerpt(out.err_tail);
         if (!excerpt.empty()) message += ": " + excerpt;
         result.outcome = {make_error_code(error::provider_failed), std::move(message)};
     }

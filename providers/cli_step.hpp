@@ -20,6 +20,7 @@ struct cli_step {
     std::string what;               // "flyctl deploy (app web)": the head of every message about it
     std::vector<std::string> argv;  // argv[0] is the CLI's resolved path; no shell
     std::string cwd;
+    std::vector<std::string> env;   // "NAME=value" set over the inherited environment; never a credential
     std::chrono::steady_clock::time_point deadline;
     std::function<void(std::string_view)> on_output;  // stdout and stderr, live; may be empty
 };
@@ -32,6 +33,9 @@ struct cli_step_result {
     proc::run_output output;  // what the runner saw (empty when the CLI did not start)
 };
 boost::asio::awaitable<cli_step_result> run_cli_step(proc::runner& runner, cli_step step);
+
+/// The last stderr_excerpt_chars of a CLI's output, printable, for a message ("" when it is blank).
+std::string output_excerpt(std::string_view text);
 
 /// "exited 1", "was killed by signal 9 (SIGKILL)", "timed out and was stopped".
 std::string describe_ending(const proc::run_output& out);

@@ -2,7 +2,7 @@
 
 #include "engine/classify/classify.hpp"
 #include "engine/classify/classify_error.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <cstdlib>
 #include <filesystem>

@@ -3,7 +3,7 @@
 #include "engine/classify/classify.hpp"
 #include "engine/health_check.hpp"
 #include "engine/repair_loop.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "net/url.hpp"
 #include "proc/find_executable.hpp"
 #include "providers/browser_step.hpp"
@@ -62,6 +62,29 @@ boost::asio::awaitable<deploy_result> run_loop(const deploy_config& cfg, const d
                          std::move(outcome.criteria)};
     if (result.ec && outcome.last.detail != result.output) result.message = std::move(outcome.last.detail);
     co_return result;
+}
+
+/// Polls `url` once a second until it is healthy or `within` has passed: the provider's own proof of
+/// a new instance (Docker's new container, before the old one goes). Each check stays inside both
+/// the health timeout and what is left of `within`.
+boost::asio::awaitable<std::string> wait_healthy(net::http_client& http, engine::clock& clock, deploy_config cfg,
+                                                 std::string url, std::chrono::milliseconds within) {
+    auto until = clock.now() + within;
+    std::string last = "health check: not run";
+    for (;;) {
+        auto now = clock.now();
+        auto hc = health_settings(cfg, url);
+        hc.deadline = std::min(now + cfg.health_timeout, std::max(until, now + std::chrono::milliseconds(100)));
+        auto report = co_await engine::check_health(http, std::move(hc));
+        if (report.healthy()) co_return std::string();
+        last = report.line;
+        if (report.ec == error::interrupted || report.ec == error::usage) co_return last;
+        auto cs = co_await boost::asio::this_coro::cancellation_state;
+        if (cs.cancelled() != boost::asio::cancellation_type::none) co_return last;
+        auto next = clock.now() + std::chrono::seconds(1);
+        if (next >= until) co_return last;
+        co_await clock.sleep_until(next);
+    }
 }
 
 /// After a passed health check: the browser check, once (no retry: a console error is rarely
@@ -151,17 +174,33 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
         providers::deploy_request req{.cli = *cli,
                                       .cfg = cfg,
                                       .deadline = clock.now() + cfg.deploy_timeout,
-                                      .on_output = services.log};
+                                      .on_output = services.log,
+                                      .wait_healthy = [&http = services.http, &clock, &cfg](std::string u, std::chrono::milliseconds within) {
+                                          return wait_healthy(http, clock, cfg, std::move(u), within);
+                                      }};
         reported = co_await provider->deploy(services.runner, std::move(req));
         if (!reported.ec) {
             // A provider that prints its URL (a deployment URL) supplies the health URL only now.
-            if (cfg.health_url.empty()) health.set_url(provider->default_health_url(cfg, &reported));
+            if (cfg.health_url.empty()) {
+                auto found = provider->default_health_url(cfg, &reported);
+                if (found.empty()) {
+                    reported.ec = make_error_code(error::bad_provider_output);
+                    reported.message = std::string(provider->cli_name()) +
+                                       " reported no https:// URL to check the deploy at: pass --health-url URL";
+                    co_return engine::failure{reported.ec, reported.message,
+                                              {engine::failure_class::permanent, "no-health-url"}};
+                }
+                health.set_url(std::move(found));
+            }
             co_return engine::failure{};
         }
         // A retry window in the provider's output ("try again in 2 hours") is judged against
-        // this deploy's own retry budget.
+        // this deploy's own retry budget. An adapter that knows the cause better (kamal's held
+        // lock, wrangler's error code) has said so in `cause`.
         auto why = reported.ec == error::interrupted
                        ? engine::verdict{engine::failure_class::permanent, "interrupted"}
+                   : !reported.cause.signal.empty()
+                       ? reported.cause
                        : engine::classify(reported.message, engine::classify_options{.retry_budget = cfg.retry_budget});
         co_return engine::failure{reported.ec, reported.message, why};
     };

@@ -1,6 +1,6 @@
 #include "providers/image_ref.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <algorithm>
 

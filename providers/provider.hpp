@@ -1,9 +1,11 @@
 #pragma once
 /// The provider seam: everything r1::deploy() asks of a hosting provider's adapter. Each adapter
 /// lives in its own folder (providers/fly/, ...) and is named only there and in the registry.
+#include "engine/classify/classify.hpp"
 #include "engine/error.hpp"
 #include "proc/runner.hpp"
 #include "providers/deploy_config.hpp"
+#include "providers/provider_option.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -16,29 +18,23 @@
 
 namespace r1::providers {
 
-/// A setting only one provider takes (its CLI's path, a Vercel scope, a Kamal destination): one
-/// flag and one manifest key, kept in deploy_config::options under `key`.
-struct provider_option {
-    std::string_view flag;        // "--flyctl"
-    std::string_view key;         // "flyctl"
-    std::string_view value_name;  // "PATH", for --help
-    std::string_view help;        // for --help; a line break starts an indented continuation
-};
-
-/// A token format the provider documents: `prefix` followed by at least the redactor's minimum of
-/// token characters (fly.io's `fm2_...`). The redactor masks every registered format.
-struct token_format {
-    std::string_view prefix;
-};
-
 /// What the provider's deploy step reported, beyond success or failure.
 struct deploy_outcome {
     boost::system::error_code ec;  // empty, or provider_failed, bad_provider_output, interrupted
     std::string message;           // for the operator when ec is set
     std::string url;               // the deployment's URL, when the CLI printed one
+    std::string alias;             // the public URL the CLI assigned it (Vercel's production alias), when it said
     std::string release;           // a release id or version, when the CLI said
     std::string image;             // the image that was deployed, when the CLI said
+    /// The adapter's own reading of a failure where it knows better than the text classifier (a
+    /// held Kamal deploy lock, a wrangler error code); an empty signal leaves it to
+    /// engine::classify(message).
+    engine::verdict cause;
 };
+
+/// Polls `url` until it is healthy or `within` has passed: "" when healthy, else the last check's
+/// line. For a provider that must prove a new instance before it retires the old one (Docker).
+using health_wait = std::function<boost::asio::awaitable<std::string>(std::string url, std::chrono::milliseconds within)>;
 
 /// One deploy step to run. By value: it lives in the step's coroutine frame.
 struct deploy_request {
@@ -46,6 +42,7 @@ struct deploy_request {
     deploy_config cfg;
     std::chrono::steady_clock::time_point deadline;
     std::function<void(std::string_view)> on_output;  // the CLI's stdout and stderr, live; may be empty
+    health_wait wait_healthy;  // r1's health check (expected body and TLS settings included); may be empty
 };
 
 class provider {
@@ -82,6 +79,11 @@ public:
     /// The URL checked when no health URL is given. `reported` is the deploy step's outcome, or null
     /// before any deploy (verify-only): a provider that learns its URL from the CLI returns "" then.
     virtual std::string default_health_url(const deploy_config& cfg, const deploy_outcome* reported) const = 0;
+
+    /// At most this many of this provider's deploys at once in a batch, whatever --concurrency says
+    /// (0: no cap of its own): provider APIs rate-limit concurrent deploys from one account. A
+    /// manifest's `[provider.NAME] concurrency = N` overrides it.
+    virtual unsigned batch_concurrency() const { return 0; }
 
     /// Puts the previous release back, where the provider has a way to (default: none).
     virtual bool can_roll_back() const { return false; }

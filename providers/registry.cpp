@@ -1,7 +1,11 @@
 #include "providers/registry.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
+#include "providers/cloudflare/cloudflare_provider.hpp"
+#include "providers/docker/docker_provider.hpp"
 #include "providers/fly/fly_provider.hpp"
+#include "providers/kamal/kamal_provider.hpp"
+#include "providers/vercel/vercel_provider.hpp"
 
 namespace r1::providers {
 
@@ -12,14 +16,11 @@ const registry& registry::builtin() {
     static const registry instance = [] {
         std::vector<std::unique_ptr<provider>> wired;
         wired.push_back(std::make_unique<fly::fly_provider>());
-        // Vercel (2025 formats): vcp_ personal, vci_ integration, vca_/vcr_ app access/refresh, vck_
-        // API keys. Cloudflare (2026 formats): cfk_ global key, cfut_ user token, cfat_ account token.
-        std::vector<planned_provider> planned{
-            {"vercel", {"VERCEL_TOKEN"}, {{"vcp_"}, {"vci_"}, {"vca_"}, {"vcr_"}, {"vck_"}}},
-            {"cloudflare", {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY"}, {{"cfk_"}, {"cfut_"}, {"cfat_"}}},
-            {"docker", {}, {}},
-            {"kamal", {}, {}},
-        };
+        wired.push_back(std::make_unique<vercel::vercel_provider>());
+        wired.push_back(std::make_unique<cloudflare::cloudflare_provider>());
+        wired.push_back(std::make_unique<docker::docker_provider>());
+        wired.push_back(std::make_unique<kamal::kamal_provider>());
+        std::vector<planned_provider> planned;
         return registry{std::move(wired), std::move(planned)};
     }();
     return instance;
@@ -48,17 +49,14 @@ std::string registry::known() const {
     return out;
 }
 
-std::vector<std::string_view> registry::credential_variables() const {
-    std::vector<std::string_view> out;
-    for (const auto& p : wired_) out.insert(out.end(), p->credential_variables().begin(), p->credential_variables().end());
-    for (const auto& p : planned_) out.insert(out.end(), p.credential_variables.begin(), p.credential_variables.end());
-    return out;
-}
-
-std::vector<token_format> registry::token_formats() const {
-    std::vector<token_format> out;
-    for (const auto& p : wired_) out.insert(out.end(), p->token_formats().begin(), p->token_formats().end());
-    for (const auto& p : planned_) out.insert(out.end(), p.token_formats.begin(), p.token_formats.end());
+engine::secret_formats registry::secret_formats() const {
+    engine::secret_formats out;
+    auto add = [&](auto credentials, auto tokens) {
+        for (auto name : credentials) out.credential_variables.emplace_back(name);
+        for (const auto& t : tokens) out.token_prefixes.emplace_back(t.prefix);
+    };
+    for (const auto& p : wired_) add(p->credential_variables(), p->token_formats());
+    for (const auto& p : planned_) add(p.credential_variables, p.token_formats);
     return out;
 }
 

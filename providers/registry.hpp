@@ -1,6 +1,7 @@
 #pragma once
 /// The providers r1 knows: the wired adapters, and the names planned for later with the credentials
 /// and token formats the redactor must already mask. The one place that names every provider.
+#include "engine/redact/redact.hpp"
 #include "providers/provider.hpp"
 
 #include <memory>
@@ -22,7 +23,7 @@ class registry {
 public:
     registry(std::vector<std::unique_ptr<provider>> wired, std::vector<planned_provider> planned);
 
-    /// fly, then the planned vercel, cloudflare, docker and kamal.
+    /// fly, vercel, cloudflare, docker and kamal, all wired.
     static const registry& builtin();
 
     /// The adapter called `name`, or null; why_not() says why there is none.
@@ -33,9 +34,9 @@ public:
     std::string known() const;
 
     const std::vector<std::unique_ptr<provider>>& wired() const noexcept { return wired_; }
-    /// Every provider's credential variables and token formats, wired or planned, for the redactor.
-    std::vector<std::string_view> credential_variables() const;
-    std::vector<token_format> token_formats() const;
+    /// Every provider's credential variables and token formats, wired or planned, for the redactor
+    /// (engine::install_secret_formats).
+    engine::secret_formats secret_formats() const;
 
 private:
     std::vector<std::unique_ptr<provider>> wired_;

@@ -1,6 +1,6 @@
 #include "providers/toml.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <cstdio>
 

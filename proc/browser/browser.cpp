@@ -1,7 +1,7 @@
 #include "proc/browser/browser.hpp"
 
-#include "engine/redact.hpp"
-#include "engine/text.hpp"
+#include "engine/redact/redact.hpp"
+#include "engine/text/text.hpp"
 #include "proc/spawn.hpp"
 
 #include <boost/asio/as_tuple.hpp>

@@ -2,7 +2,7 @@
 
 #include "engine/error.hpp"
 #include "engine/safe_file.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "proc/browser/browser.hpp"
 #include "proc/browser/page_check.hpp"
 #include "proc/find_executable.hpp"

@@ -1,6 +1,6 @@
 #include "proc/browser/findings.hpp"
 
-#include "engine/duration.hpp"
+#include "engine/text/duration.hpp"
 #include "engine/error.hpp"
 
 #include <cmath>

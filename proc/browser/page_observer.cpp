@@ -1,6 +1,6 @@
 #include "proc/browser/page_observer.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>

@@ -1,6 +1,6 @@
 #include "providers/fly/app_name.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 namespace r1::providers::fly {
 

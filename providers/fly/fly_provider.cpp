@@ -1,6 +1,6 @@
 #include "providers/fly/fly_provider.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "providers/fly/app_name.hpp"
 #include "providers/fly/fly_toml.hpp"
 #include "providers/fly/flyctl.hpp"

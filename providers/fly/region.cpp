@@ -1,6 +1,6 @@
 #include "providers/fly/region.hpp"
 
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <algorithm>
 

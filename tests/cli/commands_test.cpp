@@ -21,15 +21,15 @@ TEST_CASE("r1 --help, deploy --help and --version answer on stdout with exit 0",
     CHECK(version.out.starts_with("r1 0."));
 }
 
-TEST_CASE("r1 deploy: unwired and unknown providers fail fast with exit 2", "[cli][providers]") {
+TEST_CASE("r1 deploy: every named provider is wired; unknown ones fail fast with exit 2", "[cli][providers]") {
     r1::test::fake_flyctl fly;
-    SECTION("named but not wired") {
+    SECTION("wired: a missing CLI is exit 2 with how to install it") {
         auto name = GENERATE(as<std::string>{}, "vercel", "cloudflare", "docker", "kamal");
-        auto r = run_r1({.args = {"deploy", "--provider", name, "--app", "x", "--flyctl", fly.path()},
-                         .env = {{"FAKE_FLY_RECORD", fly.record_dir()}}});
+        auto r = run_r1({.args = {"deploy", "--provider", name, "--app", "x", "--health-url", "https://x.example.com/"},
+                         .env = {{"PATH", "/nonexistent"}}});
         CHECK(r.exit_code == 2);
-        CHECK(r.err == "r1: error: provider \"" + name +
-                           "\" is not wired yet; see specs/deploy-phase2.md for what its adapter will do\n");
+        CHECK(r.err.starts_with("r1: error: "));
+        CHECK(r.err.find(" not found on $PATH: install ") != std::string::npos);
     }
     SECTION("unknown, even in a dry run") {
         auto r = run_r1({.args = {"deploy", "--provider", "heroku", "--app", "x", "--dry-run"}});

@@ -100,7 +100,7 @@ health_timeout = "soon"
 
 [[app]]
 region = "fra"
-provider = "vercel"
+provider = "heroku"
 
 [[apps]]
 dir = 7
@@ -116,7 +116,7 @@ dir = 7
     CHECK(text.find("13: invalid app name \"Bad_Name\"") != std::string::npos);
     CHECK(text.find("14: retries must be a whole number") != std::string::npos);
     CHECK(text.find("15: health_timeout \"soon\" is not a duration") != std::string::npos);
-    CHECK(text.find("17: provider \"vercel\" is not wired") != std::string::npos);  // the registry's reason
+    CHECK(text.find("17: unknown provider \"heroku\" (known: fly, vercel") != std::string::npos);  // the registry's reason
     CHECK(text.find("17: this [[app]] has no name") != std::string::npos);
     CHECK(text.find("21: unknown table [apps] (did you mean [[app]]?)") != std::string::npos);
     CHECK(text.find("22: key \"dir\" is outside any table") == std::string::npos);  // it is inside [[apps]]

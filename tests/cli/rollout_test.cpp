@@ -285,6 +285,12 @@ TEST_CASE("--region-concurrency and [region.CODE]: a region's cap holds beside t
         CHECK(bad.err.find("[region.fr]: no app deploys to region \"fr\" (regions used: fra, iad, syd)") != std::string::npos);
         CHECK(bad.err.find("unknown key \"concurency\" in [region.syd] (did you mean \"concurrency\"?)") != std::string::npos);
     }
+    SECTION("a provider without regions deploys to none: its apps' region is not capped") {
+        f.write("[region.fra]\nconcurrency = 1\n" + app("site", "provider = \"vercel\"\nregion = \"fra\"\n"), "vercel.toml");
+        auto bad = run_r1(f.deploy({"--dry-run"}, "vercel.toml"));
+        CHECK(bad.exit_code == 2);
+        CHECK(bad.err.find("[region.fra]: no app deploys to region \"fra\"\n") != std::string::npos);
+    }
 }
 
 TEST_CASE("rollout flags: bad values and --rollback-wave are refused before anything runs", "[cli][rollout][usage]") {

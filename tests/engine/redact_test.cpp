@@ -1,4 +1,5 @@
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
+#include "providers/registry.hpp"
 
 #include "tests/support/processes.hpp"
 
@@ -12,6 +13,11 @@ using r1::engine::redactor;
 using r1::engine::stream_scrubber;
 
 namespace {
+
+/// A redactor with the token formats r1 installs at start-up: every provider's, from the registry.
+redactor with_provider_formats(std::vector<std::string> exact = {}) {
+    return redactor{std::move(exact), r1::providers::registry::builtin().secret_formats().token_prefixes};
+}
 
 const std::string macaroon = "fm2_lJPECAAAAAAAAMfakeTOKENvalue0123456789+/abcdEFGH==";
 const std::string macaroon2 = "fm2_lJPEsecondMacaroonZZZZ0987654321abcdefgh==";
@@ -35,7 +41,7 @@ std::string streamed(const redactor& r, std::string_view text, std::vector<std::
 }  // namespace
 
 TEST_CASE("redactor: masks fly.io tokens bare, in FlyV1 and Bearer headers, and comma-joined", "[engine][redact]") {
-    redactor r;
+    auto r = with_provider_formats();
     CHECK(r.scrub("token " + pat + " ok\n") == "token [redacted] ok\n");
     CHECK(r.scrub(macaroon + "\n") == "[redacted]\n");
     CHECK(r.scrub("fm1_" + pat.substr(4)) == "[redacted]");
@@ -52,7 +58,7 @@ TEST_CASE("redactor: masks fly.io tokens bare, in FlyV1 and Bearer headers, and 
 }
 
 TEST_CASE("redactor: masks Vercel and Cloudflare token shapes but keeps git SHAs and bare hex", "[engine][redact]") {
-    redactor r;
+    auto r = with_provider_formats();
     CHECK(r.scrub("vcp_1A2b3C4d5E6f7G8h9I0j1K2l3M") == "[redacted]");
     CHECK(r.scrub("key cfut_abcdefghijklmnopqrstuvwxyz0123456789ABCDabcd.") == "key [redacted].");
     CHECK(r.scrub("cfat_abcdefghijklmnopqrstuvwxyz0123456789ABCD cfk_abcdefghijklmnopqrstuvwxyz0123456789") ==
@@ -114,7 +120,7 @@ TEST_CASE("redactor: a real build log with no secret passes byte for byte", "[en
 TEST_CASE("redactor: secrets planted in a real build log change only the planted spans", "[engine][redact]") {
     auto log = build_log();
     const std::string exact = "hunter2-correct-horse";
-    redactor r{{exact}};
+    auto r = with_provider_formats({exact});
     // (what is planted, what it must become), at the end of every 50th line.
     const std::vector<std::pair<std::string, std::string>> plants = {
         {" " + exact, " [redacted]"},
@@ -147,7 +153,7 @@ TEST_CASE("redactor: secrets planted in a real build log change only the planted
 }
 
 TEST_CASE("redactor: scrubbing scrubbed text changes nothing", "[engine][redact]") {
-    redactor r{{"hunter2-correct-horse"}};
+    auto r = with_provider_formats({"hunter2-correct-horse"});
     for (const std::string& text : std::vector<std::string>{
              "Authorization: FlyV1 " + macaroon + "," + macaroon2, "TOKEN=Bearer abc", "x hunter2-correct-horsefm2_" + pat,
           "{\"password\": \"pw\"}", "a_token: 'v' b_secret=\"w\""}) {
@@ -158,7 +164,7 @@ TEST_CASE("redactor: scrubbing scrubbed text changes nothing", "[engine][redact]
 }
 
 TEST_CASE("stream_scrubber: gives what scrub gives, wherever the stream is cut", "[engine][redact][stream]") {
-    redactor r{{"hunter2-correct-horse"}};
+    auto r = with_provider_formats({"hunter2-correct-horse"});
     const std::string text = "a hunter2-correct-horse b\nAuthorization: FlyV1 " + macaroon + "," + macaroon2 +
                              "\nFLY_API_TOKEN=xyz \"api_key\": \"k\" " + pat + " fo1_short\n";
     const auto whole = r.scrub(text);
@@ -175,7 +181,7 @@ TEST_CASE("stream_scrubber: gives what scrub gives, wherever the stream is cut",
 
 TEST_CASE("stream_scrubber: holds back only a possible secret's start, so long lines stay live and memory bounded",
           "[engine][redact][stream]") {
-    redactor r{{"hunter2-correct-horse"}};
+    auto r = with_provider_formats({"hunter2-correct-horse"});
     stream_scrubber s{r};
     const std::string block(64 * 1024, 'o');
     std::size_t out = 0;

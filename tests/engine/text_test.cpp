@@ -1,6 +1,6 @@
-#include "engine/duration.hpp"
+#include "engine/text/duration.hpp"
 #include "engine/error.hpp"
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 #include "tests/support/processes.hpp"
 
 #include <catch2/catch.hpp>

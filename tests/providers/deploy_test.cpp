@@ -65,7 +65,7 @@ TEST_CASE("deploy: the library reports sentinel errors before running anything",
     }
     SECTION("provider not supported") {
         r1::deploy_config cfg;
-        cfg.provider = "kamal";
+        cfg.provider = "heroku";
         cfg.dry_run = true;
         auto r = deploy(cfg, runner, http);
         CHECK(r.ec == r1::error::provider_unsupported);

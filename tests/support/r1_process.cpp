@@ -56,7 +56,8 @@ r1_process::r1_process(r1_options opts) : opts_(std::move(opts)) {
     for (auto& s : env_strings) envp.push_back(s.data());
     envp.push_back(nullptr);
 
-    std::vector<std::string> argv_strings{R1_BINARY};
+    std::vector<std::string> argv_strings = opts_.wrapper;  // e.g. {"/usr/bin/unshare", "-n"}
+    argv_strings.emplace_back(R1_BINARY);
     argv_strings.insert(argv_strings.end(), opts_.args.begin(), opts_.args.end());
     std::vector<char*> argv;
     for (auto& s : argv_strings) argv.push_back(s.data());

@@ -23,6 +23,9 @@ struct r1_options {
     std::vector<std::string> args;
     std::vector<std::pair<std::string, std::string>> env;  // set (or override) in r1's environment
     std::vector<std::string> unset_env;
+    /// A program (absolute path) and its arguments that r1 runs under: `unshare -n` runs it in an
+    /// empty network namespace, so a real provider CLI cannot reach anything.
+    std::vector<std::string> wrapper;
     std::string cwd;          // empty: the test's own
     std::string stdin_data;   // what r1 reads on stdin (empty: /dev/null)
     int timeout_ms = 60'000;  // r1 is killed past it and the test fails

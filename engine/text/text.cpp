@@ -1,4 +1,4 @@
-#include "engine/text.hpp"
+#include "engine/text/text.hpp"
 
 #include <vector>
 

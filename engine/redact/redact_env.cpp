@@ -1,10 +1,31 @@
 // Which of r1's environment variables hold secrets, and the one process-wide redactor built from them.
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
+
+#include <algorithm>
+#include <atomic>
 
 #include <unistd.h>
 
 namespace r1::engine {
 namespace {
+
+/// The installed formats. Written once at start-up, before any thread reads them; `in_use` turns
+/// later installs away so nothing changes under a reader.
+struct installed_formats {
+    secret_formats formats;
+    std::atomic<bool> in_use{false};
+};
+
+installed_formats& installed() {
+    static installed_formats instance;
+    return instance;
+}
+
+const secret_formats& formats_in_use() {
+    auto& i = installed();
+    i.in_use.store(true, std::memory_order_release);
+    return i.formats;
+}
 
 std::string upper(std::string_view s) {
     std::string out(s);
@@ -28,7 +49,16 @@ std::string_view without_scheme(std::string_view v) {
 
 }  // namespace
 
+bool install_secret_formats(secret_formats formats) {
+    auto& i = installed();
+    if (i.in_use.load(std::memory_order_acquire)) return false;
+    i.formats = std::move(formats);
+    return true;
+}
+
 bool env_name_looks_secret(std::string_view name) {
+    const auto& known = formats_in_use().credential_variables;
+    if (std::find(known.begin(), known.end(), name) != known.end()) return true;
     // Plain "contains" (unlike the NAME=value rule's whole words): an environment variable is a
     // declaration, and a short or harmless value is filtered by redactor's exact-value rule anyway.
     auto n = upper(name);
@@ -63,7 +93,8 @@ std::vector<std::string> secret_values_from(const char* const* envp) {
 }
 
 const redactor& process_redactor() {
-    static const redactor r{secret_values_from(environ)};  // thread-safe once; batch loops share it
+    // Thread-safe once; batch loops share it.
+    static const redactor r{secret_values_from(environ), formats_in_use().token_prefixes};
     return r;
 }
 

@@ -1,4 +1,4 @@
-#include "engine/duration.hpp"
+#include "engine/text/duration.hpp"
 
 #include <cstdint>
 

@@ -1,4 +1,4 @@
-#include "engine/redact.hpp"
+#include "engine/redact/redact.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -67,12 +67,6 @@ literal literal_at(std::string_view in, std::size_t at, std::string_view word, b
 }
 
 constexpr std::string_view auth_schemes[] = {"bearer", "flyv1"};
-// fly.io: fo1_ (personal access tokens), fm1_/fm2_ (macaroons); Vercel (2025 formats): vcp_ personal,
-// vci_ integration, vca_/vcr_ app access/refresh, vck_ API keys; Cloudflare (2026 formats): cfk_ global
-// key, cfut_ user token, cfat_ account token. Older unprefixed Vercel/Cloudflare tokens look like any
-// 24-40 character id (or a git SHA), so only the exact-value and NAME=value rules catch those.
-constexpr std::string_view token_prefixes[] = {"fo1_", "fm1_", "fm2_", "vcp_", "vci_", "vca_", "vcr_",
-                                               "vck_", "cfk_", "cfut_", "cfat_"};
 // A value that starts with one of these and a blank is "scheme credential": the credential is masked.
 constexpr std::string_view value_schemes[] = {"bearer", "flyv1", "basic", "token"};
 constexpr std::size_t max_blanks = 8;
@@ -120,7 +114,11 @@ struct redactor::hit {
     open_run open;         // the match ran to the end of a non-final `in` and may go on
 };
 
-redactor::redactor(std::vector<std::string> exact_values) {
+redactor::redactor(std::vector<std::string> exact_values, std::vector<std::string> token_prefixes) {
+    // A prefix shorter than two bytes would make every position a candidate (see may_start_at).
+    for (auto& p : token_prefixes)
+        if (p.size() >= 2 && std::find(prefixes_.begin(), prefixes_.end(), p) == prefixes_.end())
+            prefixes_.push_back(std::move(p));
     for (auto& v : exact_values) {
         if (v.size() < min_exact_bytes || v.size() > max_exact_bytes) continue;
         if (std::all_of(v.begin(), v.end(), [&](char c) { return c == v[0]; })) continue;
@@ -137,7 +135,7 @@ redactor::redactor(std::vector<std::string> exact_values) {
     for (auto scheme : auth_schemes)
         for (char a : {scheme[0], static_cast<char>(scheme[0] - 32)})
             for (char b : {scheme[1], static_cast<char>(scheme[1] - 32)}) allow_start(u8(a), u8(b));
-    for (auto prefix : token_prefixes) allow_start(u8(prefix[0]), u8(prefix[1]));
+    for (const auto& prefix : prefixes_) allow_start(u8(prefix[0]), u8(prefix[1]));
     for (int b = 0; b < 256; ++b) {
         allow_start('=', static_cast<unsigned char>(b));
         allow_start(':', static_cast<unsigned char>(b));
@@ -227,7 +225,7 @@ redactor::hit redactor::match_rule(std::string_view in, std::size_t i, std::stri
             if (auto h = token_body(k - i, k, auth_run); h.what != hit::none) return h;
             break;
         }
-        for (auto prefix : token_prefixes) {
+        for (const auto& prefix : prefixes_) {
             auto l = literal_at(in, i, prefix, false);
             if (l == literal::partial && !final) return {hit::more};
             if (l == literal::yes) {

@@ -29,7 +29,10 @@ public:
 
     /// Values outside [min_exact_bytes, max_exact_bytes], made of one repeated byte, or found inside
     /// the mask itself are dropped: they would mask harmless text (or the mask) everywhere.
-    explicit redactor(std::vector<std::string> exact_values = {});
+    /// `token_prefixes`: the token formats the providers document (`fm2_`, `vcp_`, ...; see
+    /// providers::registry::secret_formats), each masked with what follows it when at least
+    /// min_token_body token characters do.
+    explicit redactor(std::vector<std::string> exact_values = {}, std::vector<std::string> token_prefixes = {});
 
     /// The whole text, every secret masked; everything else byte for byte.
     std::string scrub(std::string_view text) const;
@@ -66,6 +69,7 @@ private:
     hit match_exact(std::string_view in, std::size_t i, bool final) const;
 
     std::vector<std::string> exact_;                      // longest first
+    std::vector<std::string> prefixes_;                   // token formats
     std::array<std::vector<std::uint32_t>, 256> by_first_;  // exact_ indices by first byte, longest first
     std::array<bool, 256> may_start_{};                   // bytes at which some rule may match
     std::array<std::uint64_t, 1024> may_start2_{};        // byte pairs at which some rule may match
@@ -95,9 +99,21 @@ private:
     redactor::open_run run_;
 };
 
-/// True for an environment variable whose value r1 must never print: FLY_API_TOKEN, FLY_ACCESS_TOKEN,
-/// VERCEL_TOKEN, CLOUDFLARE_API_TOKEN, and any name containing TOKEN, SECRET, PASSWORD, API_KEY,
-/// PRIVATE_KEY or ACCESS_KEY (any case).
+/// What the providers r1 knows say about their secrets: the token formats they document and the
+/// environment variables that hold their credentials. The engine knows no provider; the registry
+/// (providers/registry) gathers these and cli/ installs them at start-up.
+struct secret_formats {
+    std::vector<std::string> token_prefixes;
+    std::vector<std::string> credential_variables;
+};
+
+/// Sets the formats process_redactor() and env_name_looks_secret() use. Call once, before either is
+/// first used (r1's main and the test runner's do); later calls change nothing and return false.
+bool install_secret_formats(secret_formats formats);
+
+/// True for an environment variable whose value r1 must never print: a provider's credential
+/// variable (installed), and any name containing TOKEN, SECRET, PASSWORD, API_KEY, PRIVATE_KEY or
+/// ACCESS_KEY (any case).
 bool env_name_looks_secret(std::string_view name);
 
 /// The values to mask from an environment block (`NAME=value` strings, null-terminated array): each
@@ -105,8 +121,8 @@ bool env_name_looks_secret(std::string_view name);
 /// its parts split at commas and newlines, since a CLI may print one macaroon of a comma-joined token.
 std::vector<std::string> secret_values_from(const char* const* envp);
 
-/// The one redactor for r1's own process, built from its environment on first use. Children inherit
-/// that environment, so what they may print is exactly what it masks.
+/// The one redactor for r1's own process, built on first use from its environment and the installed
+/// token formats. Children inherit that environment, so what they may print is exactly what it masks.
 const redactor& process_redactor();
 
 }  // namespace r1::engine
