@@ -267,6 +267,16 @@ private:
         rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
         rec.exit_code = exit_code_for(result.ec, 0);
         for (const auto& c : result.criteria) output.note(criterion_text(c));
+        rec.http_status = result.http_status;
+        rec.cause = std::move(result.cause);
+        if (result.final_url != rec.url) rec.final_url = std::move(result.final_url);
+        rec.deploy_time = result.deploy_time;
+        rec.health_time = result.health_time;
+        if (!result.ec) {
+            const auto& d = result.reported;
+            if (!d.image.empty() || !d.release.empty() || !d.url.empty() || !d.alias.empty())
+                rec.deployed = std::make_shared<deployed_record>(deployed_record{d.image, d.release, d.url, d.alias});
+        }
         rec.attempts = std::move(result.attempts);
         rec.criteria = std::move(result.criteria);
         if (result.browser) {

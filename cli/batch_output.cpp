@@ -234,22 +234,22 @@ std::string wave_gate_json(const batch_outcome& batch, std::size_t wave) {
 }
 
 void add_task_facts(json::object& o, const task_record& t) {
-    o["http_status"] = t.http_status ? json::value(t.http_status) : json::value(nullptr);
-    o["cause"] = t.cause.empty() ? json::value(nullptr) : json::value(t.cause);
-    const bool checked = t.health_time.count() >= 0;
-    o["final_url"] = !t.final_url.empty() ? json::value(t.final_url) : checked ? json::value(t.url) : json::value(nullptr);
-    json::object phases;
-    if (t.deploy_time.count() >= 0) phases["deploy"] = t.deploy_time.count();
-    if (checked) phases["health"] = t.health_time.count();
-    if (t.browser) phases["browser"] = t.browser->duration.count();
-    o["phases_ms"] = std::move(phases);
+    run_facts f;
+    f.http_status = t.http_status;
+    f.cause = t.cause;
+    f.final_url = !t.final_url.empty() ? std::string_view(t.final_url)
+                  : t.health_time.count() >= 0 ? std::string_view(t.url)
+                                               : std::string_view();
+    f.deploy_time = t.deploy_time;
+    f.health_time = t.health_time;
+    if (t.browser) f.browser_time = t.browser->duration;
     if (t.deployed) {
-        json::object d;
-        if (!t.deployed->image.empty()) d["image"] = t.deployed->image;
-        if (!t.deployed->release.empty()) d["release"] = t.deployed->release;
-        if (!t.deployed->url.empty()) d["url"] = t.deployed->url;
-        o["deployed"] = std::move(d);
+        f.image = t.deployed->image;
+        f.release = t.deployed->release;
+        f.deployed_url = t.deployed->url;
+        f.alias = t.deployed->alias;
     }
+    add_facts(o, f);
 }
 
 std::string task_start_json(const task_record& t) { return line(task_fields(t, t.index, "task.start")); }

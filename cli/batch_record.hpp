@@ -20,7 +20,7 @@ std::string_view to_string(task_state s) noexcept;
 
 /// What a deploy step reported it deployed, as the provider's CLI said.
 struct deployed_record {
-    std::string image, release, url;
+    std::string image, release, url, alias;
 };
 
 struct task_record {

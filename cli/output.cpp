@@ -45,6 +45,43 @@ boost::json::array attempts_array(const std::vector<engine::attempt_record>& att
     return out;
 }
 
+void add_facts(boost::json::object& o, const run_facts& f) {
+    namespace json = boost::json;
+    o["http_status"] = f.http_status ? json::value(f.http_status) : json::value(nullptr);
+    o["cause"] = f.cause.empty() ? json::value(nullptr) : json::value(f.cause);
+    o["final_url"] = f.final_url.empty() ? json::value(nullptr) : json::value(f.final_url);
+    json::object phases;
+    if (f.deploy_time.count() >= 0) phases["deploy"] = f.deploy_time.count();
+    if (f.health_time.count() >= 0) phases["health"] = f.health_time.count();
+    if (f.browser_time.count() >= 0) phases["browser"] = f.browser_time.count();
+    o["phases_ms"] = std::move(phases);
+    if (!f.image.empty() || !f.release.empty() || !f.deployed_url.empty() || !f.alias.empty()) {
+        json::object d;
+        if (!f.image.empty()) d["image"] = f.image;
+        if (!f.release.empty()) d["release"] = f.release;
+        if (!f.deployed_url.empty()) d["url"] = f.deployed_url;
+        if (!f.alias.empty()) d["alias"] = f.alias;
+        o["deployed"] = std::move(d);
+    }
+}
+
+run_facts facts_of(const deploy_result& r) {
+    run_facts f;
+    f.http_status = r.http_status;
+    f.cause = r.cause;
+    f.final_url = r.final_url;
+    f.deploy_time = r.deploy_time;
+    f.health_time = r.health_time;
+    if (r.browser) f.browser_time = r.browser->duration;
+    if (!r.ec) {  // what a deploy that went through deployed
+        f.image = r.reported.image;
+        f.release = r.reported.release;
+        f.deployed_url = r.reported.url;
+        f.alias = r.reported.alias;
+    }
+    return f;
+}
+
 std::string attempt_json(const engine::attempt_record& a) {
     auto o = event_object("attempt");
     for (auto& [k, v] : attempt_object(a)) o[k] = std::move(v);
@@ -70,6 +107,7 @@ std::string result_json(const deploy_result& r, int exit_code, bool dry_run) {
     o["message"] = r.message;
     o["attempts"] = attempts_array(r.attempts);
     o["attempt_count"] = r.attempts.size() + 1;
+    add_facts(o, facts_of(r));
     if (r.browser) o["browser"] = browser_json(*r.browser);
     return line(o);
 }

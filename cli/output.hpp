@@ -21,6 +21,18 @@ boost::json::object attempt_object(const engine::attempt_record& a);
 /// Every attempt r1 decided (retries: number 2 on), as a list.
 boost::json::array attempts_array(const std::vector<engine::attempt_record>& attempts);
 
+/// What a finished deploy or check says for programs, the same in the result and task.end events
+/// and in --report: http_status, cause, final_url, phases_ms and, when the provider said, deployed.
+struct run_facts {
+    unsigned http_status = 0;      // 0: no response (null)
+    std::string_view cause;        // "": ok (null)
+    std::string_view final_url;    // "": no health check ran (null)
+    std::chrono::milliseconds deploy_time{-1}, health_time{-1}, browser_time{-1};  // negative: did not run
+    std::string_view image, release, deployed_url, alias;  // what the provider's CLI said it deployed
+};
+void add_facts(boost::json::object& o, const run_facts& f);
+run_facts facts_of(const deploy_result& r);
+
 /// One NDJSON line each, with stable names: {"event":"attempt",...}, {"event":"criterion",...},
 /// {"event":"result",...}. Field names are documented in the README.
 std::string attempt_json(const engine::attempt_record& a);

@@ -43,10 +43,16 @@ bool may_be_git_work_tree(const std::string& dir) {
 asio::awaitable<criterion_result> health_criterion::evaluate() {
     if (dry_run_) co_return pass(id(), "skipped in dry-run");
     auto cfg = cfg_;
-    cfg.deadline = clock_.now() + timeout_;
+    auto began = clock_.now();
+    cfg.deadline = began + timeout_;
     auto report = co_await engine::check_health(http_, std::move(cfg));
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - began);
+    checked_for_ = std::max(checked_for_, std::chrono::milliseconds(0)) + took;
     last_line_ = report.line;
     verified_spki_ = report.verified_spki;
+    last_status_ = report.status;
+    last_cause_ = report.cause_code;
+    last_final_url_ = report.final_url;
     if (report.healthy()) co_return pass(id(), report.line);
 
     // Structured causes first: a transport error code (reset, refused, DNS, TLS verification) says

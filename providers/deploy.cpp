@@ -18,7 +18,29 @@
 namespace r1 {
 namespace {
 
-deploy_result fail(error e, std::string message) { return {make_error_code(e), {}, std::move(message)}; }
+/// The stable code of a failure found before anything ran.
+std::string setup_cause(error e) {
+    switch (e) {
+    case error::cli_not_found: return "cli-not-found";
+    case error::app_name_missing: return "app-name-missing";
+    case error::provider_unsupported: return "provider-unsupported";
+    case error::interrupted: return "interrupted";
+    default: return "usage";
+    }
+}
+
+deploy_result fail(error e, std::string message) {
+    deploy_result r{make_error_code(e), {}, std::move(message)};
+    r.cause = setup_cause(e);
+    return r;
+}
+
+/// The health criterion's facts into the result.
+void add_health_facts(deploy_result& result, const providers::health_criterion& health) {
+    result.http_status = health.last_status();
+    result.final_url = health.last_final_url();
+    result.health_time = health.checked_for();
+}
 
 const providers::registry& registry_of(const providers::registry* given) {
     return given ? *given : providers::registry::builtin();
@@ -60,6 +82,7 @@ boost::asio::awaitable<deploy_result> run_loop(const deploy_config& cfg, const d
                                              std::move(criteria), services.on_attempt);
     deploy_result result{outcome.last.ec, health.last_line(), {}, std::move(outcome.attempts),
                          std::move(outcome.criteria)};
+    add_health_facts(result, health);
     if (result.ec && outcome.last.detail != result.output) result.message = std::move(outcome.last.detail);
     co_return result;
 }
@@ -102,6 +125,7 @@ boost::asio::awaitable<void> add_browser_check(deploy_result& result, const depl
     if (report.ec) {
         result.ec = report.ec;
         result.message = report.line;
+        result.cause = report.ec == error::interrupted ? "interrupted" : "browser-check";
     }
     result.browser = std::move(report);
 }
@@ -145,9 +169,14 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     std::string url = !cfg.health_url.empty() ? cfg.health_url : provider->default_health_url(cfg, nullptr);
     if (cfg.verify_only) {
         if (url.empty()) co_return fail(error::usage, "--verify-only needs --health-url URL or --app NAME");
-        auto hc = health_check_of(cfg, url, clock.now());  // named: GCC 12 and coroutine arguments
+        auto began = clock.now();
+        auto hc = health_check_of(cfg, url, began);  // named: GCC 12 and coroutine arguments
         auto report = co_await engine::check_health(services.http, std::move(hc));
         deploy_result result{report.ec, report.line, {}};
+        result.health_time = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - began);
+        result.http_status = report.status;
+        result.final_url = report.final_url;
+        result.cause = report.cause_code;
         if (!report.ec && cfg.browser)
             co_await add_browser_check(result, cfg, services, clock, std::move(url), std::move(report.verified_spki));
         co_return result;
@@ -164,6 +193,8 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
                                        proc::find_executable("git", services.path_env).value_or(""), cfg.dir, false};
     providers::health_criterion health{clock, services.http, health_settings(cfg, url), cfg.health_timeout, false};
     providers::deploy_outcome reported;
+    bool step_failed = false, step_timed_out = false;  // the last deploy step's
+    std::chrono::milliseconds deploy_time{0};
     auto provider_deploy = [&]() -> boost::asio::awaitable<engine::failure> {
         co_await commit.capture();  // each deploy, redeploys too, is judged against its own start
         // Ctrl-C while git read HEAD: start no provider CLI only to interrupt it at once.
@@ -178,7 +209,12 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
                                       .wait_healthy = [&http = services.http, &clock, &cfg](std::string u, std::chrono::milliseconds within) {
                                           return wait_healthy(http, clock, cfg, std::move(u), within);
                                       }};
+        auto began = clock.now();
+        auto deadline = req.deadline;
         reported = co_await provider->deploy(services.runner, std::move(req));
+        deploy_time += std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - began);
+        step_failed = static_cast<bool>(reported.ec);
+        step_timed_out = reported.ec == error::provider_failed && clock.now() >= deadline;
         if (!reported.ec) {
             // A provider that prints its URL (a deployment URL) supplies the health URL only now.
             if (cfg.health_url.empty()) {
@@ -207,6 +243,21 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     std::vector<engine::criterion*> criteria{&commit, &health};
     engine::deploy_step step = provider_deploy;
     auto result = co_await run_loop(cfg, services, clock, std::move(step), std::move(criteria), health);
+    result.deploy_time = deploy_time;
+    if (result.ec == error::interrupted) result.cause = "interrupted";
+    else if (result.ec && step_failed)
+        result.cause = step_timed_out                             ? "deploy-timeout"
+                       : reported.ec == error::bad_provider_output ? "bad-provider-output"
+                                                                   : "deploy-failed";
+    else if (result.ec) {
+        for (const auto& c : result.criteria)
+            if (!c.passed && result.cause.empty())
+                result.cause = c.id == health.id() ? (health.last_cause().empty() ? "unhealthy" : health.last_cause())
+                                                   : "commit-moved";
+        if (result.cause.empty())
+            result.cause = result.ec.category() == error_category() ? setup_cause(static_cast<error>(result.ec.value()))
+                                                                    : "unknown";
+    }
     result.reported = std::move(reported);
     // The page at the URL the health check last passed (a provider may have set it after its deploy).
     if (!result.ec && cfg.browser) {

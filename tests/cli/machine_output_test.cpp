@@ -4,6 +4,7 @@
 #include "tests/support/output_checks.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/r1_process.hpp"
+#include "tests/support/standins.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/tls_server.hpp"
 
@@ -170,4 +171,89 @@ TEST_CASE("r1 deploy --batch --output json: attempts are a list in task.end and 
     for (auto key : {"event", "schema", "ts"}) attempt.erase(key);
     CHECK(result.at("attempts") == json::array{attempt});
     CHECK(result.at("attempt_count") == 2);
+}
+
+TEST_CASE("r1 deploy --output json: the result says the health check's status, cause and final URL, the time of "
+          "each phase, and why a deploy failed as a stable code",
+          "[cli][machine][deploy]") {
+    tls_server server;
+    r1::test::fleet_dir f;  // for its stand-in flyctl
+    auto deploy = [&](const std::string& app, std::vector<std::string> extra, std::string health) {
+        std::vector<std::string> args{"deploy",       "--app",     app,        "--flyctl",  f.fly().path(),
+                                      "--health-url", health,      "--ca-file", ca_path(), "--retries",
+                                      "0",            "--output",  "json"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        auto r = run_r1({.args = args, .env = {{"FAKE_FLY_RECORD", f.fly().record_dir()}, {"FAKE_FLY_BY_NAME", "1"}}});
+        INFO(r.out << r.err);
+        auto events = ndjson(r.out);
+        REQUIRE_FALSE(events.empty());
+        REQUIRE(events.back().at("event") == "result");
+        return std::make_pair(r.exit_code, events.back().as_object());
+    };
+    SECTION("healthy after a redirect") {
+        auto [code, result] = deploy("web", {}, server.https_url("/redirect"));
+        CHECK(code == 0);
+        CHECK(result.at("http_status") == 200);
+        CHECK(result.at("cause").is_null());
+        CHECK(result.at("final_url") == json::value(server.https_url("/ok")));
+        const auto& phases = result.at("phases_ms").as_object();
+        CHECK(phases.at("deploy").as_int64() >= 0);
+        CHECK(phases.at("health").as_int64() >= 0);
+        CHECK_FALSE(phases.contains("browser"));
+    }
+    SECTION("unhealthy: the status's code") {
+        auto [code, result] = deploy("web", {}, server.https_url("/status/503"));
+        CHECK(code == 1);
+        CHECK(result.at("http_status") == 503);
+        CHECK(result.at("cause") == "http-503");
+    }
+    SECTION("refused: no status") {
+        auto url = r1::test::refused_http_url();
+        auto [code, result] = deploy("web", {}, url);
+        CHECK(code == 1);
+        CHECK(result.at("http_status").is_null());
+        CHECK(result.at("cause") == "connection-refused");
+        CHECK(result.at("final_url") == json::value(url));
+    }
+    SECTION("the provider's deploy failed: no health check ran") {
+        auto [code, result] = deploy("fail-web", {}, server.https_url("/ok"));
+        CHECK(code == 3);
+        CHECK(result.at("cause") == "deploy-failed");
+        CHECK(result.at("http_status").is_null());
+        CHECK(result.at("final_url").is_null());
+        CHECK(result.at("phases_ms").as_object().contains("deploy"));
+        CHECK_FALSE(result.at("phases_ms").as_object().contains("health"));
+    }
+    SECTION("the deploy ran past --deploy-timeout") {
+        auto [code, result] = deploy("sleep-web", {"--deploy-timeout", "1s"}, server.https_url("/ok"));
+        CHECK(code == 3);
+        CHECK(result.at("cause") == "deploy-timeout");
+        CHECK(result.at("phases_ms").at("deploy").as_int64() >= 1000);
+    }
+    SECTION("a dry run: nothing ran, nothing failed") {
+        auto [code, result] = deploy("web", {"--dry-run"}, server.https_url("/ok"));
+        CHECK(code == 0);
+        CHECK(result.at("cause").is_null());
+        CHECK(result.at("http_status").is_null());
+        CHECK(result.at("phases_ms").as_object().empty());
+        CHECK_FALSE(result.contains("deployed"));
+    }
+}
+
+TEST_CASE("r1 deploy: the result and task.end name what the provider said it deployed", "[cli][machine][vercel]") {
+    tls_server server;
+    r1::test::standin_env env;
+    auto dir = env.app_dir("web");
+    auto o = env.options({"deploy", "--provider", "vercel", "--app", "web", "--dir", dir, "--vercel",
+                          r1::test::standin_path("vercel"), "--ca-file", ca_path(), "--output", "json"});
+    o.env.push_back({"R1_STANDIN_URL", server.https_url("/ok")});
+    o.env.push_back({"VERCEL_TOKEN", "vcp_4fK9sLm2Qx7TzW1yR8vB3nH6jD0pE5cA"});
+    auto r = run_r1(o);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    auto result = ndjson(r.out).back().as_object();
+    // Copied from tests/standins/vercel: the deployment id vercel's JSON names, and its URL.
+    CHECK(result.at("deployed").at("release") == "dpl_7Hk2mJq9Xw3LpR5sT8vB");
+    CHECK(result.at("deployed").at("url") == json::value(server.https_url("/ok")));
+    CHECK(result.at("final_url") == json::value(server.https_url("/ok")));
 }
