@@ -27,18 +27,36 @@ std::optional<std::string> flag_value(const std::vector<std::string>& args, std:
     return out;
 }
 
+/// Invalid UTF-8 as U+FFFD: a test's arguments may hold any bytes, and the metadata is JSON.
+std::string valid_utf8(std::string_view in) {
+    std::string out;
+    for (std::size_t i = 0; i < in.size();) {
+        auto c = static_cast<unsigned char>(in[i]);
+        std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        bool ok = n > 0 && i + n <= in.size() && !(n == 2 && c < 0xC2);
+        for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
+        if (ok) {
+            out.append(in.substr(i, n));
+            i += n;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    return out;
+}
+
+/// <pid>-<n>.<kind>.json (what ran) beside <pid>-<n>.<kind>.out (exactly what r1 wrote).
 void write(const std::filesystem::path& dir, const r1_options& opts, const r1_result& result, std::string_view kind,
-           const std::string& text) {
+           const std::string& text, bool report_on_stdout = false) {
     static std::atomic<unsigned> counter{0};
     boost::json::array args;
-    for (const auto& a : opts.args) args.emplace_back(a);
-    boost::json::object o{{"kind", kind},
-                          {"args", std::move(args)},
-                          {"exit_code", result.exit_code},
-                          {"signal", result.signal},
-                          {"text", text}};
-    auto name = std::to_string(::getpid()) + "-" + std::to_string(++counter) + "." + std::string(kind) + ".json";
-    write_file(dir / name, boost::json::serialize(o));
+    for (const auto& a : opts.args) args.emplace_back(valid_utf8(a));
+    boost::json::object o{{"kind", kind}, {"args", std::move(args)}, {"exit_code", result.exit_code}, {"signal", result.signal},
+                          {"report_on_stdout", report_on_stdout}};
+    auto name = std::to_string(::getpid()) + "-" + std::to_string(++counter) + "." + std::string(kind);
+    write_file(dir / (name + ".out"), text);
+    write_file(dir / (name + ".json"), boost::json::serialize(o));
 }
 
 }  // namespace
@@ -71,7 +89,10 @@ void dump_outputs(const r1_options& opts, const r1_result& result, const report_
     std::filesystem::create_directories(dir, ec);
 
     auto output = flag_value(opts.args, "--output");
-    if (output == "json" && !result.out.empty()) write(dir, opts, result, "ndjson", result.out);
+    // --report /dev/stdout (or /dev/fd/1) with --output json: the document follows the events.
+    auto report = flag_value(opts.args, "--report");
+    bool on_stdout = report == "/dev/stdout" || report == "/dev/fd/1";
+    if (output == "json" && !result.out.empty()) write(dir, opts, result, "ndjson", result.out, on_stdout);
 
     // A report is a regular file r1 wrote (not /dev/stdout, a FIFO, or a file r1 refused to touch).
     if (auto path = report_path(opts)) {
