@@ -163,4 +163,29 @@ TEST_CASE("r1 completion zsh: zsh loads it and it holds a spec for every --help 
                                             " $fpath); autoload -Uz compinit; compinit -u -D; print -r -- $_comps[r1]"));
     CHECK(bound.status == 0);
     CHECK(bound.out == "_r1\n");
+
+    // Typed into an interactive zsh on a pseudo-terminal (zsh/zpty): keys with TABs, then Enter
+    // runs a stand-in r1 function that prints the words the line ended up with.
+    r1::test::write_file(dir.path() / "type.zsh", R"ZSH(
+zmodload zsh/zpty
+zpty -b z 'zsh -f -i'
+zpty -w z "fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D; PS1='> '; r1() { print -r -- \"ARGS:\$*:END\" }; print READY"
+out=""
+for i in {1..200}; do zpty -r -t z chunk 2>/dev/null && out+=$chunk; [[ $out == *READY* ]] && break; sleep 0.05; done
+zpty -n -w z "$2"$'\n'
+out=""
+for i in {1..200}; do zpty -r -t z chunk 2>/dev/null && out+=$chunk; [[ $out == *ARGS:*:END* ]] && break; sleep 0.05; done
+zpty -d z
+[[ $out =~ 'ARGS:([^:]*):END' ]] && print -r -- "$match[1]"
+)ZSH");
+    auto typed = [&](const std::string& keys) {
+        auto r = shell("timeout 30 zsh -f " + quote((dir.path() / "type.zsh").string()) + " " +
+                       quote(dir.path().string()) + " " + quote(keys));
+        return r.out;
+    };
+    CHECK(typed("r1 depl\t--outp\tjs\t") == "deploy --output json\n");
+    CHECK(typed("r1 deploy --dry\t") == "deploy --dry-run\n");
+    CHECK(typed("r1 verify --expected-b\t") == "verify --expected-body\n");
+    CHECK(typed("r1 report mer\t--jun\t") == "report merge --junit\n");
+    CHECK(typed("r1 completion b\t") == "completion bash\n");
 }
