@@ -16,6 +16,8 @@ Usage:
   r1 deploy --batch FILE   deploy every app of a fleet manifest at once
   r1 verify URL... | --batch FILE
                            health-check many URLs at once (see r1 verify --help)
+  r1 rollback --app NAME [--to VERSION]
+                           put an earlier release back (see r1 rollback --help)
   r1 classify [TEXT...]    is this failure worth retrying? (see r1 classify --help)
   r1 report merge REPORT...
                            merge the reports of a fleet's shards into one (see r1 report --help)
@@ -28,8 +30,10 @@ Examples:
   r1 deploy --app my-app --region fra               flyctl deploy, then GET https://my-app.fly.dev
   r1 deploy --verify-only --health-url https://example.com/healthz --expected-body OK
 
-Exit codes: 0 healthy / preview shown, 1 health check failed, 2 usage or setup error,
-3 the provider CLI's deploy failed, 130 / 143 interrupted by SIGINT / SIGTERM.
+Exit codes: 0 healthy / preview shown, 1 verification failed (the release did not come up
+everywhere, or the health check failed; also after a successful --auto-rollback), 2 usage or
+setup error, 3 pre-flight refused or the provider CLI's deploy (or a rollback) failed,
+130 / 143 interrupted by SIGINT / SIGTERM.
 A batch exits 0 when every task did, else with the first of 2, 3, 1 that any task has.
 )";
 
@@ -48,6 +52,22 @@ constexpr std::string_view deploy_help_foot = R"(
 Durations: 500ms, 15s, 2m, 1h30m. Credentials: flyctl reads FLY_API_TOKEN / FLY_ACCESS_TOKEN
 from the environment r1 passes on unchanged; r1 never puts them on a command line, and shows
 them (and any token flyctl prints) as [redacted] in all its output, reports and logs.
+)";
+
+constexpr std::string_view rollback_help_head = R"(Usage: r1 rollback --app NAME [--to VERSION] [flags]
+
+Puts an earlier release of a fly.io app back the way fly documents it (flyctl has no rollback
+command): flyctl deploy --app NAME --image <that release's image>. Then verifies it like a
+deploy: the release runs on every machine, and the health check passes. It puts back the image,
+not the configuration (flyctl reads the fly.toml in --dir, if any) nor any data.
+
+Flags:
+)";
+
+constexpr std::string_view rollback_help_foot = R"(
+Exit codes: 0 rolled back and healthy (or that release serves already), 1 rolled back but it
+does not verify, 2 usage error, 3 pre-flight refused, no such release, or flyctl deploy failed,
+130 / 143 interrupted by SIGINT / SIGTERM.
 )";
 
 constexpr std::string_view verify_help_head = R"(Usage: r1 verify [flags] URL...
@@ -120,14 +140,17 @@ void record_shared(command& cmd, std::string_view flag, std::string_view value) 
 std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& args, std::size_t i, command& cmd,
                                          std::string_view subcommand) {
     const bool verify = subcommand == "verify";
+    const bool rollback = subcommand == "rollback";
     const bool merge = subcommand == "report merge";
-    const unsigned scope = verify ? in_verify : merge ? in_report_merge : in_deploy | in_batch;
+    const unsigned scope = verify ? in_verify : rollback ? in_rollback : merge ? in_report_merge : in_deploy | in_batch;
+    const std::string help_of = std::string(merge ? std::string_view("report") : subcommand);
     for (; i < args.size(); ++i) {
         std::string_view arg = args[i];
         if (arg == "-h" || arg == "--help") {
-            cmd = command{.what = verify ? action::show_verify_help
-                                  : merge ? action::show_report_help
-                                          : action::show_deploy_help};
+            cmd = command{.what = verify     ? action::show_verify_help
+                                  : rollback ? action::show_rollback_help
+                                  : merge    ? action::show_report_help
+                                             : action::show_deploy_help};
             return std::nullopt;
         }
         std::string_view name = arg;
@@ -147,11 +170,12 @@ std::optional<usage_problem> parse_flags(const std::vector<std::string_view>& ar
         const setting* s = find_flag(name);
         if (!s || (s->scopes & scope) == 0) {
             if (!arg.starts_with("-"))
-                return usage_problem{"unexpected argument \"" + shown(arg) + "\" (flags only; see r1 deploy --help)"};
+                return usage_problem{"unexpected argument \"" + shown(arg) + "\" (flags only; see r1 " + help_of +
+                                     " --help)"};
             if (s)
                 return usage_problem{std::string(name) + " is not a flag of r1 " + std::string(subcommand) + " (see r1 " +
-                                     std::string(merge ? "report" : subcommand) + " --help)"};
-            return usage_problem{"unknown flag " + shown(name) + " (see r1 " + std::string(subcommand) + " --help)"};
+                                     help_of + " --help)"};
+            return usage_problem{"unknown flag " + shown(name) + " (see r1 " + help_of + " --help)"};
         }
         const bool takes_value = s->kind != value_kind::on && s->kind != value_kind::toggle;
         if (!takes_value) {
@@ -200,6 +224,13 @@ std::variant<command, usage_problem> parse_deploy(const std::vector<std::string_
     return cmd;
 }
 
+std::variant<command, usage_problem> parse_rollback(const std::vector<std::string_view>& args, std::size_t i) {
+    command cmd;
+    cmd.what = action::rollback;
+    if (auto problem = parse_flags(args, i, cmd, "rollback")) return *problem;
+    return cmd;
+}
+
 std::variant<command, usage_problem> parse_verify(const std::vector<std::string_view>& args, std::size_t i) {
     command cmd;
     cmd.what = action::batch;
@@ -238,6 +269,12 @@ std::string_view deploy_help() {
     return text;
 }
 
+std::string_view rollback_help() {
+    static const std::string text = std::string(rollback_help_head) + flag_lines(in_rollback, 0, false) +
+                                     std::string(help_line) + std::string(rollback_help_foot);
+    return text;
+}
+
 std::string_view report_help() {
     static const std::string text = std::string(report_help_head) + flag_lines(in_report_merge, 0, false) +
                                      std::string(help_line) + std::string(report_help_foot);
@@ -260,6 +297,7 @@ std::variant<command, usage_problem> parse_args(const std::vector<std::string_vi
     if (first == "--version" || first == "version") return command{.what = action::show_version};
     if (first == "deploy") return parse_deploy(args, 1);
     if (first == "verify") return parse_verify(args, 1);
+    if (first == "rollback") return parse_rollback(args, 1);
     if (first == "report") return parse_report(args, 1);
     if (first == "classify") return command{.what = action::classify};
     if (first == "man") {

@@ -22,5 +22,6 @@ std::string_view main_help();
 std::string_view deploy_help();
 std::string_view verify_help();
 std::string_view report_help();
+std::string_view rollback_help();
 
 }  // namespace r1::cli

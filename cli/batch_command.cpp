@@ -10,6 +10,7 @@
 #include "cli/fd_write.hpp"
 #include "cli/input_file.hpp"
 #include "cli/manifest.hpp"
+#include "cli/output.hpp"
 #include "cli/rollout.hpp"
 #include "cli/shard.hpp"
 #include "cli/signals.hpp"
@@ -37,6 +38,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -259,6 +261,17 @@ private:
         deploy_services services{runner, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
         services.on_attempt = [&output](const engine::attempt_record& a) { output.note(attempt_text(a)); };
         services.seed = seed_ ^ (0x9e3779b97f4a7c15ULL * (i + 1));
+        // The lifecycle's steps: NDJSON events with the task's index, or lines in its output.
+        event_text as_text;
+        services.on_event = [this, i, &output, &as_text, &rec](const providers::lifecycle_event& e) {
+            if (cmd_.json_output) {
+                auto line = task_event_json(e, rec, i);
+                std::lock_guard lock{events_mutex_};  // tasks run on several event loops
+                write_fd(1, line);
+            } else if (auto text = as_text(e); !text.empty()) {
+                output.append(text);
+            }
+        };
         services.browser = browser_;
         services.screenshot_path = screenshot_path(rec, i);
         auto began = sclock::now();
@@ -272,13 +285,14 @@ private:
         if (result.final_url != rec.url) rec.final_url = std::move(result.final_url);
         rec.deploy_time = result.deploy_time;
         rec.health_time = result.health_time;
-        if (!result.ec) {
-            const auto& d = result.reported;
-            if (!d.image.empty() || !d.release.empty() || !d.url.empty() || !d.alias.empty())
-                rec.deployed = std::make_shared<deployed_record>(deployed_record{d.image, d.release, d.url, d.alias});
-        }
+
         rec.attempts = std::move(result.attempts);
         rec.criteria = std::move(result.criteria);
+        rec.release = std::move(result.release);
+        rec.previous = std::move(result.previous);
+        rec.rollback = std::move(result.rollback);
+        rec.evidence = std::move(result.evidence);
+        if (!rec.evidence.empty()) output.append(evidence_text(rec.evidence));
         if (result.browser) {
             output.note(result.browser->line + "\n" + browser_causes_block(*result.browser, 1000));
             rec.browser = std::make_shared<proc::browser::page_report>(std::move(*result.browser));
@@ -455,6 +469,7 @@ private:
     /// The running tasks, longest-running first (a set: started and finished are serialised).
     std::set<std::pair<sclock::time_point, std::size_t>> running_;
     int signal_ = 0;  // the first SIGINT / SIGTERM; set and read under the fleet's lock
+    std::mutex events_mutex_;  // one NDJSON line at a time from tasks on different loops
     sclock::time_point start_;
     batch_counts live_;  // kept as tasks start and end: the progress line must not rescan 10,000 records
     batch_outcome outcome_;

@@ -8,6 +8,7 @@
 #include "engine/text/text.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -243,12 +244,6 @@ void add_task_facts(json::object& o, const task_record& t) {
     f.deploy_time = t.deploy_time;
     f.health_time = t.health_time;
     if (t.browser) f.browser_time = t.browser->duration;
-    if (t.deployed) {
-        f.image = t.deployed->image;
-        f.release = t.deployed->release;
-        f.deployed_url = t.deployed->url;
-        f.alias = t.deployed->alias;
-    }
     add_facts(o, f);
 }
 
@@ -266,9 +261,24 @@ std::string task_end_json(const task_record& t) {
     add_task_facts(o, t);
     if (!t.preview.empty()) o["preview"] = t.preview;
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
+    add_lifecycle(o, t);
     if (t.browser) o["browser"] = browser_json(*t.browser);
     if (t.wave) o["wave"] = t.wave;
     return line(o);
+}
+
+std::string task_event_json(const providers::lifecycle_event& e, const task_record& t, std::size_t index) {
+    auto o = json::parse(event_json(e)).as_object();
+    o["index"] = index;
+    o["app"] = t.name;
+    return line(o);
+}
+
+void add_lifecycle(json::object& o, const task_record& t) {
+    if (!t.release.empty()) o["release"] = release_json(t.release);
+    if (t.previous) o["previous_release"] = release_json(*t.previous);
+    if (t.rollback) o["rollback"] = rollback_json(*t.rollback);
+    if (!t.evidence.empty()) o["evidence"] = t.evidence;
 }
 
 std::string batch_end_json(const batch_outcome& batch) {

@@ -41,7 +41,7 @@ std::string progress_line(const batch_counts& c, std::chrono::milliseconds elaps
 std::string summary_table(const batch_outcome& batch, std::size_t width);
 
 /// A finished task's facts for programs, the same in task.end and --report: http_status,
-/// cause, final_url, phases_ms and deployed.
+/// cause, final_url and phases_ms.
 void add_task_facts(boost::json::object& o, const task_record& t);
 
 /// NDJSON events: batch.start, wave.start, task.start, task.end, wave.gate, task.skipped, batch.end.
@@ -53,5 +53,11 @@ std::string task_end_json(const task_record& t);
 std::string wave_gate_json(const batch_outcome& batch, std::size_t wave);
 std::string task_skipped_json(const task_record& t);
 std::string batch_end_json(const batch_outcome& batch);
+/// A task's lifecycle event (pre-flight, release, release.poll, rollback.*), with its index and app.
+std::string task_event_json(const providers::lifecycle_event& e, const task_record& t, std::size_t index);
+
+/// release, previous_release, rollback and evidence of a deploy task, as task.end and the report
+/// carry them (only what the task has).
+void add_lifecycle(boost::json::object& o, const task_record& t);
 
 }  // namespace r1::cli

@@ -2,9 +2,11 @@
 /// What the CLI keeps about each task of a batch: enough for the summary, the reports and JUnit.
 #include "engine/repair_loop.hpp"
 #include "proc/browser/findings.hpp"
+#include "providers/deploy.hpp"
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,11 +19,6 @@ enum class task_state { pending, running, ok, failed, interrupted, skipped, unkn
 /// "pending", "running", "ok", "failed", "interrupted", "skipped", "unknown": stable, used in JSON and
 /// JUnit.
 std::string_view to_string(task_state s) noexcept;
-
-/// What a deploy step reported it deployed, as the provider's CLI said.
-struct deployed_record {
-    std::string image, release, url, alias;
-};
 
 struct task_record {
     std::size_t index = 0;  // its position among the manifest's (or the list's) tasks, 0-based
@@ -44,8 +41,10 @@ struct task_record {
     std::string final_url;
     /// How long each phase took; negative: it did not run.
     std::chrono::milliseconds deploy_time{-1}, health_time{-1};
-    /// What the provider said it deployed (image, release, its URL); null when it said nothing.
-    std::shared_ptr<const deployed_record> deployed;
+    providers::release_ref release;                  // the release the deploy made, when the provider said
+    std::optional<providers::release_ref> previous;  // what served before it (the pre-flight's)
+    std::optional<rollback_record> rollback;         // an --auto-rollback, done or declined
+    std::string evidence;                            // the app's recent logs, for a failed verification
     /// The browser check's report, when one ran (shared: records are copied, reports are large).
     std::shared_ptr<const proc::browser::page_report> browser;
 };

@@ -52,10 +52,22 @@ json::object task_json(const task_record& t) {
     add_task_facts(o, t);
     if (!t.preview.empty()) o["preview"] = t.preview;
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
+    add_lifecycle(o, t);
     if (t.browser) o["browser"] = browser_json(*t.browser);
     if (t.state == task_state::skipped) o["skip_reason"] = t.skip_reason.empty() ? "not started" : t.skip_reason;
     if (t.wave) o["wave"] = t.wave;
     return o;
+}
+
+/// What a deploy task made and what it replaced, for JUnit's <system-out>: release, previous
+/// release, rollback, then the app's logs when a verification failed.
+std::string lifecycle_text(const task_record& t) {
+    std::string out;
+    if (!t.release.empty()) out += "release: " + t.release.label() + "\n";
+    if (t.previous) out += "previous release: " + t.previous->label() + "\n";
+    if (t.rollback) out += "rollback: " + t.rollback->detail + "\n";
+    if (!t.evidence.empty()) out += "\nrecent logs:\n" + t.evidence;
+    return out;
 }
 
 /// Text fit for XML 1.0: printable (no C0 but tab and newline, no C1, no invalid UTF-8, so no lone
@@ -177,7 +189,8 @@ std::string junit_xml(const batch_outcome& batch) {
     for (const auto& t : batch.tasks) {
         out += "    <testcase classname=\"r1." + xml(batch.command) + "." + xml(t.provider) + "\" name=\"" + xml(t.name) +
                "\" time=\"" + seconds(t.duration) + "\"";
-        if (t.state == task_state::ok) {
+        auto lifecycle = lifecycle_text(t);
+        if (t.state == task_state::ok && lifecycle.empty()) {
             out += "/>\n";
             continue;
         }
@@ -198,6 +211,7 @@ std::string junit_xml(const batch_outcome& batch) {
                                                                 : xml(t.skip_reason);
             out += "      <skipped message=\"" + why + "\"/>\n";
         }
+        if (!lifecycle.empty()) out += "      <system-out>" + xml(lifecycle) + "</system-out>\n";
         out += "    </testcase>\n";
     }
     out += "  </testsuite>\n</testsuites>\n";

@@ -9,8 +9,8 @@
 namespace r1::cli {
 
 enum class action {
-    show_help, show_deploy_help, show_verify_help, show_report_help, show_version, deploy, batch, classify, report_merge,
-    show_man, show_completion
+    show_help, show_deploy_help, show_verify_help, show_report_help, show_rollback_help, show_version, deploy, batch,
+    classify, report_merge, rollback, show_man, show_completion
 };
 
 /// `r1 deploy --batch FILE` and `r1 verify`: many tasks at once.
@@ -40,6 +40,7 @@ struct command {
     deploy_config deploy;
     std::string ca_file;       // extra trust anchor for the health GET
     bool json_output = false;  // --output json: NDJSON events on stdout
+    std::string rollback_to;   // r1 rollback --to VERSION; empty: the release before the one serving
     batch_options batch;
     /// Manifest keys of the per-task flags given ("region", "health_timeout"): in a batch they
     /// override the manifest's [defaults].

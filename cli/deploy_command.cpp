@@ -33,13 +33,16 @@ int usage_error(std::string_view message) {
     return exit_usage;
 }
 
-asio::awaitable<deploy_result> root(deploy_config cfg, deploy_services services) {
+asio::awaitable<deploy_result> root(deploy_config cfg, deploy_services services, bool rollback, std::string to) {
     // Total cancellation (first SIGINT/SIGTERM) lets the runner stop the provider CLI politely and
     // clean up; terminal (the second signal) kills at once.
     co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
     co_await asio::this_coro::throw_if_cancelled(false);  // each step checks and cleans up itself
     auto* browser = services.browser;
-    auto result = co_await deploy(std::move(cfg), std::move(services));
+    // Not a ?: of two co_awaits: GCC 12 destroys the unused branch's temporaries anyway.
+    deploy_result result;
+    if (rollback) result = co_await roll_back(std::move(cfg), std::move(to), std::move(services));
+    else result = co_await deploy(std::move(cfg), std::move(services));
     if (browser) co_await browser->close();  // Chromium's process group gone, its profile removed
     co_return result;
 }
@@ -71,6 +74,11 @@ int run_deploy(const command& cmd) {
         else write_fd(2, attempt_text(a));
     };
     services.seed = std::random_device{}();
+    event_text as_text;
+    services.on_event = [json = cmd.json_output, &as_text](const providers::lifecycle_event& e) {
+        if (json) write_fd(1, event_json(e));
+        else if (auto text = as_text(e); !text.empty()) write_fd(2, text);
+    };
     if (browser) services.browser = &*browser;
 
     asio::cancellation_signal cancel;
@@ -82,7 +90,7 @@ int run_deploy(const command& cmd) {
                          }};
 
     std::optional<deploy_result> result;
-    asio::co_spawn(ctx, root(cmd.deploy, services),
+    asio::co_spawn(ctx, root(cmd.deploy, services, cmd.what == action::rollback, cmd.rollback_to),
                    asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, deploy_result r) {
                        signals.stop();
                        if (e) std::rethrow_exception(e);
@@ -99,6 +107,7 @@ int run_deploy(const command& cmd) {
         write_fd(1, result_json(*result, code, cmd.deploy.dry_run));
     } else {
         for (const auto& c : result->criteria) write_fd(2, criterion_text(c));
+        if (!result->evidence.empty()) write_fd(2, evidence_text(result->evidence));
         if (!result->output.empty())
             write_fd(1, result->output.ends_with('\n') ? result->output : result->output + "\n");
         if (result->browser && result->browser->passed())

@@ -20,6 +20,7 @@ constexpr subcommand subcommands[] = {
     {"deploy", "deploy an app, or every app of a fleet manifest (--batch), then health-check it"},
     {"verify", "health-check many URLs, or a manifest's apps, at once"},
     {"report", "merge the reports of a fleet's shards into one (r1 report merge)"},
+    {"rollback", "put an earlier release of an app back, and verify it"},
     {"classify", "say whether a failure message is worth retrying"},
     {"completion", "print the bash or zsh completion script"},
     {"man", "print this manual page (roff)"},
@@ -60,6 +61,7 @@ const scope_of deploy_scope{in_deploy, false};
 const scope_of batch_scope{in_batch, false};
 const scope_of verify_scope{in_verify, true};
 const scope_of merge_scope{in_report_merge, false};
+const scope_of rollback_scope{in_rollback, false};
 
 bool takes_value(std::string_view flag) {
     for (const auto& s : settings())
@@ -145,7 +147,7 @@ std::string bash_flag_words(const std::vector<plain_flag>& flags) {
 
 std::string bash_script() {
     std::vector<plain_flag> all;
-    for (auto scope : {deploy_scope, batch_scope, verify_scope, merge_scope})
+    for (auto scope : {deploy_scope, batch_scope, verify_scope, merge_scope, rollback_scope})
         for (auto& f : flags_in(scope)) all.push_back(f);
     for (const auto& c : classify_flags) all.push_back(c);
 
@@ -194,7 +196,7 @@ std::string bash_script() {
                       "    case \"$cmd\" in\n"
                       "    completion) [[ $COMP_CWORD -eq 2 ]] && COMPREPLY=($(compgen -W 'bash zsh' -- \"$cur\")); return ;;\n"
                       "    report) if [[ -z $sub ]]; then COMPREPLY=($(compgen -W 'merge --help' -- \"$cur\")); return; fi ;;\n"
-                      "    deploy|verify|classify) ;;\n"
+                      "    deploy|verify|classify|rollback) ;;\n"
                       "    *) return ;;\n"
                       "    esac\n"
                       "    case \"$prev\" in\n";
@@ -208,6 +210,7 @@ std::string bash_script() {
            "        deploy) COMPREPLY=($(compgen -W " + single_quoted(deploy_flags) + " -- \"$cur\")) ;;\n"
            "        verify) COMPREPLY=($(compgen -W " + single_quoted(bash_flag_words(flags_in(verify_scope))) + " -- \"$cur\")) ;;\n"
            "        report) COMPREPLY=($(compgen -W " + single_quoted(bash_flag_words(flags_in(merge_scope))) + " -- \"$cur\")) ;;\n"
+           "        rollback) COMPREPLY=($(compgen -W " + single_quoted(bash_flag_words(flags_in(rollback_scope))) + " -- \"$cur\")) ;;\n"
            "        classify) COMPREPLY=($(compgen -W " + single_quoted(classify_words) + " -- \"$cur\")) ;;\n"
            "        esac\n"
            "    elif [[ $cmd == report ]]; then\n"
@@ -268,6 +271,8 @@ std::string zsh_script() {
                       "      if (( CURRENT == 2 )); then _values 'subcommand' 'merge[merge the reports of a fleet'\\''s shards]'; return; fi\n"
                       "      shift words; (( CURRENT-- ))\n" + zsh_arguments(flags_in(merge_scope), "*:report:_files") +
                       "      ;;\n"
+                      "    rollback)\n" + zsh_arguments(flags_in(rollback_scope), "") +
+                      "      ;;\n"
                       "    classify)\n" + zsh_arguments(classify, "*:text: ") +
                       "      ;;\n"
                       "    completion) _values 'shell' bash zsh ;;\n"
@@ -291,6 +296,7 @@ std::string man_page() {
            ".B r1 deploy \\-\\-batch\n\\fIFILE\\fR [\\fIflags\\fR]\n.br\n"
            ".B r1 verify\n[\\fIflags\\fR] \\fIURL\\fR... | \\-\\-batch \\fIFILE\\fR\n.br\n"
            ".B r1 report merge\n\\fIREPORT\\fR... [\\fIflags\\fR]\n.br\n"
+           ".B r1 rollback \\-\\-app\n\\fINAME\\fR [\\-\\-to \\fIVERSION\\fR] [\\fIflags\\fR]\n.br\n"
            ".B r1 classify\n[\\fIflags\\fR] [\\fITEXT\\fR...]\n.br\n"
            ".B r1 completion\nbash | zsh\n.br\n"
            ".B r1 man\n";
@@ -309,13 +315,15 @@ std::string man_page() {
     out += man_flags("FLEET OPTIONS (r1 deploy \\-\\-batch, r1 verify)", flags_in(batch_scope));
     out += man_flags("VERIFY OPTIONS", flags_in(verify_scope));
     out += man_flags("REPORT MERGE OPTIONS", flags_in(merge_scope));
+    out += man_flags("ROLLBACK OPTIONS", flags_in(rollback_scope));
     out += man_flags("CLASSIFY OPTIONS", {std::begin(classify_flags), std::end(classify_flags)});
     out += ".SH EXIT STATUS\n";
     const std::pair<std::string_view, std::string_view> codes[] = {
         {"0", "healthy deploy, or dry-run / verify-only success"},
         {"1", "the deploy went through but the health check or the browser check failed (or verify-only failed)"},
         {"2", "usage error, unsupported provider, provider CLI missing, --app missing"},
-        {"3", "the provider CLI's deploy returned non-zero, was killed, or ran past --deploy-timeout"},
+        {"3", "pre-flight refused, or the provider CLI's deploy (or a rollback) returned non-zero, was killed, or ran "
+              "past --deploy-timeout"},
         {"4", "r1 report merge: a shard left no report, so some apps have no result"},
         {"130, 143", "interrupted by SIGINT / SIGTERM (child processes already gone)"},
     };

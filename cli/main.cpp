@@ -37,10 +37,12 @@ int main(int argc, char** argv) {
         case r1::cli::action::show_deploy_help: std::cout << r1::cli::deploy_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_verify_help: std::cout << r1::cli::verify_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_report_help: std::cout << r1::cli::report_help(); return r1::cli::exit_ok;
+        case r1::cli::action::show_rollback_help: std::cout << r1::cli::rollback_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_version: std::cout << "r1 " << r1::version << "\n"; return r1::cli::exit_ok;
         case r1::cli::action::show_man: std::cout << r1::cli::man_page(); return r1::cli::exit_ok;
         case r1::cli::action::show_completion: std::cout << r1::cli::completion_script(cmd.shell); return r1::cli::exit_ok;
-        case r1::cli::action::deploy: return r1::cli::run_deploy(cmd);
+        case r1::cli::action::deploy:
+        case r1::cli::action::rollback: return r1::cli::run_deploy(cmd);
         case r1::cli::action::batch: return r1::cli::run_batch(cmd);
         case r1::cli::action::report_merge: return r1::cli::run_report_merge(cmd);
         case r1::cli::action::classify:

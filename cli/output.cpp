@@ -55,14 +55,6 @@ void add_facts(boost::json::object& o, const run_facts& f) {
     if (f.health_time.count() >= 0) phases["health"] = f.health_time.count();
     if (f.browser_time.count() >= 0) phases["browser"] = f.browser_time.count();
     o["phases_ms"] = std::move(phases);
-    if (!f.image.empty() || !f.release.empty() || !f.deployed_url.empty() || !f.alias.empty()) {
-        json::object d;
-        if (!f.image.empty()) d["image"] = f.image;
-        if (!f.release.empty()) d["release"] = f.release;
-        if (!f.deployed_url.empty()) d["url"] = f.deployed_url;
-        if (!f.alias.empty()) d["alias"] = f.alias;
-        o["deployed"] = std::move(d);
-    }
 }
 
 run_facts facts_of(const deploy_result& r) {
@@ -73,12 +65,6 @@ run_facts facts_of(const deploy_result& r) {
     f.deploy_time = r.deploy_time;
     f.health_time = r.health_time;
     if (r.browser) f.browser_time = r.browser->duration;
-    if (!r.ec) {  // what a deploy that went through deployed
-        f.image = r.reported.image;
-        f.release = r.reported.release;
-        f.deployed_url = r.reported.url;
-        f.alias = r.reported.alias;
-    }
     return f;
 }
 
@@ -108,8 +94,79 @@ std::string result_json(const deploy_result& r, int exit_code, bool dry_run) {
     o["attempts"] = attempts_array(r.attempts);
     o["attempt_count"] = r.attempts.size() + 1;
     add_facts(o, facts_of(r));
+    if (!dry_run) {
+        o["release"] = release_json(r.release);
+        o["previous_release"] = r.previous ? release_json(*r.previous) : boost::json::value(nullptr);
+        if (r.rollback) o["rollback"] = rollback_json(*r.rollback);
+        if (!r.evidence.empty()) o["evidence"] = r.evidence;
+    }
     if (r.browser) o["browser"] = browser_json(*r.browser);
     return line(o);
+}
+
+boost::json::value release_json(const providers::release_ref& r) {
+    if (r.empty()) return nullptr;
+    boost::json::object o;
+    o["id"] = r.id;
+    o["version"] = r.version;
+    o["image"] = r.image;
+    return o;
+}
+
+boost::json::value rollback_json(const rollback_record& r) {
+    boost::json::object o;
+    o["attempted"] = r.attempted;
+    o["ok"] = r.ok;
+    o["to"] = release_json(r.to);
+    o["made"] = release_json(r.made);
+    o["detail"] = r.detail;
+    return o;
+}
+
+std::string event_json(const providers::lifecycle_event& e) {
+    auto o = event_object(e.name);
+    o["ok"] = e.ok;
+    if (e.name == providers::event_names::release_poll) {
+        o["poll"] = e.poll;
+        o["ready"] = e.ready;
+        o["total"] = e.total;
+    }
+    o["detail"] = e.detail;
+    if (!e.release.empty()) o["release"] = release_json(e.release);
+    return line(o);
+}
+
+std::string event_text::operator()(const providers::lifecycle_event& e) {
+    namespace names = providers::event_names;
+    if (e.name == names::release_poll) {
+        // Every poll is an NDJSON event; text shows a poll only when it says something new.
+        if (e.detail == last_poll_) return {};
+        last_poll_ = e.detail;
+        return "r1: release " + (e.release.version.empty() ? std::string("poll") : "v" + e.release.version) + " (poll " +
+               std::to_string(e.poll) + "): " + e.detail + "\n";
+    }
+    // A refused pre-flight is the run's error line already.
+    if (e.name == names::preflight) return e.ok ? "r1: pre-flight: " + e.detail + "\n" : std::string();
+    if (e.name == names::release) {
+        last_poll_.clear();
+        return "r1: release: " + e.detail + "\n";
+    }
+    if (e.name == names::rollback_start || e.name == names::rollback_end) return "r1: rollback: " + e.detail + "\n";
+    if (e.name == names::evidence) return {};  // the logs themselves follow the result (evidence_text)
+    return "r1: " + e.detail + "\n";
+}
+
+std::string evidence_text(std::string_view evidence) {
+    std::size_t lines = 0;
+    std::string block;
+    while (!evidence.empty()) {
+        auto nl = evidence.find('\n');
+        block += "  | " + std::string(evidence.substr(0, nl)) + "\n";
+        ++lines;
+        evidence = nl == std::string_view::npos ? std::string_view{} : evidence.substr(nl + 1);
+    }
+    if (lines == 1) return "r1: the app's last log line:\n" + block;
+    return "r1: the app's last " + std::to_string(lines) + " log lines:\n" + block;
 }
 
 }  // namespace r1::cli

@@ -5,8 +5,10 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace r1::cli {
 
@@ -22,13 +24,13 @@ boost::json::object attempt_object(const engine::attempt_record& a);
 boost::json::array attempts_array(const std::vector<engine::attempt_record>& attempts);
 
 /// What a finished deploy or check says for programs, the same in the result and task.end events
-/// and in --report: http_status, cause, final_url, phases_ms and, when the provider said, deployed.
+/// and in --report: http_status, cause, final_url and phases_ms. What was deployed is the lifecycle's
+/// `release` (release_json), beside them.
 struct run_facts {
     unsigned http_status = 0;      // 0: no response (null)
     std::string_view cause;        // "": ok (null)
     std::string_view final_url;    // "": no health check ran (null)
     std::chrono::milliseconds deploy_time{-1}, health_time{-1}, browser_time{-1};  // negative: did not run
-    std::string_view image, release, deployed_url, alias;  // what the provider's CLI said it deployed
 };
 void add_facts(boost::json::object& o, const run_facts& f);
 run_facts facts_of(const deploy_result& r);
@@ -38,5 +40,24 @@ run_facts facts_of(const deploy_result& r);
 std::string attempt_json(const engine::attempt_record& a);
 std::string criterion_json(const engine::criterion_result& c);
 std::string result_json(const deploy_result& r, int exit_code, bool dry_run);
+
+/// A lifecycle event as an NDJSON line: {"event":"release.poll","ok":false,"poll":3,...}.
+std::string event_json(const providers::lifecycle_event& e);
+/// The same as a text line for stderr ("r1: pre-flight: v41 (...) serves on 2 machines\n"); ""
+/// for an event text mode leaves out (a status poll that says what the last one said).
+class event_text {
+public:
+    std::string operator()(const providers::lifecycle_event& e);
+
+private:
+    std::string last_poll_;
+};
+
+/// The evidence block: "r1: the app's last N log lines:\n  | ...\n".
+std::string evidence_text(std::string_view evidence);
+
+/// {"id":..,"version":..,"image":..}, or null when empty: for events, the report and JUnit.
+boost::json::value release_json(const providers::release_ref& r);
+boost::json::value rollback_json(const rollback_record& r);
 
 }  // namespace r1::cli

@@ -102,6 +102,15 @@ std::int64_t epoch_seconds(const std::string& t) {
     return static_cast<std::int64_t>(::timegm(&tm));
 }
 
+/// A release as release_json() wrote it ({"id", "version", "image"}), or nothing for null.
+providers::release_ref release_of(const json::value& v, const std::string& where) {
+    if (v.is_null()) return {};
+    if (!v.is_object()) throw bad_member{where + " must be an object or null"};
+    object_reader r{v.as_object(), where};
+    return {engine::printable(r.string("id", true), true), engine::printable(r.string("version", true), true),
+            engine::printable(r.string("image", true), true)};
+}
+
 bool is_sha256(std::string_view s) {
     return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
@@ -134,6 +143,22 @@ task_record task_of(const json::object& o, std::size_t n, const shard_record* sh
     // and the summary never show it; a copy here would be a dry run's largest member twice.
     t.skip_reason = engine::printable(r.string("skip_reason", true), true);
     t.wave = static_cast<std::size_t>(r.number("wave", 0, static_cast<std::int64_t>(max_fleet_tasks), false, true).value_or(0));
+    // The deploy lifecycle's members, for JUnit's <system-out> (batch_report.cpp, lifecycle_text).
+    if (const auto* v = r.find("release")) t.release = release_of(*v, r.where("release"));
+    if (const auto* v = r.find("previous_release"); v && !v->is_null())
+        t.previous = release_of(*v, r.where("previous_release"));
+    if (const auto* v = r.find("rollback")) {
+        if (!v->is_object()) throw bad_member{r.where("rollback") + " must be an object"};
+        object_reader rb{v->as_object(), r.where("rollback")};
+        rollback_record back;
+        back.attempted = rb.boolean("attempted");
+        back.ok = rb.boolean("ok");
+        back.to = release_of(rb.need("to"), rb.where("to"));
+        back.made = release_of(rb.need("made"), rb.where("made"));
+        back.detail = engine::printable(rb.string("detail"), true);
+        t.rollback = std::move(back);
+    }
+    t.evidence = r.string("evidence", true);  // many lines: shown as JUnit text, escaped there
     if (const auto* b = r.find("browser")) {
         if (!b->is_object()) throw bad_member{r.where("browser") + " must be an object"};
         proc::browser::page_report page;

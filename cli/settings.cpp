@@ -17,42 +17,74 @@ constexpr std::size_t max_value_length = 8192;  // a manifest value; flags are b
 
 constexpr std::string_view duration_words = "a duration like 500ms, 15s, 2m or 1h30m (at most 168h)";
 
+/// A duration setting's value: parse_duration's, or zero where the setting allows it.
+std::optional<std::chrono::milliseconds> duration_of(const setting& s, std::string_view text) {
+    if (s.zero_allowed && (text == "0" || text == "0ms" || text == "0s" || text == "0m" || text == "0h"))
+        return std::chrono::milliseconds(0);
+    return engine::parse_duration(text);
+}
+
 // The table up to --dir; the providers' options follow it, then the rest.
 const setting head[] = {
-    {"--provider", "provider", "NAME", value_kind::text, &deploy_config::provider, in_deploy,
+    {"--provider", "provider", "NAME", value_kind::text, &deploy_config::provider, in_deploy | in_rollback,
      "fly (default), vercel, cloudflare, docker or kamal", {}},
-    {"--app", app_name_key, "NAME", value_kind::text, &deploy_config::app, in_deploy,
+    {"--app", app_name_key, "NAME", value_kind::text, &deploy_config::app, in_deploy | in_rollback,
      "app name: lowercase letters, digits and dashes", {}},
     {"--region", "region", "CODE", value_kind::text, &deploy_config::region, in_deploy, "primary region (fly only; default iad)", {}},
     {"--image", "image", "REF", value_kind::text, &deploy_config::image, in_deploy,
      "deploy this image instead of building ./Dockerfile (fly, docker)", {}},
-    {"--dir", "dir", "PATH", value_kind::text, &deploy_config::dir, in_deploy,
+    {"--dir", "dir", "PATH", value_kind::text, &deploy_config::dir, in_deploy | in_rollback,
      "directory the provider CLI runs in (default: current directory)", {}},
 };
 
 const setting tail[] = {
-    {"--health-url", "health_url", "URL", value_kind::text, &deploy_config::health_url, in_deploy,
+    {"--health-url", "health_url", "URL", value_kind::text, &deploy_config::health_url, in_deploy | in_rollback,
      "URL to GET after the deploy (default: the provider's, e.g. https://<app>.fly.dev;\n"
      "required for kamal)", {}},
-    {"--expected-body", "expected_body", "TEXT", value_kind::text, &deploy_config::expected_body, in_deploy | in_verify,
+    {"--expected-body", "expected_body", "TEXT", value_kind::text, &deploy_config::expected_body,
+     in_deploy | in_verify | in_rollback,
      "the health response body must contain TEXT", "every body must contain TEXT"},
     {"--timeout", "health_timeout", "DURATION", value_kind::duration, &deploy_config::health_timeout,
-     in_deploy | in_verify, "deadline for the whole health check, redirects included (default 15s)",
+     in_deploy | in_verify | in_rollback, "deadline for the whole health check, redirects included (default 15s)",
      "deadline for each check, redirects included (default 15s)"},
-    {"--deploy-timeout", "deploy_timeout", "DURATION", value_kind::duration, &deploy_config::deploy_timeout, in_deploy,
-     "deadline for the provider CLI's deploy; it is stopped past it (default 30m)", {}},
-    {"--ca-file", {}, "PATH", value_kind::text, &command::ca_file, in_deploy | in_verify,
+    {"--deploy-timeout", "deploy_timeout", "DURATION", value_kind::duration, &deploy_config::deploy_timeout,
+     in_deploy | in_rollback, "deadline for the provider CLI's deploy; it is stopped past it (default 30m)", {}},
+    {"--release-timeout", "release_timeout", "DURATION", value_kind::duration, &deploy_config::release_timeout,
+     in_deploy | in_rollback,
+     "how long the new release may take to run on every machine (fly:\n"
+     "flyctl status is polled until then; default 5m)",
+     {}},
+    {"--warmup", "warmup", "DURATION", value_kind::duration, &deploy_config::warmup, in_deploy | in_rollback,
+     "a failing health check is re-checked (1, 2, 4, 8 s...) within this\n"
+     "after the deploy; then the deploy ends (default 15s; 0: no re-check)",
+     {}, 0, 0, true},
+    {"--ttfb-sla", "ttfb_sla", "DURATION", value_kind::duration, &deploy_config::ttfb_sla, in_deploy | in_rollback,
+     "response headers later than this fail a deploy's health check as\n\"slow\" (default 3s; 0: no limit)",
+     {}, 0, 0, true},
+    {"--auto-rollback", "auto_rollback", {}, value_kind::toggle, &deploy_config::auto_rollback, in_deploy,
+     "roll back to the release that served before when the health check\n"
+     "still fails 30 s after the deploy started (exit 1; 3 if that fails)",
+     {}},
+    {"--ca-file", {}, "PATH", value_kind::text, &command::ca_file, in_deploy | in_verify | in_rollback,
      "extra CA certificate(s) to trust for the health check (PEM)", "extra CA certificate(s) to trust (PEM)"},
     {"--allow-insecure-redirects", "allow_insecure_redirects", {}, value_kind::toggle,
-     &deploy_config::allow_insecure_redirects, in_deploy | in_verify,
+     &deploy_config::allow_insecure_redirects, in_deploy | in_verify | in_rollback,
      "follow a redirect from https to plain http (refused by default)", {}},
-    {"--retries", "retries", "N", value_kind::count, &deploy_config::retries, in_deploy,
-     "redeploys after the first deploy on a transient failure (default 2; 0: no retry)", {}, 0, 99},
-    {"--retry-budget", "retry_budget", "DURATION", value_kind::duration, &deploy_config::retry_budget, in_deploy,
-     "all retry waits together stay under this (default 10m)", {}},
-    {"--output", {}, "FORMAT", value_kind::format, &command::json_output, in_deploy | in_verify,
+    {"--retries", "retries", "N", value_kind::count, &deploy_config::retries, in_deploy | in_rollback,
+     "retries of the provider CLI's deploy after a transient failure of the\nCLI itself "
+     "(default 2; 0: no retry and no warm-up re-check)",
+     {}, 0, 99},
+    {"--retry-budget", "retry_budget", "DURATION", value_kind::duration, &deploy_config::retry_budget,
+     in_deploy | in_rollback, "all retry waits together stay under this (default 10m)", {}},
+    {"--redeploy-on-unhealthy", "redeploy_on_unhealthy", {}, value_kind::toggle, &deploy_config::redeploy_on_unhealthy,
+     in_deploy, "also redeploy (within --retries) when the health check still fails\nafter the warm-up; never for a 4xx", {}},
+    {"--retries-on-timeout", "retries_on_timeout", {}, value_kind::toggle, &deploy_config::retries_on_timeout, in_deploy,
+     "retry a deploy that ran past --deploy-timeout (default: not retried)", {}},
+    {"--output", {}, "FORMAT", value_kind::format, &command::json_output, in_deploy | in_verify | in_rollback,
      "text (default) or json: NDJSON events on stdout (attempt, criterion, result)",
      "text (default) or json: NDJSON events on stdout"},
+    {"--to", {}, "VERSION", value_kind::text, &command::rollback_to, in_rollback,
+     "the release to put back (41 or v41; default: the newest earlier\nrelease that runs another image)", {}},
     {"--dry-run", {}, {}, value_kind::on, &deploy_config::dry_run, in_deploy | shard_agreed,
      "print what would run (argv, directory, variable names) and stop: no process", {}},
     {"--verify-only", {}, {}, value_kind::on, &deploy_config::verify_only, in_deploy | shard_agreed,
@@ -134,8 +166,8 @@ const table& the_table() {
         out.all.assign(std::begin(head), std::end(head));
         for (const auto& p : providers::registry::builtin().wired())
             for (const auto& o : p->options())
-                out.all.push_back({o.flag, o.key, o.value_name, kind_of(o.kind), option_key{o.key, o.kind}, in_deploy,
-                                   o.help, {}, o.min, o.max});
+                out.all.push_back({o.flag, o.key, o.value_name, kind_of(o.kind), option_key{o.key, o.kind},
+                                   in_deploy | in_rollback, o.help, {}, o.min, o.max});
         out.all.insert(out.all.end(), std::begin(tail), std::end(tail));
         for (const auto& s : out.all)
             if (!s.key.empty()) out.keys.push_back(s.key);
@@ -212,7 +244,7 @@ std::optional<std::string> apply_flag(const setting& s, command& cmd, std::strin
                 if constexpr (std::is_same_v<value, std::string>) {
                     field = std::string(text);
                 } else if constexpr (std::is_same_v<value, std::chrono::milliseconds>) {
-                    auto d = engine::parse_duration(text);
+                    auto d = duration_of(s, text);
                     if (!d) return "invalid " + std::string(s.flag) + " " + quoted(text) + ": use " + std::string(duration_words);
                     field = *d;
                 } else if constexpr (std::is_same_v<value, unsigned>) {
@@ -269,7 +301,7 @@ std::optional<std::string> apply_key(const setting& s, deploy_config& cfg, const
     }
     case value_kind::duration: {
         if (!str) return key + " must be a duration string like \"15s\" or \"2m\"";
-        auto d = engine::parse_duration(*str);
+        auto d = duration_of(s, *str);
         if (!d) return key + " " + quoted(*str) + " is not " + std::string(duration_words);
         cfg.*std::get<std::chrono::milliseconds deploy_config::*>(s.target) = *d;
         return std::nullopt;

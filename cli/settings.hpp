@@ -41,7 +41,9 @@ using setting_target =
 /// Where a flag is taken. Batch flags of `r1 deploy` need --batch FILE. `shard_agreed` is not a
 /// place: it marks a flag without a manifest key that the shards of one fleet must still agree on
 /// (every flag with a key is such a flag already).
-enum setting_scope : unsigned { in_deploy = 1, in_batch = 2, in_verify = 4, in_report_merge = 8, shard_agreed = 16 };
+enum setting_scope : unsigned {
+    in_deploy = 1, in_batch = 2, in_verify = 4, in_report_merge = 8, shard_agreed = 16, in_rollback = 32
+};
 
 struct setting {
     std::string_view flag;        // "--region"
@@ -54,6 +56,7 @@ struct setting {
     std::string_view verify_help;  // what `r1 verify --help` says instead, if it says something else
     unsigned min = 0;              // a count's range
     unsigned max = 0;
+    bool zero_allowed = false;     // a duration that may be 0 ("0", "0s": --warmup 0 turns re-checks off)
 };
 
 /// The manifest's own keys beyond the table: `name` is the app's (the --app flag's in a manifest).

@@ -154,6 +154,7 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
             co_return fail(f.kind, where + f.cause, f.code);
         }
         report.status = res->status;
+        report.ttfb += res->headers_after;
         if (!res->spki_sha256.empty() &&
             std::find(report.verified_spki.begin(), report.verified_spki.end(), res->spki_sha256) == report.verified_spki.end())
             report.verified_spki.push_back(res->spki_sha256);
@@ -161,6 +162,7 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
             auto verdict = judge(*res, cfg.expected_body);
             verdict.verified_spki = std::move(report.verified_spki);
             verdict.final_url = std::move(report.final_url);
+            verdict.ttfb = report.ttfb;
             co_return verdict;
         }
 

@@ -39,6 +39,8 @@ struct health_report {
     /// The leaf certificates r1 verified on the way (every HTTPS hop of the redirect chain), as base64
     /// SHA-256 of their SubjectPublicKeyInfo: what a browser check may trust beyond Chromium's store.
     std::vector<std::string> verified_spki;
+    /// Time to the response headers, summed over the GETs of the check (redirects included).
+    std::chrono::nanoseconds ttfb{0};
     bool healthy() const noexcept { return !ec; }
 };
 

@@ -99,6 +99,19 @@ std::string_view to_string(tier t) noexcept {
     return "first";
 }
 
+bool redeploy_may_help(const failure& f, const loop_policy& policy) noexcept {
+    if (f.why.cls != failure_class::transient) return false;
+    switch (f.source) {
+    case failure_source::step:
+    case failure_source::source_tree: return true;  // a fresh deploy of what HEAD is now
+    case failure_source::health:
+        // A 4xx (a 429 too: the app throttles r1, it is not broken) is what the app means to say.
+        return policy.redeploy_on_unhealthy && !(f.http_status >= 400 && f.http_status < 500);
+    case failure_source::release: return policy.redeploy_on_unhealthy;
+    }
+    return false;
+}
+
 asio::awaitable<task_outcome> run_task(clock& clk, loop_policy policy, backoff jitter, deploy_step deploy,
                                        std::vector<criterion*> criteria,
                                        std::function<void(const attempt_record&)> on_attempt) {
@@ -106,13 +119,18 @@ asio::awaitable<task_outcome> run_task(clock& clk, loop_policy policy, backoff j
     const auto& p = run.policy_;
     unsigned redeploys = 0;
     for (;;) {
+        run.outcome_.deploy_started = clk.now();
         if (!p.dry_run) {
+            ++run.outcome_.deploys;
             auto deployed = co_await deploy();
             if (deployed.ec == error::interrupted) co_return run.finish(std::move(deployed));
             if (deployed.ec) {
-                // env-fix: a transient deploy failure (the API's 503, a reset) is the same step again.
-                if (deployed.why.cls != failure_class::transient || redeploys >= p.retries)
-                    co_return run.finish(std::move(deployed));
+                // env-fix: a transient failure of the provider CLI itself (the API's 503, a reset)
+                // is the same step again. One that ran past its own deadline is not, unless asked:
+                // three times --deploy-timeout is rarely what anyone wants.
+                bool may_retry = deployed.why.cls == failure_class::transient && redeploys < p.retries &&
+                                 (!deployed.timed_out || p.retry_on_timeout);
+                if (!may_retry) co_return run.finish(std::move(deployed));
                 auto delay = wait_for(deployed, run.jitter_.next(redeploys), p);
                 ++redeploys;
                 if (!co_await run.retry("deploy", tier::env_fix, deployed, delay)) {
@@ -125,26 +143,39 @@ asio::awaitable<task_outcome> run_task(clock& clk, loop_policy policy, backoff j
 
         // A signal that arrived as the deploy finished stops us before the criteria.
         if (co_await task_run::interrupted()) co_return run.finish(interruption());
-        // After a good deploy, a failing criterion is first re-checked through the warm-up.
+        // After a good deploy, a failing criterion is re-checked through the warm-up window (and,
+        // with verify_at_least, until that long after the deploy started), then the deploy ends.
         failure failed;
+        clock::time_point warmup_end{}, floor_end{};
         for (std::size_t warm = 0;; ++warm) {
             failed = co_await run.evaluate(criteria);
             if (!failed.ec || p.dry_run) co_return run.finish({});
             if (co_await task_run::interrupted()) co_return run.finish(interruption());
-            if (failed.why.cls != failure_class::transient || !failed.recheck_may_help || p.retries == 0 ||
-                warm >= p.warmup.size())
-                break;
+            if (warm == 0) {
+                warmup_end = clk.now() + (p.retries == 0 ? milliseconds(0) : p.warmup);
+                floor_end = run.outcome_.deploy_started + p.verify_at_least;
+            }
+            auto now = clk.now();
+            if (!failed.recheck_may_help || p.warmup_schedule.empty()) break;
+            // Inside the floor any failure is looked at again; past it, only a transient one.
+            auto end = failed.why.cls == failure_class::transient ? std::max(warmup_end, floor_end) : floor_end;
+            if (now >= end) break;
+            auto planned = p.warmup_schedule[std::min(warm, p.warmup_schedule.size() - 1)];
+            auto left = std::chrono::duration_cast<milliseconds>(end - now);
+            // A rate limit is never asked sooner than it said, even when that wait ends past the
+            // window (the next failure then ends the re-checks); any other wait is clipped to it.
+            auto delay = wait_for(failed, planned, p);
+            if (!is_rate_limit(failed.why)) delay = std::min(delay, left);
             auto which = std::find_if(run.outcome_.criteria.begin(), run.outcome_.criteria.end(),
                                       [](const criterion_result& r) { return !r.passed; });
-            auto delay = wait_for(failed, p.warmup[warm], p);
             if (!co_await run.retry(which->id, tier::env_fix, failed, delay)) {
                 if (co_await task_run::interrupted()) failed = interruption();
                 co_return run.finish(std::move(failed));
             }
         }
 
-        // repair: the criterion still fails for a reason a fresh deploy can change.
-        if (failed.why.cls != failure_class::transient || redeploys >= p.retries) co_return run.finish(std::move(failed));
+        // repair: only where a fresh deploy can change the outcome (see redeploy_may_help).
+        if (!redeploy_may_help(failed, p) || redeploys >= p.retries) co_return run.finish(std::move(failed));
         auto delay = wait_for(failed, run.jitter_.next(redeploys), p);
         ++redeploys;
         if (!co_await run.retry("deploy", tier::repair, failed, delay)) {

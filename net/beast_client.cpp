@@ -137,7 +137,7 @@ sys::error_code ended_early(sys::error_code ec, const Parser& parser) {
 /// Writes the GET and reads the response through `stream`, plain or TLS.
 template <class Stream>
 asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_request& req,
-                                                     const asio::cancellation_state& cs) {
+                                                     const asio::cancellation_state& cs, sclock::time_point started) {
     const sys::error_code aborted = asio::error::operation_aborted;
 
     http::request<http::empty_body> get{http::verb::get, req.target.target, 11};
@@ -167,6 +167,7 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
 
     const auto& head = parser->get();
     http_response res;
+    res.headers_after = sclock::now() - started;
     res.status = head.result_int();
     res.reason = std::string(head.reason());
     if (auto it = head.find(http::field::location); it != head.end()) res.location = std::string(it->value());
@@ -223,6 +224,7 @@ asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, std::size_t
     const sys::error_code aborted = asio::error::operation_aborted;
 
     if (cancelled(cs)) co_return aborted;
+    const auto started = sclock::now();
     auto endpoints = co_await resolve(req.target, req.deadline);
     if (!endpoints) co_return endpoints.error();
 
@@ -230,7 +232,7 @@ asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, std::size_t
         socket_stream stream{ex, req.deadline};
         if (cancelled(cs)) co_return aborted;
         if (auto ec = co_await stream.connect(*endpoints); ec) co_return ec;
-        co_return co_await exchange(stream, req, cs);  // we sent Connection: close
+        co_return co_await exchange(stream, req, cs, started);  // we sent Connection: close
     }
 
     // One gate per event loop (each loop has its own thread), so the hot path takes no lock.
@@ -245,7 +247,7 @@ asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, std::size_t
     if (cancelled(cs)) co_return aborted;
     if (auto ec = co_await stream.handshake(); ec) co_return ec;
     slot.release();
-    auto res = co_await exchange(stream, req, cs);
+    auto res = co_await exchange(stream, req, cs, started);
     if (res) res->spki_sha256 = stream.peer_spki_sha256();
     // A courtesy close_notify; the server's is not awaited: the response is complete by its own
     // framing, and servers often drop the connection without theirs.

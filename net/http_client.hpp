@@ -37,6 +37,9 @@ struct http_response {
     bool substring_found = false;
     /// HTTPS: base64 SHA-256 of the leaf certificate's SubjectPublicKeyInfo, as verified. Empty for http.
     std::string spki_sha256;
+    /// From the start of the GET (lookup, connect, TLS, request) to the response headers: its time
+    /// to first byte, as --ttfb-sla judges it.
+    std::chrono::nanoseconds headers_after{0};
 };
 
 /// A non-2xx status is data, not an error. Errors are transport failures: Asio, SSL and Beast codes,

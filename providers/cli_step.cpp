@@ -26,6 +26,7 @@ boost::asio::awaitable<cli_step_result> run_cli_step(proc::runner& runner, cli_s
     req.cwd = std::move(step.cwd);
     req.env = std::move(step.env);
     req.deadline = step.deadline;
+    req.tail_bytes = step.tail_bytes;
     if (step.on_output) req.on_output = [sink = std::move(step.on_output)](proc::stream, std::string_view chunk) { sink(chunk); };
     auto ran = co_await runner.run(std::move(req));
     cli_step_result result;
@@ -43,6 +44,7 @@ boost::asio::awaitable<cli_step_result> run_cli_step(proc::runner& runner, cli_s
         auto excerpt = output_excerpt(out.err_tail);
         if (!excerpt.empty()) message += ": " + excerpt;
         result.outcome = {make_error_code(error::provider_failed), std::move(message)};
+        result.outcome.timed_out = out.timed_out;
     }
     co_return result;
 }

@@ -23,10 +23,12 @@ struct cli_step {
     std::vector<std::string> env;   // "NAME=value" set over the inherited environment; never a credential
     std::chrono::steady_clock::time_point deadline;
     std::function<void(std::string_view)> on_output;  // stdout and stderr, live; may be empty
+    std::size_t tail_bytes = 64 * 1024;  // how much of each stream the result keeps
 };
 
 /// Runs the step. A non-zero exit, a signal or the deadline become provider_failed with the CLI's
-/// last stderr; r1 being cancelled becomes interrupted; a CLI that cannot start is provider_failed.
+/// last stderr (timed_out set at the deadline); r1 being cancelled becomes interrupted; a CLI that
+/// cannot start is provider_failed.
 /// The outcome's url, release and image stay empty: the adapter reads them from `output`.
 struct cli_step_result {
     deploy_outcome outcome;

@@ -2,6 +2,7 @@
 
 #include "engine/classify/classify.hpp"
 #include "engine/classify/classify_error.hpp"
+#include "engine/text/duration.hpp"
 #include "engine/text/text.hpp"
 
 #include <cstdlib>
@@ -40,14 +41,58 @@ bool may_be_git_work_tree(const std::string& dir) {
 
 }  // namespace
 
+asio::awaitable<engine::health_report> health_criterion::check(std::string url) {
+    auto cfg = cfg_;
+    cfg.url = std::move(url);
+    cfg.deadline = clock_.now() + timeout_;
+    co_return co_await engine::check_health(http_, std::move(cfg));
+}
+
+asio::awaitable<engine::health_report> health_criterion::cascade(engine::health_report root) {
+    // The app's origin: the root URL up to its path ("https://web.fly.dev").
+    auto scheme_end = cfg_.url.find("://");
+    auto origin = cfg_.url.substr(0, cfg_.url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3));
+    auto root_said = "/ answered " + std::to_string(root.status);
+    for (const auto& group : cascade_paths) {
+        engine::health_report last;
+        bool absent = false;
+        std::string label;
+        for (auto path : group) {
+            if (path.empty()) continue;
+            label += (label.empty() ? "" : "+") + std::string(path);
+            last = co_await check(origin + std::string(path));
+            if (last.healthy()) continue;
+            // A 4xx: no such endpoint here, the next one may be. Anything else is the app's word.
+            if (last.status >= 400 && last.status < 500) absent = true;
+            break;
+        }
+        if (absent) continue;
+        last.line += " at " + label + " (" + root_said + ")";
+        co_return last;
+    }
+    root.line += " at /; none of /healthz, /health, /livez+/readyz, /_health answered either";
+    co_return root;
+}
+
 asio::awaitable<criterion_result> health_criterion::evaluate() {
     if (dry_run_) co_return pass(id(), "skipped in dry-run");
-    auto cfg = cfg_;
     auto began = clock_.now();
-    cfg.deadline = began + timeout_;
-    auto report = co_await engine::check_health(http_, std::move(cfg));
-    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - began);
-    checked_for_ = std::max(checked_for_, std::chrono::milliseconds(0)) + took;
+    auto report = co_await check(cfg_.url);
+    // The root of an app that is no web page (an API: 404, 401) says nothing of its health; its
+    // health paths do. A 5xx, a 429 or no answer at all is the root's own verdict.
+    if (rules_.cascade && !report.healthy() && report.status >= 400 && report.status < 500 && report.status != 429)
+        report = co_await cascade(std::move(report));
+    engine::verdict slow{};
+    if (report.healthy() && rules_.ttfb_sla.count() > 0 && report.ttfb > rules_.ttfb_sla) {
+        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(report.ttfb);
+        report.ec = make_error_code(error::unhealthy);
+        report.line += "; too slow: headers after " + engine::format_duration(std::max(took, std::chrono::milliseconds(1))) +
+                       ", over --ttfb-sla " + engine::format_duration(rules_.ttfb_sla);
+        report.cause_code = "too-slow";
+        slow = {failure_class::transient, "slow"};  // a cold start may warm up: re-checked like a 503
+    }
+    checked_for_ = std::max(checked_for_, std::chrono::milliseconds(0)) +
+                   std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - began);
     last_line_ = report.line;
     verified_spki_ = report.verified_spki;
     last_status_ = report.status;
@@ -57,12 +102,41 @@ asio::awaitable<criterion_result> health_criterion::evaluate() {
 
     // Structured causes first: a transport error code (reset, refused, DNS, TLS verification) says
     // exactly what happened; the line decides for an HTTP status, then r1's own code.
-    auto why = report.cause ? engine::classify(report.cause) : engine::verdict{};
+    auto why = slow;
+    if (why.cls == failure_class::unknown && report.cause) why = engine::classify(report.cause);
     if (why.cls == failure_class::unknown) why = engine::classify(report.line);
     if (why.cls == failure_class::unknown) why = engine::classify(report.ec);
     engine::failure fault{report.ec, report.line, why};
     if (report.retry_after_seconds) fault.retry_after = std::chrono::seconds(*report.retry_after_seconds);
+    fault.source = engine::failure_source::health;
+    fault.http_status = report.status;
     co_return criterion_result{std::string(id()), false, report.line, std::move(fault)};
+}
+
+void release_criterion::begin(deploy_outcome reported, preflight_result before) {
+    reported_ = std::move(reported);
+    before_ = std::move(before);
+    proven_.reset();
+}
+
+asio::awaitable<criterion_result> release_criterion::evaluate() {
+    if (dry_run_) co_return pass(id(), "skipped in dry-run");
+    if (proven_) co_return *proven_;
+    release_proof_request req{.cfg = cfg_, .reported = reported_, .before = before_,
+                              .deadline = ctx_.clock.now() + timeout_};
+    auto proof = co_await provider_.prove_release(ctx_, std::move(req));
+    release_ = proof.release;
+    if (!proof.checked || !proof.ec) {
+        auto r = pass(id(), proof.detail);
+        if (proof.checked) proven_ = r;
+        co_return r;
+    }
+    engine::failure fault{proof.ec, proof.detail, {failure_class::transient, "release-not-live"}};
+    if (proof.ec == error::interrupted) fault.why = {failure_class::permanent, "interrupted"};
+    // It polled until its deadline already: a re-check would only wait the same again.
+    fault.recheck_may_help = false;
+    fault.source = engine::failure_source::release;
+    co_return criterion_result{std::string(id()), false, proof.detail, std::move(fault)};
 }
 
 asio::awaitable<std::optional<std::string>> commit_criterion::head() {
@@ -116,6 +190,7 @@ asio::awaitable<criterion_result> commit_criterion::evaluate() {
     // Only a redeploy can change what runs; a re-check would see the same thing.
     engine::failure fault{make_error_code(error::unhealthy), detail, {failure_class::transient, "commit-mismatch"}};
     fault.recheck_may_help = false;
+    fault.source = engine::failure_source::source_tree;
     co_return criterion_result{std::string(id()), false, detail, std::move(fault)};
 }
 

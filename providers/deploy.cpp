@@ -8,15 +8,18 @@
 #include "proc/find_executable.hpp"
 #include "providers/browser_step.hpp"
 #include "providers/criteria.hpp"
+#include "providers/lifecycle_steps.hpp"
 #include "providers/registry.hpp"
+#include "providers/rollback_rule.hpp"
 #include "r1/version.hpp"
 
 #include <boost/asio/this_coro.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace r1 {
-namespace {
+namespace detail {
 
 /// The stable code of a failure found before anything ran.
 std::string setup_cause(error e) {
@@ -25,6 +28,7 @@ std::string setup_cause(error e) {
     case error::app_name_missing: return "app-name-missing";
     case error::provider_unsupported: return "provider-unsupported";
     case error::interrupted: return "interrupted";
+    case error::provider_failed: return "preflight-failed";  // the one failure before a deploy step
     default: return "usage";
     }
 }
@@ -33,6 +37,24 @@ deploy_result fail(error e, std::string message) {
     deploy_result r{make_error_code(e), {}, std::move(message)};
     r.cause = setup_cause(e);
     return r;
+}
+
+std::string loop_cause(const deploy_result& result, const providers::deploy_outcome& last_step,
+                       const providers::health_criterion& health) {
+    if (!result.ec) return {};
+    if (result.ec == error::interrupted) return "interrupted";
+    // The loop stops at a failed step without evaluating the criteria: the step's failure is why.
+    if (last_step.ec)
+        return last_step.timed_out                             ? "deploy-timeout"
+               : last_step.ec == error::bad_provider_output ? "bad-provider-output"
+                                                            : "deploy-failed";
+    for (const auto& c : result.criteria) {
+        if (c.passed) continue;
+        if (c.id == health.id()) return health.last_cause().empty() ? "unhealthy" : health.last_cause();
+        if (c.id == "DEPLOY-RELEASE-LIVE") return "release-not-serving";
+        if (c.id == "DEPLOY-COMMIT-MATCH") return "commit-moved";
+    }
+    return result.ec.category() == error_category() ? setup_cause(static_cast<error>(result.ec.value())) : "unknown";
 }
 
 /// The health criterion's facts into the result.
@@ -46,7 +68,6 @@ const providers::registry& registry_of(const providers::registry* given) {
     return given ? *given : providers::registry::builtin();
 }
 
-/// Everything that can be known wrong before anything runs. `cfg` has the provider's defaults.
 std::optional<deploy_result> validate(const deploy_config& cfg, const providers::provider& provider) {
     if (cfg.dry_run && cfg.verify_only) return fail(error::usage, "--dry-run and --verify-only cannot be combined");
     if (!cfg.app.empty())
@@ -55,6 +76,8 @@ std::optional<deploy_result> validate(const deploy_config& cfg, const providers:
     if (!cfg.health_url.empty())
         if (auto problem = net::describe_url_error(cfg.health_url); !problem.empty())
             return fail(error::usage, "invalid --health-url: " + problem);
+    if (cfg.auto_rollback && !provider.can_roll_back())
+        return fail(error::usage, "--auto-rollback: provider " + std::string(provider.name()) + " has no rollback in r1 yet");
     if (!cfg.browser_url.empty())
         if (auto problem = net::describe_url_error(cfg.browser_url); !problem.empty())
             return fail(error::usage, "invalid --browser-url: " + problem);
@@ -68,15 +91,25 @@ engine::health_config health_settings(const deploy_config& cfg, std::string url)
             .allow_insecure_redirects = cfg.allow_insecure_redirects};
 }
 
-/// Runs the task through the descent loop and turns its outcome into the caller's result.
-boost::asio::awaitable<deploy_result> run_loop(const deploy_config& cfg, const deploy_services& services,
-                                               engine::clock& clock, engine::deploy_step step,
-                                               std::vector<engine::criterion*> criteria,
-                                               const providers::health_criterion& health) {
+providers::health_rules health_rules_of(const deploy_config& cfg) {
+    return {.ttfb_sla = cfg.ttfb_sla, .cascade = cfg.health_url.empty()};
+}
+
+engine::loop_policy policy_of(const deploy_config& cfg) {
     engine::loop_policy policy;
     policy.retries = cfg.retries;
     policy.retry_budget = cfg.retry_budget;
     policy.dry_run = cfg.dry_run;
+    policy.warmup = cfg.warmup;
+    policy.redeploy_on_unhealthy = cfg.redeploy_on_unhealthy;
+    policy.retry_on_timeout = cfg.retries_on_timeout;
+    return policy;
+}
+
+boost::asio::awaitable<deploy_result> run_loop(const deploy_services& services, engine::clock& clock,
+                                               engine::loop_policy policy, engine::deploy_step step,
+                                               std::vector<engine::criterion*> criteria,
+                                               const providers::health_criterion& health) {
     engine::backoff jitter{policy.redeploy_backoff, services.seed};
     auto outcome = co_await engine::run_task(clock, std::move(policy), std::move(jitter), std::move(step),
                                              std::move(criteria), services.on_attempt);
@@ -130,6 +163,94 @@ boost::asio::awaitable<void> add_browser_check(deploy_result& result, const depl
     result.browser = std::move(report);
 }
 
+engine::failure step_failure(const providers::deploy_outcome& reported, const deploy_config& cfg) {
+    // A retry window in the provider's output ("try again in 2 hours") is judged against this
+    // deploy's own retry budget. An adapter that knows the cause better (kamal's held lock,
+    // wrangler's error code) has said so in `cause`.
+    auto why = reported.ec == error::interrupted ? engine::verdict{engine::failure_class::permanent, "interrupted"}
+               : !reported.cause.signal.empty()
+                   ? reported.cause
+                   : engine::classify(reported.message, engine::classify_options{.retry_budget = cfg.retry_budget});
+    engine::failure f{reported.ec, reported.message, why};
+    f.timed_out = reported.timed_out;
+    return f;
+}
+
+bool is_verification_failure(const boost::system::error_code& ec) {
+    return ec == error::unhealthy || ec == error::unavailable || ec == error::timed_out;
+}
+
+boost::asio::awaitable<std::variant<providers::preflight_result, deploy_result>> run_preflight(
+    const providers::provider& provider, const providers::step_context& ctx, const deploy_config& cfg) {
+    auto before = co_await provider.preflight(ctx, cfg);
+    auto cs = co_await boost::asio::this_coro::cancellation_state;
+    if (cs.cancelled() != boost::asio::cancellation_type::none) co_return fail(error::interrupted, "interrupted");
+    bool go_on = before.status == providers::preflight_status::ok || before.status == providers::preflight_status::not_checked;
+    if (before.status != providers::preflight_status::not_checked)
+        ctx.emit({.name = providers::event_names::preflight,
+                  .ok = go_on,
+                  .detail = before.message,
+                  .release = before.serving.value_or(providers::release_ref{})});
+    if (!go_on) co_return fail(error::provider_failed, "pre-flight: " + before.message + "; nothing was deployed");
+    co_return before;
+}
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
+
+/// After a failed verification: the app's recent logs, then (with --auto-rollback, when the strict
+/// predicate holds) the release that served before, put back and verified.
+boost::asio::awaitable<void> after_failed_verification(deploy_result& result, const providers::provider& provider,
+                                                       const providers::step_context& ctx, const deploy_config& cfg,
+                                                       const deploy_services& services, engine::clock& clock,
+                                                       const providers::preflight_result& before,
+                                                       engine::clock::time_point deploy_started) {
+    result.evidence = co_await provider.evidence(ctx, cfg);
+    if (!result.evidence.empty()) {
+        auto lines = std::count(result.evidence.begin(), result.evidence.end(), '\n');
+        ctx.emit({.name = providers::event_names::evidence,
+                  .ok = true,
+                  .detail = lines == 1 ? std::string("1 line of the app's recent logs")
+                                       : std::to_string(lines) + " lines of the app's recent logs"});
+    }
+    if (!cfg.auto_rollback) co_return;
+    auto cs = co_await boost::asio::this_coro::cancellation_state;
+    if (cs.cancelled() != boost::asio::cancellation_type::none) co_return;
+
+    bool health_passed = std::any_of(result.criteria.begin(), result.criteria.end(), [](const engine::criterion_result& c) {
+        return c.id == "DEPLOY-HEALTH-200" && c.passed;
+    });
+    providers::rollback_inputs in{.health_passed = health_passed,
+                                  .since_deploy_start = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      clock.now() - deploy_started),
+                                  .browser = !cfg.browser      ? providers::browser_evidence::off
+                                             : result.browser ? providers::browser_evidence::ran
+                                                              : providers::browser_evidence::not_run,
+                                  .console_errors = result.browser ? static_cast<unsigned>(result.browser->findings.console_errors) : 0u,
+                                  .have_target = before.serving.has_value()};
+    auto decision = providers::decide_rollback(in);
+    std::string failure = result.message.empty() ? result.output : result.message;
+    if (!decision.roll_back) {
+        result.rollback = rollback_record{.attempted = false, .ok = false, .to = before.serving.value_or(providers::release_ref{}),
+                                          .made = {}, .detail = "not rolled back: " + decision.why};
+        result.message = failure + "; " + result.rollback->detail;
+        co_return;
+    }
+    auto back = co_await put_back(provider, ctx, cfg, services, clock, *before.serving, before);
+    result.rollback = std::move(back.rollback);
+    if (back.ec == error::interrupted) {
+        result.ec = back.ec;
+        result.message = failure + "; rollback to " + before.serving->label() + " interrupted";
+        co_return;
+    }
+    result.message = failure + "; " + result.rollback->detail;
+    // Exit 1 when the app is back on its last good release; 3 when that failed too: a human is needed.
+    if (!result.rollback->ok) result.ec = make_error_code(error::provider_failed);
+}
+
 }  // namespace
 
 std::string health_user_agent() { return std::string("r1-deploy/") + version + " (+health)"; }
@@ -157,11 +278,13 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
 
     if (cfg.dry_run) {
         // The criteria still run, and soft-pass: a preview stays free of processes and network.
+        providers::step_context ctx{services.runner, clock, {}, {}, {}};
         providers::commit_criterion commit{clock, services.runner, "", cfg.dir, true};
+        providers::release_criterion release{*provider, ctx, cfg, cfg.release_timeout, true};
         providers::health_criterion health{clock, services.http, health_settings(cfg, ""), cfg.health_timeout, true};
-        std::vector<engine::criterion*> criteria{&commit, &health};
+        std::vector<engine::criterion*> criteria{&commit, &release, &health};
         engine::deploy_step no_deploy;
-        auto result = co_await run_loop(cfg, services, clock, std::move(no_deploy), std::move(criteria), health);
+        auto result = co_await run_loop(services, clock, policy_of(cfg), std::move(no_deploy), std::move(criteria), health);
         result.output = provider->preview(cfg);
         co_return result;
     }
@@ -189,13 +312,25 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     auto cli = provider->locate_cli(cfg, services.path_env);
     if (!cli) co_return fail(error::cli_not_found, provider->cli_missing(cfg));
 
+    providers::step_context ctx{services.runner, clock, *cli, services.log, services.on_event};
+    auto checked = co_await run_preflight(*provider, ctx, cfg);
+    if (auto* refused = std::get_if<deploy_result>(&checked)) co_return std::move(*refused);
+    auto before = std::move(std::get<providers::preflight_result>(checked));
+
+    auto prepared = provider->prepare(cfg);
+    if (prepared.ec) co_return fail(error::usage, prepared.note);
+    if (!prepared.note.empty()) ctx.emit({.name = providers::event_names::config_written, .ok = true, .detail = prepared.note});
+
     providers::commit_criterion commit{clock, services.runner,
                                        proc::find_executable("git", services.path_env).value_or(""), cfg.dir, false};
-    providers::health_criterion health{clock, services.http, health_settings(cfg, url), cfg.health_timeout, false};
+    providers::release_criterion release{*provider, ctx, cfg, cfg.release_timeout, false};
+    providers::health_criterion health{clock, services.http, health_settings(cfg, url), cfg.health_timeout, false,
+                                       health_rules_of(cfg)};
     providers::deploy_outcome reported;
-    bool step_failed = false, step_timed_out = false;  // the last deploy step's
+    engine::clock::time_point deploy_started = clock.now();
     std::chrono::milliseconds deploy_time{0};
     auto provider_deploy = [&]() -> boost::asio::awaitable<engine::failure> {
+        deploy_started = clock.now();  // the loop's own deploy_started: no co_await between the two
         co_await commit.capture();  // each deploy, redeploys too, is judged against its own start
         // Ctrl-C while git read HEAD: start no provider CLI only to interrupt it at once.
         auto cs = co_await boost::asio::this_coro::cancellation_state;
@@ -208,13 +343,11 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
                                       .on_output = services.log,
                                       .wait_healthy = [&http = services.http, &clock, &cfg](std::string u, std::chrono::milliseconds within) {
                                           return wait_healthy(http, clock, cfg, std::move(u), within);
-                                      }};
+                                      },
+                                      .target = {}};
         auto began = clock.now();
-        auto deadline = req.deadline;
         reported = co_await provider->deploy(services.runner, std::move(req));
         deploy_time += std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - began);
-        step_failed = static_cast<bool>(reported.ec);
-        step_timed_out = reported.ec == error::provider_failed && clock.now() >= deadline;
         if (!reported.ec) {
             // A provider that prints its URL (a deployment URL) supplies the health URL only now.
             if (cfg.health_url.empty()) {
@@ -228,36 +361,26 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
                 }
                 health.set_url(std::move(found));
             }
+            providers::release_ref made{{}, reported.release, reported.image};
+            ctx.emit({.name = providers::event_names::release,
+                      .ok = true,
+                      .detail = made.empty() ? std::string("the deploy reported no release") : "deployed " + made.label(),
+                      .release = made});
+            release.begin(reported, before);
             co_return engine::failure{};
         }
-        // A retry window in the provider's output ("try again in 2 hours") is judged against
-        // this deploy's own retry budget. An adapter that knows the cause better (kamal's held
-        // lock, wrangler's error code) has said so in `cause`.
-        auto why = reported.ec == error::interrupted
-                       ? engine::verdict{engine::failure_class::permanent, "interrupted"}
-                   : !reported.cause.signal.empty()
-                       ? reported.cause
-                       : engine::classify(reported.message, engine::classify_options{.retry_budget = cfg.retry_budget});
-        co_return engine::failure{reported.ec, reported.message, why};
+        co_return step_failure(reported, cfg);
     };
-    std::vector<engine::criterion*> criteria{&commit, &health};
+    auto policy = policy_of(cfg);
+    // --auto-rollback judges a release that has failed for 30 s: a faster failure is re-checked until then.
+    if (cfg.auto_rollback && before.serving) policy.verify_at_least = providers::rollback_min_age;
+    std::vector<engine::criterion*> criteria{&commit, &release, &health};
     engine::deploy_step step = provider_deploy;
-    auto result = co_await run_loop(cfg, services, clock, std::move(step), std::move(criteria), health);
+    auto result = co_await run_loop(services, clock, std::move(policy), std::move(step), std::move(criteria), health);
+    result.previous = before.serving;
+    result.release = release.release().empty() ? providers::release_ref{{}, reported.release, reported.image} : release.release();
     result.deploy_time = deploy_time;
-    if (result.ec == error::interrupted) result.cause = "interrupted";
-    else if (result.ec && step_failed)
-        result.cause = step_timed_out                             ? "deploy-timeout"
-                       : reported.ec == error::bad_provider_output ? "bad-provider-output"
-                                                                   : "deploy-failed";
-    else if (result.ec) {
-        for (const auto& c : result.criteria)
-            if (!c.passed && result.cause.empty())
-                result.cause = c.id == health.id() ? (health.last_cause().empty() ? "unhealthy" : health.last_cause())
-                                                   : "commit-moved";
-        if (result.cause.empty())
-            result.cause = result.ec.category() == error_category() ? setup_cause(static_cast<error>(result.ec.value()))
-                                                                    : "unknown";
-    }
+    result.cause = loop_cause(result, reported, health);
     result.reported = std::move(reported);
     // The page at the URL the health check last passed (a provider may have set it after its deploy).
     if (!result.ec && cfg.browser) {
@@ -265,6 +388,9 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
         auto verified = health.verified_spki();
         co_await add_browser_check(result, cfg, services, clock, std::move(page), std::move(verified));
     }
+    // A verification failure after a deploy step that succeeded: evidence, then maybe a rollback.
+    if (is_verification_failure(result.ec) && !result.reported.ec)
+        co_await after_failed_verification(result, *provider, ctx, cfg, services, clock, before, deploy_started);
     co_return result;
 }
 

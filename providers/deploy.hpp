@@ -1,5 +1,6 @@
 #pragma once
-/// r1's deploy as a library call: validate, then dry-run preview, verify-only, or deploy + health check.
+/// r1's deploy as a library call: validate, then dry-run preview, verify-only, or the lifecycle:
+/// pre-flight, deploy, proof that the release serves, health check, and (when asked) rollback.
 /// The CLI is one caller; a program can be another, with its own runner and HTTP client.
 #include "engine/clock.hpp"
 #include "engine/error.hpp"
@@ -40,6 +41,17 @@ struct deploy_services {
     /// task that asks for one fails with a usage error.
     proc::browser::page_checker* browser = nullptr;
     std::string screenshot_path;                // the browser check's PNG; empty: none
+    std::function<void(const providers::lifecycle_event&)> on_event;  // pre-flight, release, polls, rollback
+};
+
+/// A rollback: `r1 rollback`'s, or --auto-rollback's after a failed verification (also when the
+/// predicate said no: then attempted is false and detail says why not).
+struct rollback_record {
+    bool attempted = false;
+    bool ok = false;
+    providers::release_ref to;    // the release put back
+    providers::release_ref made;  // the release the rollback made (fly: a new version running to's image)
+    std::string detail;           // "rolled back to v41 (registry.fly.io/x:deployment-...), healthy", or why not
 };
 
 struct deploy_result {
@@ -60,6 +72,10 @@ struct deploy_result {
     std::string cause;
     /// Time spent in each phase, every attempt together; negative: the phase did not run.
     std::chrono::milliseconds deploy_time{-1}, health_time{-1};
+    std::optional<providers::release_ref> previous;  // what served before (pre-flight); none on a first deploy
+    providers::release_ref release;                  // the release the deploy made, when the provider said
+    std::optional<rollback_record> rollback;
+    std::string evidence;  // the app's recent logs (secrets masked), attached to a failed verification
     /// The browser check's report, when one ran: its console_errors is the count the lifecycle's
     /// auto-rollback predicate reads.
     std::optional<proc::browser::page_report> browser;
@@ -67,6 +83,11 @@ struct deploy_result {
 
 /// The operator's `r1 deploy`. Dry-run starts no process and touches no network or file.
 boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services services);
+
+/// The operator's `r1 rollback`: puts release `to` back (empty: the newest earlier release that
+/// runs another image) and verifies it like any deploy. The result's release is the one the
+/// rollback made; its rollback record says what was put back.
+boost::asio::awaitable<deploy_result> roll_back(deploy_config cfg, std::string to, deploy_services services);
 
 /// The health check `r1 deploy --verify-only` runs for `url`, its deadline health_timeout from `now`:
 /// for a caller that validated `cfg` already (a fleet manifest) and runs engine::check_health itself,

@@ -20,8 +20,17 @@ struct deploy_config {
     bool allow_insecure_redirects = false;  // follow an https health URL's redirect to plain http
     std::chrono::milliseconds health_timeout = std::chrono::seconds(15);
     std::chrono::milliseconds deploy_timeout = std::chrono::minutes(30);
-    unsigned retries = 2;  // redeploys after the first; 0 disables every retry
+    unsigned retries = 2;  // redeploys after a transient deploy failure; 0 disables every retry
     std::chrono::milliseconds retry_budget = std::chrono::minutes(10);  // all retry waits together
+    /// After a good deploy, a failing health check is re-checked (1, 2, 4, 8 s...) within this.
+    std::chrono::milliseconds warmup = std::chrono::seconds(15);
+    /// How long the new release may take to run on every machine the deploy manages.
+    std::chrono::milliseconds release_timeout = std::chrono::minutes(5);
+    /// Response headers later than this fail a deploy's health check ("slow").
+    std::chrono::milliseconds ttfb_sla = std::chrono::seconds(3);
+    bool auto_rollback = false;          // roll back when verification fails (the strict predicate)
+    bool redeploy_on_unhealthy = false;  // the seed's repair tier for a failing health check (never a 4xx)
+    bool retries_on_timeout = false;     // a deploy that ran past --deploy-timeout may be retried
     // The browser check (--browser): after the health check passes, the page loaded in Chromium.
     bool browser = false;
     std::string browser_url;  // the page to load; empty: the health URL

@@ -2,6 +2,7 @@
 /// The provider seam: everything r1::deploy() asks of a hosting provider's adapter. Each adapter
 /// lives in its own folder (providers/fly/, ...) and is named only there and in the registry.
 #include "engine/classify/classify.hpp"
+#include "engine/clock.hpp"
 #include "engine/error.hpp"
 #include "proc/runner.hpp"
 #include "providers/deploy_config.hpp"
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,6 +32,19 @@ struct deploy_outcome {
     /// held Kamal deploy lock, a wrangler error code); an empty signal leaves it to
     /// engine::classify(message).
     engine::verdict cause;
+    bool timed_out = false;        // the step ran past its own deadline (--deploy-timeout)
+};
+
+/// A release of an app as its provider names it: what a deploy made, what serves now, what a
+/// rollback puts back.
+struct release_ref {
+    std::string id;       // the provider's release id, when it has one
+    std::string version;  // "42": fly's release version, shown as "v42"; another provider's release name as it is
+    std::string image;    // the image it runs: "registry.fly.io/web:deployment-01J..."
+    bool empty() const noexcept { return version.empty() && image.empty(); }
+    /// "v42 (registry.fly.io/web:deployment-01J...)", "v42", "dpl_8xK2 (...)", or the image alone.
+    std::string label() const;
+    bool operator==(const release_ref&) const = default;
 };
 
 /// Polls `url` until it is healthy or `within` has passed: "" when healthy, else the last check's
@@ -43,6 +58,88 @@ struct deploy_request {
     std::chrono::steady_clock::time_point deadline;
     std::function<void(std::string_view)> on_output;  // the CLI's stdout and stderr, live; may be empty
     health_wait wait_healthy;  // r1's health check (expected body and TLS settings included); may be empty
+    release_ref target;  // roll_back(): the release to put back
+};
+
+/// Something the lifecycle did, as it happens: the CLI prints it as a line or an NDJSON event of
+/// the same name. Names are stable (README, "Machine-readable output").
+struct lifecycle_event {
+    std::string_view name;  // one of the event_names below
+    bool ok = true;
+    std::string detail;    // one line for the operator
+    release_ref release;   // the release the event is about, when there is one
+    unsigned poll = 0;     // release.poll: 1, 2, ...
+    unsigned ready = 0;    // release.poll: units (fly: machines) serving the release as asked
+    unsigned total = 0;    // release.poll: units the deploy manages
+};
+
+namespace event_names {
+inline constexpr std::string_view preflight = "preflight";            // what serves before the deploy
+inline constexpr std::string_view config_written = "config.written";  // a config file written for the stack
+inline constexpr std::string_view release = "release";                // the release a deploy step made
+inline constexpr std::string_view release_poll = "release.poll";      // one look at where it serves
+inline constexpr std::string_view rollback_start = "rollback.start";
+inline constexpr std::string_view rollback_end = "rollback.end";
+inline constexpr std::string_view evidence = "evidence";  // recent logs attached to a failure
+}  // namespace event_names
+
+/// What a lifecycle step works with, owned by the caller for the step's whole run: the runner for
+/// the CLI, the clock its polls sleep on, where the CLI's output and the step's events go.
+struct step_context {
+    proc::runner& runner;
+    engine::clock& clock;
+    std::string cli;  // the CLI's resolved path (locate_cli)
+    std::function<void(std::string_view)> on_output;       // the CLI's output for the task's log; may be empty
+    std::function<void(const lifecycle_event&)> on_event;  // may be empty
+    void emit(const lifecycle_event& e) const {
+        if (on_event) on_event(e);
+    }
+};
+
+/// What the pre-flight found. Only `ok` and `not_checked` let a deploy go on.
+enum class preflight_status {
+    ok,           // the app exists and the credentials work
+    not_checked,  // the provider has no pre-flight (the default)
+    credentials,  // no credentials, or refused: nothing may be deployed
+    app_missing,  // the app does not exist: `message` says how to create it
+    failed,       // the provider CLI could not answer (after a few tries)
+};
+
+struct preflight_result {
+    preflight_status status = preflight_status::not_checked;
+    std::string message;  // the problem, for the operator; or a note ("first deploy: no release yet")
+    std::optional<release_ref> serving;  // what serves now, the rollback target; none on a first deploy
+    /// Units stopped on purpose before the deploy (fly: machines stopped or suspended), which a
+    /// deploy updates but does not start.
+    std::vector<std::string> resting;
+};
+
+/// What prove_release() is asked to prove.
+struct release_proof_request {
+    deploy_config cfg;
+    deploy_outcome reported;  // the deploy step's (its release and image)
+    preflight_result before;
+    std::chrono::steady_clock::time_point deadline;  // --release-timeout from the start of the proof
+};
+
+struct release_proof {
+    bool checked = false;  // false: the provider cannot tell; the criterion passes with `detail` as a note
+    boost::system::error_code ec;  // empty: it serves everywhere; unhealthy: not by the deadline; interrupted
+    std::string detail;    // one line: where it serves, or which units do not and why
+    release_ref release;   // the release looked for
+};
+
+/// A release looked up by version (r1 rollback --to).
+struct release_lookup {
+    boost::system::error_code ec;  // empty, provider_failed (not found, or the CLI failed), interrupted
+    std::string message;
+    release_ref release;
+};
+
+/// What prepare() did to the app's directory before a deploy.
+struct prepared_dir {
+    boost::system::error_code ec;  // usage when a file could not be written
+    std::string note;               // "wrote fly.toml for a Node.js app (package.json)"; "" when nothing
 };
 
 class provider {
@@ -85,9 +182,33 @@ public:
     /// manifest's `[provider.NAME] concurrency = N` overrides it.
     virtual unsigned batch_concurrency() const { return 0; }
 
-    /// Puts the previous release back, where the provider has a way to (default: none).
+    /// Writes what the directory lacks for a deploy (fly: a fly.toml for the detected stack), never
+    /// overwriting a file. Default: nothing.
+    virtual prepared_dir prepare(const deploy_config& cfg) const;
+
+    /// Before anything is deployed: are the credentials good, does the app exist, what serves now?
+    /// Default: not checked, no rollback target.
+    virtual boost::asio::awaitable<preflight_result> preflight(const step_context& ctx, deploy_config cfg) const;
+
+    /// After a deploy step succeeded: polls until the reported release serves on every unit the
+    /// deploy manages, or `req.deadline`. Default: not checked.
+    virtual boost::asio::awaitable<release_proof> prove_release(const step_context& ctx,
+                                                                release_proof_request req) const;
+
+    /// Puts `req.target` back (deploys that release again), where the provider has a way to
+    /// (default: none). The outcome reports the release the rollback made, as deploy() does.
     virtual bool can_roll_back() const { return false; }
     virtual boost::asio::awaitable<deploy_outcome> roll_back(proc::runner& runner, deploy_request req) const;
+
+    /// Release `version` of the app; with an empty `version`, the newest release before `serving`
+    /// that runs another image: what `r1 rollback` puts back. Default: not found.
+    virtual boost::asio::awaitable<release_lookup> find_release(const step_context& ctx, deploy_config cfg,
+                                                                std::string version,
+                                                                std::optional<release_ref> serving) const;
+
+    /// The app's recent logs, for a failed verification's report (secrets are masked by the
+    /// runner). Default: none.
+    virtual boost::asio::awaitable<std::string> evidence(const step_context& ctx, deploy_config cfg) const;
 
     /// Environment variables that hold this provider's credentials (never argv, never a file), and
     /// the token formats it documents, which the redactor masks wherever they appear.

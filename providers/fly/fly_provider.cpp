@@ -2,12 +2,15 @@
 
 #include "engine/text/text.hpp"
 #include "providers/fly/app_name.hpp"
+#include "providers/fly/fly_lifecycle.hpp"
 #include "providers/fly/fly_toml.hpp"
 #include "providers/fly/flyctl.hpp"
 #include "providers/fly/region.hpp"
+#include "providers/fly/stack.hpp"
 #include "providers/image_ref.hpp"
 
 #include <array>
+#include <filesystem>
 
 namespace r1::providers::fly {
 namespace {
@@ -32,6 +35,16 @@ std::string option(const deploy_config& cfg, std::string_view key) {
     return it == cfg.options.end() ? std::string() : it->second;
 }
 
+std::string fly_toml_path(const deploy_config& cfg) { return (std::filesystem::path(cfg.dir) / "fly.toml").string(); }
+
+/// The stack r1 would write a fly.toml for: only when --dir has none and no --image is given (an
+/// image needs no build, and r1 cannot know its port).
+detected_stack stack_to_write(const deploy_config& cfg) {
+    std::error_code ec;
+    if (!cfg.image.empty() || std::filesystem::exists(std::filesystem::symlink_status(fly_toml_path(cfg), ec))) return {};
+    return detect_stack(cfg.dir);
+}
+
 }  // namespace
 
 std::string app_url(std::string_view app) { return "https://" + std::string(app) + ".fly.dev"; }
@@ -53,7 +66,50 @@ std::vector<std::string> fly_provider::problems(const deploy_config& cfg) const 
 }
 
 std::string fly_provider::preview(const deploy_config& cfg) const {
-    return render_fly_toml_preview({.app = cfg.app, .region = cfg.region, .image = cfg.image});
+    fly_toml_params params{.app = cfg.app, .region = cfg.region, .image = cfg.image};
+    auto stack = stack_to_write(cfg);
+    if (stack.kind == stack_kind::none) return render_fly_toml_preview(params);
+    return "# fly.toml preview (provider=fly, dry-run): r1 writes this to " + fly_toml_path(cfg) + " before deploying\n" +
+           render_stack_fly_toml(stack, params);
+}
+
+prepared_dir fly_provider::prepare(const deploy_config& cfg) const {
+    auto stack = stack_to_write(cfg);
+    if (stack.kind == stack_kind::none) return {};
+    auto path = fly_toml_path(cfg);
+    auto why = write_new_file(path, render_stack_fly_toml(stack, {.app = cfg.app, .region = cfg.region, .image = {}}));
+    if (!why.empty()) return {make_error_code(error::usage), why};
+    return {{}, "wrote " + path + " for a " + stack.family + " app (" + stack.evidence + ")"};
+}
+
+boost::asio::awaitable<preflight_result> fly_provider::preflight(const step_context& ctx, deploy_config cfg) const {
+    co_return co_await fly_preflight(ctx, std::move(cfg));
+}
+
+boost::asio::awaitable<release_proof> fly_provider::prove_release(const step_context& ctx, release_proof_request req) const {
+    co_return co_await fly_prove_release(ctx, std::move(req));
+}
+
+boost::asio::awaitable<deploy_outcome> fly_provider::roll_back(proc::runner& runner, deploy_request req) const {
+    fly_deploy_spec spec{.flyctl = std::move(req.cli),
+                         .app = req.cfg.app,
+                         .region = req.cfg.region,
+                         .image = req.target.image,
+                         .dir = req.cfg.dir,
+                         .deadline = req.deadline,
+                         .on_output = std::move(req.on_output),
+                         .rollback = true};
+    co_return co_await run_flyctl_deploy(runner, std::move(spec));
+}
+
+boost::asio::awaitable<release_lookup> fly_provider::find_release(const step_context& ctx, deploy_config cfg,
+                                                                  std::string version,
+                                                                  std::optional<release_ref> serving) const {
+    co_return co_await fly_find_release(ctx, std::move(cfg), std::move(version), std::move(serving));
+}
+
+boost::asio::awaitable<std::string> fly_provider::evidence(const step_context& ctx, deploy_config cfg) const {
+    co_return co_await fly_recent_logs(ctx, std::move(cfg));
 }
 
 result<std::string> fly_provider::locate_cli(const deploy_config& cfg, std::string_view path_env) const {

@@ -21,6 +21,14 @@ public:
     std::string cli_missing(const deploy_config& cfg) const override;
     boost::asio::awaitable<deploy_outcome> deploy(proc::runner& runner, deploy_request req) const override;
     std::string default_health_url(const deploy_config& cfg, const deploy_outcome* reported) const override;
+    prepared_dir prepare(const deploy_config& cfg) const override;
+    boost::asio::awaitable<preflight_result> preflight(const step_context& ctx, deploy_config cfg) const override;
+    boost::asio::awaitable<release_proof> prove_release(const step_context& ctx, release_proof_request req) const override;
+    bool can_roll_back() const override { return true; }
+    boost::asio::awaitable<deploy_outcome> roll_back(proc::runner& runner, deploy_request req) const override;
+    boost::asio::awaitable<release_lookup> find_release(const step_context& ctx, deploy_config cfg, std::string version,
+                                                        std::optional<release_ref> serving) const override;
+    boost::asio::awaitable<std::string> evidence(const step_context& ctx, deploy_config cfg) const override;
     std::span<const std::string_view> credential_variables() const override;
     std::span<const token_format> token_formats() const override;
 };

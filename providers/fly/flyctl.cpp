@@ -2,6 +2,8 @@
 
 #include "proc/find_executable.hpp"
 #include "providers/cli_step.hpp"
+#include "providers/fly/fly_json.hpp"
+#include "providers/fly/fly_lifecycle.hpp"
 
 namespace r1::providers::fly {
 
@@ -17,6 +19,7 @@ result<std::string> resolve_flyctl(std::string_view explicit_path, std::string_v
 }
 
 std::vector<std::string> flyctl_deploy_argv(const fly_deploy_spec& spec) {
+    if (spec.rollback) return flyctl_rollback_argv(spec.flyctl, spec.app, spec.image);
     std::vector<std::string> argv{spec.flyctl, "deploy", "--app", spec.app, "--region", spec.region};
     if (!spec.image.empty()) {
         argv.emplace_back("--image");
@@ -32,7 +35,15 @@ boost::asio::awaitable<deploy_outcome> run_flyctl_deploy(proc::runner& runner, f
     step.cwd = spec.dir;
     step.deadline = spec.deadline;
     step.on_output = std::move(spec.on_output);
+    // flyctl (v0.4.56 on) then prints {"id","version","image_ref"} on stdout after a good deploy
+    // (internal/command/deploy/machines_deploymachinesapp.go): the release to prove.
+    step.env = {"FLY_EMIT_RELEASE_JSON=1"};
     auto ran = co_await run_cli_step(runner, std::move(step));
+    if (!ran.outcome.ec)
+        if (auto r = find_release_line(ran.output.out_tail)) {
+            ran.outcome.release = std::to_string(r->version);
+            ran.outcome.image = r->image_ref;
+        }
     co_return std::move(ran.outcome);
 }
 

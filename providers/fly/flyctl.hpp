@@ -25,14 +25,16 @@ struct fly_deploy_spec {
     std::string dir;     // the working directory flyctl runs in
     std::chrono::steady_clock::time_point deadline;
     std::function<void(std::string_view)> on_output;  // flyctl's stdout and stderr, live
+    bool rollback = false;  // `flyctl deploy --app A --image I` alone: a rollback puts an image back
 };
 
 /// `flyctl deploy --app A --region R [--image I]`: the order users see in flyctl's docs. No tokens:
 /// FLY_API_TOKEN reaches flyctl through the inherited environment only.
 std::vector<std::string> flyctl_deploy_argv(const fly_deploy_spec& spec);
 
-/// Runs the deploy; a non-zero exit, a signal or the deadline become provider_failed with flyctl's
-/// last words; r1 being cancelled becomes interrupted.
+/// Runs the deploy with FLY_EMIT_RELEASE_JSON=1 and reads its release line into the outcome
+/// (release: the version, image: the image ref). A non-zero exit, a signal or the deadline become
+/// provider_failed with flyctl's last words; r1 being cancelled becomes interrupted.
 boost::asio::awaitable<deploy_outcome> run_flyctl_deploy(proc::runner& runner, fly_deploy_spec spec);
 
 }  // namespace r1::providers::fly

@@ -139,3 +139,41 @@ TEST_CASE("args: the browser flags fill the task and the command; r1 verify take
     CHECK(verify_help().find("  --browser              also load each page in headless Chromium") != std::string_view::npos);
     CHECK(verify_help().find("--browser-url") == std::string_view::npos);
 }
+
+TEST_CASE("args: the lifecycle flags fill the task; r1 rollback takes --to and the verification flags",
+          "[cli][args][lifecycle]") {
+    auto d = std::get<command>(parse({"deploy"}));
+    CHECK(d.deploy.warmup == 15s);
+    CHECK(d.deploy.release_timeout == 5min);
+    CHECK(d.deploy.ttfb_sla == 3s);
+    CHECK_FALSE(d.deploy.auto_rollback);
+    CHECK_FALSE(d.deploy.redeploy_on_unhealthy);
+    CHECK_FALSE(d.deploy.retries_on_timeout);
+
+    auto c = std::get<command>(parse({"deploy", "--app", "web", "--warmup", "0", "--release-timeout", "90s", "--ttfb-sla",
+                                      "500ms", "--auto-rollback", "--redeploy-on-unhealthy", "--retries-on-timeout"}));
+    CHECK(c.deploy.warmup == 0ms);
+    CHECK(c.deploy.release_timeout == 90s);
+    CHECK(c.deploy.ttfb_sla == 500ms);
+    CHECK(c.deploy.auto_rollback);
+    CHECK(c.deploy.redeploy_on_unhealthy);
+    CHECK(c.deploy.retries_on_timeout);
+    CHECK(std::get<command>(parse({"deploy", "--ttfb-sla", "0"})).deploy.ttfb_sla == 0ms);
+    CHECK(problem({"deploy", "--release-timeout", "0"}).starts_with("invalid --release-timeout \"0\""));
+    CHECK(problem({"deploy", "--auto-rollback=yes"}) == "--auto-rollback takes no value");
+    CHECK(problem({"deploy", "--to", "41"}) == "--to is not a flag of r1 deploy (see r1 deploy --help)");
+
+    auto r = std::get<command>(parse({"rollback", "--app", "web", "--to", "v41", "--dir", "/srv", "--flyctl", "/bin/fly",
+                                      "--health-url", "https://web.example/healthz", "--warmup", "5s", "--output", "json"}));
+    CHECK(r.what == action::rollback);
+    CHECK(r.rollback_to == "v41");
+    CHECK(r.deploy.app == "web");
+    CHECK(r.deploy.options.at("flyctl") == "/bin/fly");
+    CHECK(r.deploy.warmup == 5s);
+    CHECK(r.json_output);
+    CHECK(std::get<command>(parse({"rollback", "--help"})).what == action::show_rollback_help);
+    CHECK(problem({"rollback", "--image", "x"}) == "--image is not a flag of r1 rollback (see r1 rollback --help)");
+    CHECK(problem({"rollback", "--auto-rollback"}) == "--auto-rollback is not a flag of r1 rollback (see r1 rollback --help)");
+    CHECK(rollback_help().find("  --to VERSION") != std::string_view::npos);
+    CHECK(deploy_help().find("  --auto-rollback") != std::string_view::npos);
+}

@@ -67,7 +67,7 @@ std::set<std::string> bash_complete(const std::string& script_file, const std::v
 }
 
 const std::vector<std::vector<std::string>> help_commands = {
-    {"deploy", "--help"}, {"verify", "--help"}, {"report", "--help"}, {"classify", "--help"}};
+    {"deploy", "--help"}, {"verify", "--help"}, {"report", "--help"}, {"classify", "--help"}, {"rollback", "--help"}};
 
 }  // namespace
 
@@ -111,10 +111,10 @@ TEST_CASE("r1 completion bash: bash completes subcommands, every --help flag and
     REQUIRE(shell("bash -n " + quote(file)).status == 0);
 
     auto subs = bash_complete(file, {"r1", ""});
-    for (auto s : {"deploy", "verify", "report", "classify", "completion", "man"}) CHECK(subs.count(s) == 1);
+    for (auto s : {"deploy", "verify", "report", "rollback", "classify", "completion", "man"}) CHECK(subs.count(s) == 1);
     CHECK(bash_complete(file, {"r1", "ver"}) == std::set<std::string>{"verify", "version"});
 
-    const std::vector<std::string> sub_of[] = {{"deploy"}, {"verify"}, {"report", "merge"}, {"classify"}};
+    const std::vector<std::string> sub_of[] = {{"deploy"}, {"verify"}, {"report", "merge"}, {"classify"}, {"rollback"}};
     for (std::size_t i = 0; i < help_commands.size(); ++i) {
         auto words = std::vector<std::string>{"r1"};
         words.insert(words.end(), sub_of[i].begin(), sub_of[i].end());
@@ -188,4 +188,5 @@ zpty -d z
     CHECK(typed("r1 verify --expected-b\t") == "verify --expected-body\n");
     CHECK(typed("r1 report mer\t--jun\t") == "report merge --junit\n");
     CHECK(typed("r1 completion b\t") == "completion bash\n");
+    CHECK(typed("r1 rollb\t--ap\t") == "rollback --app\n");
 }

@@ -44,7 +44,9 @@ TEST_CASE("r1 deploy --dry-run: prints the fly.toml preview exactly and exits 0"
     CHECK(r.exit_code == 0);
     CHECK(r.out == golden_default);
     // The acceptance criteria are evaluated and soft-pass, on stderr so the preview stays clean.
-    CHECK(r.err == "r1: DEPLOY-COMMIT-MATCH pass: skipped in dry-run\nr1: DEPLOY-HEALTH-200 pass: skipped in dry-run\n");
+    CHECK(r.err ==
+          "r1: DEPLOY-COMMIT-MATCH pass: skipped in dry-run\nr1: DEPLOY-RELEASE-LIVE pass: skipped in dry-run\n"
+          "r1: DEPLOY-HEALTH-200 pass: skipped in dry-run\n");
 }
 
 TEST_CASE("r1 deploy --dry-run: --region and --image fill the preview", "[cli][dry-run]") {
@@ -122,4 +124,42 @@ TEST_CASE("r1 deploy --dry-run: real image references and region codes are accep
     auto r = run_r1({.args = {"deploy", "--app", "ok-app", "--region", "syd", "--image", image, "--dry-run"}});
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("image = \"" + image + "\"") != std::string::npos);
+}
+
+TEST_CASE("r1 deploy --dry-run: a directory without fly.toml previews the fly.toml r1 would write for its stack",
+          "[cli][dry-run][stack]") {
+    r1::test::temp_dir dir;
+    auto preview = [&] {
+        return run_r1({.args = {"deploy", "--app", "my-app", "--dir", dir.path().string(), "--dry-run"}});
+    };
+    SECTION("empty or unrecognised: today's preview, exactly") {
+        CHECK(preview().out == golden_default);
+        r1::test::write_file(dir / "README.md", "# notes\n");
+        CHECK(preview().out == golden_default);
+    }
+    SECTION("a Dockerfile with EXPOSE 3000") {
+        r1::test::write_file(dir / "Dockerfile", "FROM node:22-slim\nEXPOSE 3000\nCMD [\"node\", \"server.js\"]\n");
+        auto r = preview();
+        CHECK(r.exit_code == 0);
+        CHECK(r.out == "# fly.toml preview (provider=fly, dry-run): r1 writes this to " + (dir / "fly.toml").string() +
+                           " before deploying\n"
+                           "# fly.toml written by r1 for a Dockerfile app (Dockerfile, EXPOSE 3000)\n"
+                           "# See https://fly.io/docs/reference/configuration/\n" +
+                           replace(replace(golden_default, "# fly.toml preview (provider=fly, dry-run)\n", ""),
+                                   "internal_port = 8080", "internal_port = 3000"));
+    }
+    SECTION("a Node.js app") {
+        r1::test::write_file(dir / "package.json", "{\"scripts\":{\"start\":\"node server.js\"}}\n");
+        auto r = preview();
+        CHECK(r.out.find("for a Node.js app (package.json)\n") != std::string::npos);
+        CHECK(r.out.find("[build]\n  builtin = \"node\"\n") != std::string::npos);
+    }
+    SECTION("an existing fly.toml is what flyctl reads: today's preview, nothing detected") {
+        r1::test::write_file(dir / "Dockerfile", "EXPOSE 3000\n");
+        r1::test::write_file(dir / "fly.toml", "app = \"mine\"\n");
+        CHECK(preview().out == golden_default);
+    }
+    // Nothing written, whatever the stack.
+    bool untouched = !std::filesystem::exists(dir / "fly.toml") || r1::test::read_file(dir / "fly.toml") == "app = \"mine\"\n";
+    CHECK(untouched);
 }

@@ -1,6 +1,7 @@
 // --junit stays well-formed XML 1.0 whatever a provider CLI prints: every character class XML 1.0
 // forbids (C0 controls but tab, newline and CR; U+FFFE and U+FFFF; surrogates, which arrive as
 // invalid UTF-8) is replaced, checked code point by code point and by a real XML parser.
+#include "tests/support/fake_flyctl.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/r1_process.hpp"
 
@@ -56,7 +57,7 @@ TEST_CASE("r1 deploy --batch --junit: every character class XML 1.0 forbids is r
     // One line per class on stderr (the failure's message and body), the last one also in the
     // error line r1 quotes. printf's octal escapes write the raw bytes.
     write_file(dir / "flyctl-bytes",
-               "#!/bin/sh\n"
+               std::string("#!/bin/sh\n") + r1::test::flyctl_queries_sh +
                "printf 'nul [\\000] c0 [\\001\\002\\003\\004\\005\\006\\007\\010\\013\\014\\016\\017\\020\\021\\022\\023"
                "\\024\\025\\026\\027\\030\\031\\032\\033\\034\\035\\036\\037] del [\\177]\\n' >&2\n"
                "printf 'nonchars [\\357\\277\\276] [\\357\\277\\277]\\n' >&2\n"

@@ -319,3 +319,22 @@ TEST_CASE("manifest: non-ASCII outside strings is refused before toml++ sees it"
     CHECK(ok.tasks[1].cfg.expected_body == "\xe3\x80\x80\"\"\"");
     CHECK(ok.tasks[2].cfg.expected_body == "\xc3\xa9");
 }
+
+TEST_CASE("manifest: the lifecycle keys, switches as true or false", "[cli][manifest][lifecycle]") {
+    r1::cli::manifest_base base;
+    auto m = r1::cli::read_fleet_manifest("[defaults]\nauto_rollback = true\nwarmup = \"5s\"\nrelease_timeout = \"2m\"\n"
+                                          "ttfb_sla = \"0\"\n\n[[app]]\nname = \"api\"\nredeploy_on_unhealthy = true\n"
+                                          "retries_on_timeout = false\n\n[[app]]\nname = \"web\"\nauto_rollback = false\n",
+                                          base);
+    REQUIRE(m.problems.empty());
+    REQUIRE(m.tasks.size() == 2);
+    CHECK(m.tasks[0].cfg.auto_rollback);
+    CHECK(m.tasks[0].cfg.redeploy_on_unhealthy);
+    CHECK(m.tasks[0].cfg.warmup == std::chrono::seconds(5));
+    CHECK(m.tasks[0].cfg.release_timeout == std::chrono::minutes(2));
+    CHECK(m.tasks[0].cfg.ttfb_sla == std::chrono::milliseconds(0));
+    CHECK_FALSE(m.tasks[1].cfg.auto_rollback);
+    auto bad = r1::cli::read_fleet_manifest("[[app]]\nname = \"api\"\nauto_rollback = \"yes\"\n", base);
+    REQUIRE(bad.problems.size() == 1);
+    CHECK(bad.problems[0].message == "auto_rollback must be true or false, not a string");
+}

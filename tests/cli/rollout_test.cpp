@@ -92,8 +92,9 @@ TEST_CASE("--canary: a failed canary stops the rest, reported as skipped with th
             CHECK(e.at("passed") == false);
         }
     }
-    CHECK(kinds == std::vector<std::string>{"batch.start", "wave.start", "task.start", "task.end", "wave.gate", "task.skipped",
-                                            "task.skipped", "task.skipped", "task.skipped", "batch.end"});
+    // The canary's own lifecycle events (its pre-flight) come between its task.start and task.end.
+    CHECK(kinds == std::vector<std::string>{"batch.start", "wave.start", "task.start", "preflight", "task.end", "wave.gate",
+                                            "task.skipped", "task.skipped", "task.skipped", "task.skipped", "batch.end"});
     CHECK(skipped.size() == 4);
     for (const auto& [name, why] : skipped) CHECK(why == reason);
     CHECK(events.back().at("stopped_by") == "canary");

@@ -157,7 +157,7 @@ const std::vector<std::string> partial_pieces = {"horse battery staple", "horse"
 /// quoting them on stderr.
 std::string partial_leaker(const temp_dir& dir) {
     auto path = dir / "flyctl-partial";
-    r1::test::write_file(path, R"SH(#!/bin/sh
+    r1::test::write_file(path, std::string("#!/bin/sh\n") + r1::test::flyctl_queries_sh + R"SH(
 crlf=$(printf '%s' "$R1_TEST_CRLF_TOKEN" | tr -d '\r')
 echo "DB_PASSWORD=$R1_TEST_DB_PASSWORD"
 echo "export DB_PASSWORD=$R1_TEST_DB_PASSWORD # from .env"

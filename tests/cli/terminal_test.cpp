@@ -156,7 +156,7 @@ namespace {
 /// A stand-in flyctl whose build log tries to drive the terminal, then deploys fine.
 std::string escaping_flyctl(const temp_dir& dir) {
     auto path = dir / "flyctl-escapes";
-    r1::test::write_file(path, "#!/bin/sh\n"
+    r1::test::write_file(path, std::string("#!/bin/sh\n") + r1::test::flyctl_queries_sh +
                                "printf '==> Building \\033[31mred\\033[0m image\\n'\n"
                                "printf 'clipboard \\033]52;c;cHduZWQ=\\007 title \\033]0;owned\\033\\\\ done\\n' >&2\n"
                                "printf 'c1 \\302\\2332J raw \\2331;1H clear \\033[2J\\033[H bell \\007 reset \\033c\\n'\n"

@@ -10,6 +10,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <optional>
 
@@ -29,6 +30,14 @@ failure transient(std::string_view signal, std::string detail = "transient failu
 }
 failure permanent(std::string_view signal, std::string detail = "permanent failure") {
     return {make_error_code(r1::error::provider_failed), std::move(detail), {failure_class::permanent, signal}};
+}
+/// A failing health check, as DEPLOY-HEALTH-200 reports one: its source and HTTP status.
+failure unhealthy(unsigned status, failure_class cls = failure_class::transient) {
+    failure f{make_error_code(r1::error::unhealthy), "health check: got HTTP " + std::to_string(status),
+              {cls, status == 429 ? "http-429" : "http-5xx"}};
+    f.source = r1::engine::failure_source::health;
+    f.http_status = status;
+    return f;
 }
 
 /// A criterion that answers from a script: each evaluation takes the next result (the last repeats).
@@ -102,22 +111,128 @@ TEST_CASE("repair_loop: a warming-up endpoint is re-checked 1, 2, 4 s before any
     CHECK(h.seen.size() == 3);
 }
 
-TEST_CASE("repair_loop: after the warm-up, a still-failing endpoint is redeployed, bounded by --retries",
+TEST_CASE("repair_loop: after the warm-up, a failing health check ends the deploy; nothing is redeployed",
           "[engine][repair][tiers]") {
     harness h;
-    scripted_criterion health{{transient("http-502")}};
+    scripted_criterion health{{unhealthy(503)}};
+    loop_policy p;
+    p.retry_budget = 24h;
+    auto out = h.run(p, health);
+    CHECK(out.last.ec == r1::error::unhealthy);
+    CHECK(h.deploys == 1);
+    CHECK(health.evaluations == 5);  // the check and four re-checks: 1 + 2 + 4 + 8 = the 15 s warm-up
+    CHECK(h.clock.sleeps() == std::vector<manual_clock::duration>{1s, 2s, 4s, 8s});
+    CHECK(std::none_of(out.attempts.begin(), out.attempts.end(),
+                       [](const attempt_record& a) { return a.level == tier::repair; }));
+}
+
+// The seed redeployed a still-failing endpoint twice by default (46 s and three deploys for a 503);
+// since issue 15 only --redeploy-on-unhealthy does, and never for a 4xx.
+TEST_CASE("repair_loop: --redeploy-on-unhealthy redeploys a still-failing endpoint, bounded by --retries, never a 4xx",
+          "[engine][repair][tiers]") {
+    harness h;
     loop_policy p;
     p.retries = 2;
     p.retry_budget = 24h;
-    auto out = h.run(p, health);
-    CHECK(out.last.ec == r1::error::unavailable);
-    CHECK(h.deploys == 3);                     // the first deploy and two redeploys
-    CHECK(health.evaluations == 3 * 5);        // each deploy: one check and four warm-up re-checks
-    auto repairs = std::count_if(out.attempts.begin(), out.attempts.end(),
-                                 [](const attempt_record& a) { return a.level == tier::repair; });
-    CHECK(repairs == 2);
-    for (const auto& a : out.attempts)
-        if (a.level == tier::repair) CHECK(a.delay <= p.redeploy_backoff.cap);
+    p.redeploy_on_unhealthy = true;
+    SECTION("a 502 is redeployed") {
+        scripted_criterion health{{unhealthy(502)}};
+        auto out = h.run(p, health);
+        CHECK(out.last.ec == r1::error::unhealthy);
+        CHECK(h.deploys == 3);               // the first deploy and two redeploys
+        CHECK(health.evaluations == 3 * 5);  // each deploy: one check and four warm-up re-checks
+        auto repairs = std::count_if(out.attempts.begin(), out.attempts.end(),
+                                     [](const attempt_record& a) { return a.level == tier::repair; });
+        CHECK(repairs == 2);
+        for (const auto& a : out.attempts)
+            if (a.level == tier::repair) CHECK(a.delay <= p.redeploy_backoff.cap);
+    }
+    SECTION("a 429 is re-checked, never redeployed") {
+        scripted_criterion health{{unhealthy(429)}};
+        auto out = h.run(p, health);
+        CHECK(h.deploys == 1);
+        CHECK(h.clock.sleeps() == std::vector<manual_clock::duration>{10s, 10s});  // the floor, twice in 15 s
+    }
+    SECTION("a 404 is not redeployed") {
+        scripted_criterion health{{unhealthy(404, failure_class::permanent)}};
+        h.run(p, health);
+        CHECK(h.deploys == 1);
+        CHECK(h.clock.sleeps().empty());
+    }
+}
+
+TEST_CASE("repair_loop: the warm-up re-checks follow 1, 2, 4, 8 s clipped to --warmup, the last step repeating",
+          "[engine][repair][warmup]") {
+    harness h;
+    scripted_criterion health{{unhealthy(503)}};
+    loop_policy p;
+    p.retry_budget = 24h;
+    SECTION("5s") {
+        p.warmup = 5s;
+        h.run(p, health);
+        CHECK(h.clock.sleeps() == std::vector<manual_clock::duration>{1s, 2s, 2s});
+    }
+    SECTION("40s") {
+        p.warmup = 40s;
+        h.run(p, health);
+        CHECK(h.clock.sleeps() == std::vector<manual_clock::duration>{1s, 2s, 4s, 8s, 8s, 8s, 8s, 1s});
+    }
+    SECTION("0s") {
+        p.warmup = 0s;
+        h.run(p, health);
+        CHECK(h.clock.sleeps().empty());
+    }
+    CHECK(h.deploys == 1);
+}
+
+TEST_CASE("repair_loop: with verify_at_least, any failure is re-checked until that long after the deploy started",
+          "[engine][repair][auto-rollback]") {
+    harness h;
+    loop_policy p;
+    p.retry_budget = 24h;
+    p.verify_at_least = 30s;
+    SECTION("a permanent 404 (never re-checked otherwise), even with --retries 0") {
+        p.retries = 0;
+        scripted_criterion health{{unhealthy(404, failure_class::permanent)}};
+        auto out = h.run(p, health);
+        CHECK(h.clock.now() - out.deploy_started == 30s);
+        CHECK(h.clock.sleeps() == std::vector<manual_clock::duration>{1s, 2s, 4s, 8s, 8s, 7s});
+    }
+    SECTION("a 503 whose warm-up ends first") {
+        scripted_criterion health{{unhealthy(503)}};
+        auto out = h.run(p, health);
+        CHECK(h.clock.now() - out.deploy_started == 30s);
+    }
+    SECTION("a recovery inside the 30 s passes") {
+        scripted_criterion health{{unhealthy(503), unhealthy(503), failure{}}};
+        auto out = h.run(p, health);
+        CHECK_FALSE(out.last.ec);
+        CHECK(h.clock.now() - out.deploy_started == 3s);
+    }
+    CHECK(h.deploys == 1);
+}
+
+TEST_CASE("repair_loop: a deploy that ran past its own deadline is retried only with retry_on_timeout",
+          "[engine][repair][timeout]") {
+    harness h;
+    auto hung = transient("timeout", "flyctl deploy (app x) timed out and was stopped");
+    hung.timed_out = true;
+    h.deploy_script = {hung, failure{}};
+    scripted_criterion health{{failure{}}};
+    loop_policy p;
+    p.retry_budget = 24h;
+    SECTION("by default it is not") {
+        auto out = h.run(p, health);
+        CHECK(out.last.timed_out);
+        CHECK(h.deploys == 1);
+        CHECK(out.attempts.empty());
+    }
+    SECTION("--retries-on-timeout retries it") {
+        p.retry_on_timeout = true;
+        auto out = h.run(p, health);
+        CHECK_FALSE(out.last.ec);
+        CHECK(h.deploys == 2);
+    }
 }
 
 TEST_CASE("repair_loop: a permanent failure stops at once", "[engine][repair][permanent]") {

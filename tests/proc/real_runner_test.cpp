@@ -181,3 +181,19 @@ TEST_CASE("real_runner: cancellation interrupts the child and its whole group", 
     REQUIRE(gc > 0);
     CHECK(r1::test::wait_until_gone(gc, 2000));
 }
+
+TEST_CASE("real_runner: env entries reach the child on top of r1's environment, replacing same-named ones",
+          "[proc][runner][env]") {
+    ::setenv("R1_TEST_REPLACED", "from-r1", 1);
+    run_request req;
+    req.argv = {"/usr/bin/env"};
+    req.deadline = sclock::now() + 30s;
+    req.env = {"FLY_EMIT_RELEASE_JSON=1", "R1_TEST_REPLACED=from-request"};
+    auto out = run_ok(std::move(req));
+    ::unsetenv("R1_TEST_REPLACED");
+    CHECK(out.succeeded());
+    CHECK(out.out_tail.find("\nFLY_EMIT_RELEASE_JSON=1\n") != std::string::npos);
+    CHECK(out.out_tail.find("R1_TEST_REPLACED=from-request\n") != std::string::npos);
+    CHECK(out.out_tail.find("R1_TEST_REPLACED=from-r1") == std::string::npos);
+    CHECK(out.out_tail.find("PATH=") != std::string::npos);  // the rest is inherited
+}

@@ -96,7 +96,15 @@ TEST_CASE("deploy: every deadline is taken from the injected clock", "[providers
     r1::test::write_file(flyctl, "#!/bin/sh\n");
     std::filesystem::permissions(flyctl, std::filesystem::perms::owner_all);
     fake_runner runner;
-    runner.reply({"deploy"}, {.exit_code = 0});
+    // flyctl status --json: one machine running v2, which the deploy below reports making.
+    const std::string status =
+        R"({"Name":"demo","Version":2,"Deployed":true,"Machines":[{"id":"m1","state":"started",)"
+        R"("image_ref":{"registry":"registry.fly.io","repository":"demo","tag":"deployment-2"},)"
+        R"("config":{"metadata":{"fly_release_version":"2","fly_process_group":"app"}}}]})";
+    runner.reply({"status"}, {.exit_code = 0, .out_tail = status});
+    runner.reply({"deploy"}, {.exit_code = 0,
+                              .out_tail = R"({"id":"r2","version":2,"image_ref":"registry.fly.io/demo:deployment-2"})"
+                                          "\n"});
     fake_http http;
     r1::test::manual_clock clock;
     const auto start = clock.now();
@@ -110,8 +118,13 @@ TEST_CASE("deploy: every deadline is taken from the injected clock", "[providers
     services.clock = &clock;
     auto r = r1::test::run(r1::deploy(cfg, services));
     CHECK_FALSE(r.ec);
-    REQUIRE(runner.calls().size() == 1);  // no git on this PATH: the deploy is the only process
-    CHECK(runner.calls()[0].deadline == start + 7min);
+    // No git on this PATH: pre-flight status, the deploy, one status poll that finds v2 live.
+    REQUIRE(runner.calls().size() == 3);
+    CHECK(runner.calls()[0].argv[1] == "status");
+    CHECK(runner.calls()[0].deadline == start + 60s);  // one flyctl query's own bound
+    CHECK(runner.calls()[1].argv[1] == "deploy");
+    CHECK(runner.calls()[1].deadline == start + 7min);
+    CHECK(runner.calls()[2].deadline == start + 60s);  // within --release-timeout (5m)
     REQUIRE(http.requests().size() == 1);
     CHECK(http.requests()[0].deadline == start + 3s);
 }

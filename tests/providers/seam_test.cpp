@@ -123,6 +123,26 @@ TEST_CASE("provider seam: a new provider is driven end to end through r1::deploy
         REQUIRE(server.requests().size() == 1);
         CHECK(server.requests()[0].target == "/ok");
     }
+    SECTION("without the lifecycle steps the seam's defaults apply: no pre-flight, no release proof, no rollback") {
+        std::vector<std::string> events;
+        services.on_event = [&](const providers::lifecycle_event& e) { events.emplace_back(e.name); };
+        auto r = r1::test::run(r1::deploy(cfg, services));
+        CHECK_FALSE(r.ec);
+        REQUIRE(r.criteria.size() == 3);
+        CHECK(r.criteria[1].id == "DEPLOY-RELEASE-LIVE");
+        CHECK(r.criteria[1].passed);
+        CHECK(r.criteria[1].detail == "not checked: provider pushd reports no releases");
+        CHECK_FALSE(r.previous);
+        CHECK(events == std::vector<std::string>{"release"});  // a not-checked pre-flight is not announced
+        cfg.auto_rollback = true;
+        auto refused = r1::test::run(r1::deploy(cfg, services));
+        CHECK(refused.ec == r1::error::usage);
+        CHECK(refused.message == "--auto-rollback: provider pushd has no rollback in r1 yet");
+        cfg.auto_rollback = false;
+        auto rollback = r1::test::run(r1::roll_back(cfg, "", services));
+        CHECK(rollback.ec == r1::error::usage);
+        CHECK(rollback.message == "provider pushd has no rollback in r1 yet");
+    }
     SECTION("--browser: the page loaded is the URL the CLI printed, trusting the key r1 verified there") {
         recording_checker browser;
         services.browser = &browser;
@@ -161,4 +181,14 @@ TEST_CASE("provider seam: a new provider is driven end to end through r1::deploy
         services.providers = nullptr;
         CHECK(r1::test::run(r1::deploy(cfg, services)).ec == r1::error::provider_unsupported);
     }
+}
+
+TEST_CASE("release_ref: fly's numbered releases read v42, another provider's release names as they are",
+          "[providers][seam][release]") {
+    CHECK(providers::release_ref{"rel_1", "42", "registry.fly.io/web:deployment-01J"}.label() ==
+          "v42 (registry.fly.io/web:deployment-01J)");
+    CHECK(providers::release_ref{{}, "42", {}}.label() == "v42");
+    CHECK(providers::release_ref{{}, "dpl_8xK2fQ", {}}.label() == "dpl_8xK2fQ");
+    CHECK(providers::release_ref{{}, "r1-web-b", "web:latest"}.label() == "r1-web-b (web:latest)");
+    CHECK(providers::release_ref{{}, {}, "web:latest"}.label() == "web:latest");
 }

@@ -12,15 +12,58 @@ namespace {
 constexpr const char* script = R"SH(#!/bin/sh
 rec="${FAKE_FLY_RECORD:?}"
 mkdir -p "$rec"
+# status / releases / logs: the lifecycle's queries, recorded apart from the deploy's argv. The app
+# runs on one machine the release the last good deploy made (release-<app>: "version image"), in
+# the shapes of `flyctl status --json` and `releases --json` (see tests/support/flyctl_standin.py
+# for their sources; that stand-in models fly in full, this one only what a deploy test needs).
+case "$1" in
+  status|releases|logs)
+    printf '%s\n' "$*" >> "$rec/queries"
+    qapp=""; prev=""
+    for a in "$@"; do [ "$prev" = "--app" ] && qapp="$a"; prev="$a"; done
+    ver=0; img=""
+    if [ -s "$rec/release-$qapp" ]; then read ver img < "$rec/release-$qapp"; fi
+    case "$1" in
+      status)
+        machines="[]"
+        if [ "$ver" -gt 0 ]; then
+          tag="${img##*:}"
+          machines='[{"id":"148e4d5b7d0589","name":"'"$qapp"'-1","state":"started","region":"iad","image_ref":{"registry":"registry.fly.io","repository":"'"$qapp"'","tag":"'"$tag"'"},"config":{"image":"'"$img"'","metadata":{"fly_release_version":"'"$ver"'","fly_process_group":"app","fly_platform_version":"v2"}},"checks":[]}]'
+        fi
+        printf '{"ID":"%s","Name":"%s","Deployed":%s,"Status":"deployed","Hostname":"%s.fly.dev","Version":%s,"AppURL":"","PlatformVersion":"machines","Machines":%s}\n' \
+          "$qapp" "$qapp" "$([ "$ver" -gt 0 ] && echo true || echo false)" "$qapp" "$ver" "$machines" ;;
+      releases)
+        if [ "$ver" -gt 0 ]; then printf '[{"ID":"rel%s","Version":%s,"Status":"complete","ImageRef":"%s"}]\n' "$ver" "$ver" "$img"
+        else echo "[]"; fi ;;
+      logs) echo "2026-12-07T05:40:01Z app[148e4d5b7d0589] iad [info]listening on 0.0.0.0:8080" ;;
+    esac
+    exit 0 ;;
+esac
 : > "$rec/argv"
 for a in "$0" "$@"; do printf '%s\n' "$a" >> "$rec/argv"; done
 pwd > "$rec/cwd"
 env > "$rec/env"
 tr '\0' '\n' < /proc/$$/cmdline > "$rec/cmdline"
 app="$3"
+# A deploy that exits 0 made a release: with FLY_EMIT_RELEASE_JSON set it says so last on stdout,
+# as flyctl does (internal/command/deploy/machines_deploymachinesapp.go).
+released() {
+  ver=0
+  if [ -s "$rec/release-$app" ]; then read ver img < "$rec/release-$app"; fi
+  ver=$((ver + 1))
+  img="registry.fly.io/$app:deployment-$ver"
+  echo "$ver $img" > "$rec/release-$app"
+  if [ -n "$FLY_EMIT_RELEASE_JSON" ]; then printf '{"id":"rel%s","version":%s,"image_ref":"%s"}\n' "$ver" "$ver" "$img"; fi
+}
+on_exit() {
+  rc=$?
+  if [ $rc -eq 0 ]; then released 2>/dev/null; fi
+  if [ -n "$FAKE_FLY_EVENTS" ]; then echo "end $app $(date +%s%N)" >> "$FAKE_FLY_EVENTS"; fi
+  exit $rc
+}
+trap on_exit EXIT
 if [ -n "$FAKE_FLY_EVENTS" ]; then
   echo "start $app $(date +%s%N)" >> "$FAKE_FLY_EVENTS"
-  trap 'echo "end $app $(date +%s%N)" >> "$FAKE_FLY_EVENTS"' EXIT
 fi
 mode="${FAKE_FLY_MODE:-ok}"
 if [ -n "$FAKE_FLY_BY_NAME" ]; then
@@ -162,5 +205,11 @@ std::vector<std::string> fake_flyctl::recorded_argv() const {
 }
 
 std::string fake_flyctl::recorded(const std::string& file) const { return read_file(dir_ / "record" / file); }
+
+void fake_flyctl::forget_releases() const {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir_ / "record", ec))
+        if (e.path().filename().string().starts_with("release-")) std::filesystem::remove(e.path(), ec);
+}
 
 }  // namespace r1::test

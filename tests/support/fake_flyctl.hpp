@@ -29,9 +29,25 @@ namespace r1::test {
 ///     on both streams: plain, as `Authorization: FlyV1` / `Bearer` lines, an env dump, JSON and YAML
 ///     config dumps, and split across two writes 0.3 s apart; leak-fail (or leak for an app named
 ///     *-fail) then fails quoting both on stderr, else exits 0
+/// A deploy that exits 0 makes a release (release-<app> in the record), printing its release line
+/// when FLY_EMIT_RELEASE_JSON is set; `status`, `releases` and `logs` answer from it (one machine
+/// running that release), each call appended to <record>/queries, the deploy's argv untouched.
 /// It records argv (one per line), cwd and its environment under FAKE_FLY_RECORD. For batches:
 /// FAKE_FLY_EVENTS=FILE appends "start <app> <ns>" and "end <app> <ns>" lines; FAKE_FLY_SLEEP=S
 /// sleeps S seconds first; FAKE_FLY_BY_NAME=1 picks the mode from the app name (fail-*, sleep-*, family-*).
+
+/// Shell lines for a hand-written stand-in flyctl, right after its `#!/bin/sh`: they answer the
+/// lifecycle's queries as flyctl does for an app never deployed (`status --json`: no machines,
+/// `releases --json`: none, `logs`: nothing) and exit 0, so the rest of the script is only what
+/// `flyctl deploy` does. r1 asks `flyctl status` before every fly deploy (its pre-flight).
+inline constexpr const char* flyctl_queries_sh =
+    "case \"$1\" in\n"
+    "  status) printf '{\"ID\":\"app\",\"Name\":\"app\",\"Deployed\":false,\"Status\":\"pending\",\"Version\":0,"
+    "\"Machines\":[]}\\n'; exit 0 ;;\n"
+    "  releases) echo '[]'; exit 0 ;;\n"
+    "  logs) exit 0 ;;\n"
+    "esac\n";
+
 class fake_flyctl {
 public:
     explicit fake_flyctl(std::string name = "flyctl");
@@ -40,6 +56,8 @@ public:
     std::string record_dir() const { return (dir_ / "record").string(); }
     std::vector<std::string> recorded_argv() const;
     std::string recorded(const std::string& file) const;
+    /// Every app as if never deployed: the next deploy makes v1 again (for runs compared with each other).
+    void forget_releases() const;
 
 private:
     temp_dir dir_;

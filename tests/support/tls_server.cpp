@@ -18,7 +18,9 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <algorithm>
 #include <array>
+#include <fstream>
 #include <charconv>
 #include <mutex>
 #include <optional>
@@ -81,6 +83,8 @@ struct tls_server::impl {
     tcp::acceptor tls_acceptor{ctx, {asio::ip::make_address("127.0.0.1"), 0}};
     mutable std::mutex mutex;
     std::vector<seen_request> seen;
+    std::string files_dir;
+    bool files_at_root = false;
     std::uint16_t http_port = plain_acceptor.local_endpoint().port();
     std::uint16_t https_port = tls_acceptor.local_endpoint().port();
     std::thread thread;
@@ -155,7 +159,8 @@ struct tls_server::impl {
         }
         if (path == "/to-http")
             return canned{http::status::found, "", "Location", "http://127.0.0.1:" + std::to_string(http_port) + "/ok"};
-        if (path == "/big" || path == "/no-length" || path == "/reset" || path == "/drip" || path == "/huge-headers")
+        if (path == "/big" || path == "/no-length" || path == "/reset" || path == "/drip" || path == "/huge-headers" ||
+            path.starts_with("/files/"))
             return std::nullopt;
         return canned{http::status::not_found, "no such route"};
     }
@@ -163,8 +168,15 @@ struct tls_server::impl {
     /// Writes the response for `path`; false when the connection was already dealt with.
     template <class Stream>
     asio::awaitable<bool> route(Stream& stream, std::string_view path, std::string_view target) {
+        bool at_root = false;
+        {
+            std::lock_guard lock{mutex};
+            at_root = files_at_root;
+        }
+        if (at_root) co_return co_await from_file(stream, path.substr(1));
         if (auto c = canned_reply(path)) co_return co_await reply(stream, std::move(*c));
         if (path == "/big") co_return co_await big(stream, number_after(target, "at=", big_size));
+        if (path.starts_with("/files/")) co_return co_await from_file(stream, path.substr(7));
         if (path == "/huge-headers") {
             // Written raw: Beast's own fields cannot hold a value this long.
             co_return co_await raw(stream, "HTTP/1.1 200 OK\r\nX-Huge: " + std::string(100 * 1024, 'h') +
@@ -183,6 +195,29 @@ struct tls_server::impl {
         }
         co_await drip(stream);
         co_return false;
+    }
+
+    /// /files/<name>: the status (and a delay before the headers) a file says; 404 without a file.
+    template <class Stream>
+    asio::awaitable<bool> from_file(Stream& stream, std::string_view name) {
+        std::string file = name.empty() ? std::string("_root") : std::string(name);
+        std::replace(file.begin(), file.end(), '/', '_');
+        std::string dir;
+        {
+            std::lock_guard lock{mutex};
+            dir = files_dir;
+        }
+        std::ifstream in(dir + "/" + file);
+        unsigned status = 404, delay_ms = 0;
+        if (!(in >> status)) status = 404;
+        else in >> delay_ms;
+        if (delay_ms > 0) {
+            asio::steady_timer timer{ctx, std::chrono::milliseconds(delay_ms)};
+            co_await timer.async_wait(as_result);
+        }
+        // Named, moved in: GCC 12 copies a braced temporary into a coroutine frame bytewise.
+        canned answer{static_cast<http::status>(status), "status " + std::to_string(status)};
+        co_return co_await reply(stream, std::move(answer));
     }
 
     template <class Stream>
@@ -262,6 +297,12 @@ std::string tls_server::http_url(std::string_view path) const {
 
 std::string tls_server::https_url(std::string_view path, std::string_view host) const {
     return "https://" + std::string(host) + ":" + std::to_string(https_port()) + std::string(path);
+}
+
+void tls_server::serve_files(std::string dir, bool at_root) {
+    std::lock_guard lock{impl_->mutex};
+    impl_->files_dir = std::move(dir);
+    impl_->files_at_root = at_root;
 }
 
 std::vector<seen_request> tls_server::requests() const {

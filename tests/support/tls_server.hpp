@@ -31,6 +31,9 @@ struct seen_request {
 ///   /reset             reads the request, then RST (SO_LINGER 0 and close)
 ///   /drip              200 headers, then one body byte every 200 ms until the client goes
 ///   /huge-headers      200 with a 100 KiB header
+///   /files/<path>      what a file in the serve_files() directory says: "<status> [<delay ms>]",
+///                      the file named <path> with '/' as '_' ("_root" for /files/); 404 without
+///                      one. A stand-in CLI writes these to make the app answer what it deployed.
 /// Anything else is 404.
 class tls_server {
 public:
@@ -47,6 +50,9 @@ public:
     std::string https_url(std::string_view path, std::string_view host = "localhost") const;
     /// Every request read so far, in arrival order.
     std::vector<seen_request> requests() const;
+    /// The directory /files/ answers from; with `at_root`, every path but the routes above is
+    /// answered from it as well ("/healthz" from the file healthz, "/" from _root).
+    void serve_files(std::string dir, bool at_root = false);
 
     static constexpr std::string_view needle = "NEEDLE-XYZ";
     static constexpr std::size_t big_size = 200 * 1024;

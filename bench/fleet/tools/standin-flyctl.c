@@ -1,7 +1,12 @@
 /* standin-flyctl: what the deploy benchmark runs instead of flyctl (bench/README.md).
  *
  *   standin-flyctl deploy --app NAME --region R [other flags ignored]
+ *   standin-flyctl status|releases|logs ... --app NAME
  *
+ * The queries r1's deploy lifecycle makes (issue 15) answer in flyctl's JSON shapes, statelessly:
+ * the app runs release v1 (registry.fly.io/NAME:deployment-1) on one started machine with its
+ * checks passing, `releases` lists v1, `logs` prints nothing. A deploy prints that same release
+ * as its last line when FLY_EMIT_RELEASE_JSON is set, so r1's proof finds it serving at once.
  * Prints 10 lines, sleeps 200 ms (R1_STANDIN_SLEEP_MS overrides), prints 10 more, exits 0:
  * 20 lines in all, each written and flushed on its own, as a real deploy streams its log.
  * Exits 2 on a malformed command line, so a tool that passes the wrong argv shows up as failed;
@@ -13,10 +18,43 @@
 #include <time.h>
 #include <unistd.h>
 
+static const char *app_of(int argc, char **argv) {
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--app") == 0 && i + 1 < argc) return argv[i + 1];
+        if (strncmp(argv[i], "--app=", 6) == 0) return argv[i] + 6;
+    }
+    return NULL;
+}
+
+/* status --json, releases --json --image, logs --no-tail: see the comment at the top. */
+static int query(const char *what, const char *app) {
+    if (strcmp(what, "status") == 0) {
+        printf("{\"ID\":\"%s\",\"Name\":\"%s\",\"Deployed\":true,\"Status\":\"deployed\",\"Version\":1,"
+               "\"Machines\":[{\"id\":\"148e4d5b7d0589\",\"name\":\"%s-1\",\"state\":\"started\",\"region\":\"iad\","
+               "\"image_ref\":{\"registry\":\"registry.fly.io\",\"repository\":\"%s\",\"tag\":\"deployment-1\"},"
+               "\"config\":{\"image\":\"registry.fly.io/%s:deployment-1\",\"metadata\":{\"fly_release_version\":\"1\","
+               "\"fly_process_group\":\"app\",\"fly_platform_version\":\"v2\"}},"
+               "\"checks\":[{\"name\":\"servicecheck-00-http-8080\",\"status\":\"passing\"}]}]}\n",
+               app, app, app, app, app);
+    } else if (strcmp(what, "releases") == 0) {
+        printf("[{\"ID\":\"rel_1\",\"Version\":1,\"Status\":\"complete\",\"ImageRef\":\"registry.fly.io/%s:deployment-1\"}]\n",
+               app);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *app = NULL, *region = NULL;
+    if (argc >= 2 && (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "releases") == 0 || strcmp(argv[1], "logs") == 0)) {
+        app = app_of(argc, argv);
+        if (!app || !*app) {
+            fprintf(stderr, "Error: standin-flyctl %s needs --app NAME\n", argv[1]);
+            return 2;
+        }
+        return query(argv[1], app);
+    }
     if (argc < 2 || strcmp(argv[1], "deploy") != 0) {
-        fprintf(stderr, "Error: standin-flyctl only knows `deploy`\n");
+        fprintf(stderr, "Error: standin-flyctl only knows deploy, status, releases and logs\n");
         return 2;
     }
     for (int i = 2; i < argc; i++) {
@@ -50,5 +88,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "Error: standin-flyctl was told to fail app %s\n", app);
         return 1;
     }
+    if (getenv("FLY_EMIT_RELEASE_JSON"))
+        printf("{\"id\":\"rel_1\",\"version\":1,\"image_ref\":\"registry.fly.io/%s:deployment-1\"}\n", app);
     return 0;
 }
