@@ -82,7 +82,9 @@ TEST_CASE("r1 deploy --batch --log-dir: each log starts with the command line an
     f.write(app("flaky", "health_url = \"" + server.https_url("/status/503") +
                              "\"\nretries = 1\nretry_budget = \"2s\"\n") +
             app("fail-hard"));
-    auto opts = f.deploy({"--log-dir", f.path("logs"), "--report", f.path("r.json")});
+    // A token-shaped value on r1's command line: the log's first line shows it masked.
+    const std::string token = "fo1_logLineTOKENvalue0123456789abcdef";
+    auto opts = f.deploy({"--log-dir", f.path("logs"), "--report", f.path("r.json"), "--expected-body", token});
     auto r = run_r1(opts);
     INFO(r.out << r.err);
     CHECK(r.exit_code == 3);
@@ -97,9 +99,10 @@ TEST_CASE("r1 deploy --batch --log-dir: each log starts with the command line an
         for (std::string l; std::getline(in, l);) lines.push_back(l);
     }
     REQUIRE(lines.size() > 8);
-    // r1's argv, with the token of its environment nowhere (masked if it were given on the line).
+    // r1's argv, secrets masked.
     CHECK(lines[0] == "r1: r1 deploy --batch " + f.manifest() + " --ca-file " + r1::test::ca_path() + " --log-dir " +
-                          f.path("logs") + " --report " + f.path("r.json"));
+                          f.path("logs") + " --report " + f.path("r.json") + " --expected-body [redacted]");
+    CHECK(raw.find(token) == std::string::npos);
     CHECK(lines[1] == "r1: in " + std::filesystem::current_path().string());
     CHECK(lines[2] == "r1: task flaky (fly) in " + f.path("."));
     // In order: the deploy command with its directory, its output, how it ended, the re-check r1
