@@ -97,7 +97,9 @@ public:
         seed_ = std::random_device{}();
         // Results go to stdout, the progress line to stderr. On a terminal the line is live; when
         // stdout is that terminal too, ok tasks are counted there rather than listed.
-        progress_ = ::isatty(2) == 1;
+        // NDJSON on that same terminal gets no live line: the lifecycle's events are written from
+        // every event loop, outside the hooks that draw it.
+        progress_ = ::isatty(2) == 1 && !(cmd.json_output && ::isatty(1) == 1);
         same_screen_ = progress_ && ::isatty(1) == 1;
         hide_ok_ = same_screen_ && !cmd.json_output;
         outcome_.command = cmd.batch.verify ? "verify" : "deploy";
@@ -269,7 +271,7 @@ private:
                 std::lock_guard lock{events_mutex_};  // tasks run on several event loops
                 write_fd(1, line);
             } else if (auto text = as_text(e); !text.empty()) {
-                output.append(text);
+                output.note(text);  // r1's own steps, in order among the provider's lines
             }
         };
         services.browser = browser_;
@@ -292,7 +294,7 @@ private:
         rec.previous = std::move(result.previous);
         rec.rollback = std::move(result.rollback);
         rec.evidence = std::move(result.evidence);
-        if (!rec.evidence.empty()) output.append(evidence_text(rec.evidence));
+        if (!rec.evidence.empty()) output.note(evidence_text(rec.evidence));
         if (result.browser) {
             output.note(result.browser->line + "\n" + browser_causes_block(*result.browser, 1000));
             rec.browser = std::make_shared<proc::browser::page_report>(std::move(*result.browser));
