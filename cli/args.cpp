@@ -85,6 +85,11 @@ Exit codes: 0 every URL healthy, 1 some check failed, 2 usage error (nothing was
 line and a table on a terminal).
 )";
 
+constexpr std::string_view verify_help_watch = R"(
+Watch mode (r1 verify --every DURATION URL... | --batch FILE): keeps checking until SIGINT /
+SIGTERM (exit 130 / 143); SIGHUP re-reads --batch FILE (kept as it was if the new one has a problem).
+)";
+
 constexpr std::string_view report_help_head = R"(Usage: r1 report merge [flags] REPORT...
 
 Merges the --report files of a fleet's shards (r1 deploy --batch FILE --shard I/N, or r1 verify)
@@ -243,6 +248,22 @@ std::variant<command, usage_problem> parse_verify(const std::vector<std::string_
     if (!cmd.batch.file.empty() && !cmd.batch.urls.empty())
         return usage_problem{"give URLs or --batch FILE, not both"};
     if (auto problem = rollout_problem(cmd)) return *problem;
+    auto given = [&](std::string_view flag) {
+        for (std::size_t k = i; k < args.size(); ++k)
+            if (args[k] == flag || args[k].starts_with(std::string(flag) + "=")) return true;
+        return false;
+    };
+    if (cmd.watch.every.count() == 0) {
+        for (const auto& s : settings())
+            if ((s.scopes & in_watch) != 0 && s.flag != "--every" && given(s.flag))
+                return usage_problem{std::string(s.flag) + " needs --every DURATION"};
+        return cmd;
+    }
+    // One-shot flags: a monitor has no end to report on, no first failures to stop at, and no
+    // shards to merge (each monitor watches what it is given).
+    for (std::string_view flag : {"--fail-fast", "--max-failures", "--log-dir", "--report", "--junit", "--shard"})
+        if (given(flag)) return usage_problem{std::string(flag) + " cannot be combined with --every"};
+    cmd.what = action::watch;
     return cmd;
 }
 
@@ -282,8 +303,9 @@ std::string_view report_help() {
 }
 
 std::string_view verify_help() {
-    static const std::string text =
-        std::string(verify_help_head) + flag_lines(in_verify, 0, true) + std::string(help_line) + std::string(verify_help_foot);
+    static const std::string text = std::string(verify_help_head) + flag_lines(in_verify, in_watch, true) +
+                                     std::string(help_line) + std::string(verify_help_foot) +
+                                     std::string(verify_help_watch) + flag_lines(in_watch, 0, true);
     return text;
 }
 

@@ -480,41 +480,66 @@ private:
     std::vector<std::uint8_t> group_;                    // task index -> its provider's group, when capped
 };
 
-/// The tasks of the batch, or every problem with its line.
-std::variant<loaded_batch, int> load_tasks(const command& cmd) {
+}  // namespace
+
+loaded_tasks load_tasks(const command& cmd) {
     manifest_base base;
     base.cli = cmd.deploy;
     base.cli_keys = cmd.given_keys;
     base.verify = cmd.batch.verify;
 
-    std::string source = cmd.batch.file;
+    loaded_tasks out;
+    out.source = cmd.batch.file;
     std::string text;
     bool url_list = cmd.batch.file.empty();
     if (url_list) {
-        source = "command line";
+        out.source = "command line";
         for (const auto& u : cmd.batch.urls) text += u + "\n";
     } else {
         auto read = read_input(cmd.batch.file, max_manifest_bytes);
-        if (!read.error.empty()) return setup_error(read.error);
+        if (!read.error.empty()) {
+            out.problems = "r1: error: " + read.error + "\n";
+            out.problem_count = 1;
+            out.unreadable = true;
+            return out;
+        }
         text = std::move(read.text);
-        source = source == "-" ? "stdin" : engine::printable(source, true);  // never echoed raw
+        out.source = out.source == "-" ? "stdin" : engine::printable(out.source, true);  // never echoed raw
         if (cmd.batch.file != "-") base.base_dir = std::filesystem::path(cmd.batch.file).parent_path().string();
         url_list = cmd.batch.verify && looks_like_url_list(text);
     }
     auto manifest = url_list ? read_url_list(text, base) : read_fleet_manifest(text, base);
-    if (manifest.problems.empty())
-        return loaded_batch{std::move(manifest.tasks), std::move(manifest.region_caps), std::move(manifest.provider_caps),
-                            sha256_hex(text)};
-    std::string out;
-    for (const auto& p : manifest.problems) {
-        std::string where = source + (p.line ? ":" + std::to_string(p.line) : "");
-        if (cmd.batch.file.empty() && p.line) where = "URL " + std::to_string(p.line);
-        out += "r1: error: " + where + ": " + p.message + "\n";
+    if (manifest.problems.empty()) {
+        out.tasks = std::move(manifest.tasks);
+        out.region_caps = std::move(manifest.region_caps);
+        out.provider_caps = std::move(manifest.provider_caps);
+        out.manifest_sha256 = sha256_hex(text);
+        return out;
     }
-    auto n = manifest.problems.size();
-    out += "r1: error: " + std::to_string(n) + (n == 1 ? " problem" : " problems") + " in " + source +
-           "; nothing was started\n";
-    write_fd(2, out);
+    for (const auto& p : manifest.problems) {
+        std::string where = out.source + (p.line ? ":" + std::to_string(p.line) : "");
+        if (cmd.batch.file.empty() && p.line) where = "URL " + std::to_string(p.line);
+        out.problems += "r1: error: " + where + ": " + p.message + "\n";
+    }
+    out.problem_count = manifest.problems.size();
+    return out;
+}
+
+namespace {
+
+/// The tasks of the batch, or exit 2 with every problem printed.
+std::variant<loaded_batch, int> load_batch(const command& cmd) {
+    auto loaded = load_tasks(cmd);
+    if (loaded.problem_count == 0)
+        return loaded_batch{std::move(loaded.tasks), std::move(loaded.region_caps), std::move(loaded.provider_caps),
+                            std::move(loaded.manifest_sha256)};
+    if (loaded.unreadable) {
+        write_fd(2, loaded.problems);
+        return exit_usage;
+    }
+    auto n = loaded.problem_count;
+    write_fd(2, loaded.problems + "r1: error: " + std::to_string(n) + (n == 1 ? " problem" : " problems") + " in " +
+                    loaded.source + "; nothing was started\n");
     return exit_usage;
 }
 
@@ -536,7 +561,7 @@ int run_batch(const command& cmd) {
         if (auto* why = std::get_if<std::string>(&parsed)) return setup_error(*why);
         waves = std::get<std::vector<wave_step>>(parsed);
     }
-    auto loaded = load_tasks(cmd);
+    auto loaded = load_batch(cmd);
     if (auto* code = std::get_if<int>(&loaded)) return *code;
     auto batch = std::move(std::get<0>(loaded));
 

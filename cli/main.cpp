@@ -8,6 +8,7 @@
 #include "cli/fd_write.hpp"
 #include "cli/report_merge.hpp"
 #include "cli/task_log.hpp"
+#include "cli/watch_command.hpp"
 #include "engine/redact/redact.hpp"
 #include "proc/spawn.hpp"
 #include "providers/registry.hpp"
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
         case r1::cli::action::deploy:
         case r1::cli::action::rollback: return r1::cli::run_deploy(cmd);
         case r1::cli::action::batch: return r1::cli::run_batch(cmd);
+        case r1::cli::action::watch: return r1::cli::run_watch(cmd);
         case r1::cli::action::report_merge: return r1::cli::run_report_merge(cmd);
         case r1::cli::action::classify:
             return r1::cli::run_classify({args.begin() + 1, args.end()}, std::cin, std::cout, std::cerr);

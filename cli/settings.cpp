@@ -145,6 +145,111 @@ const setting tail[] = {
      "write JUnit XML, one test case per app", "write JUnit XML, one test case per URL"},
 };
 
+
+// ---- r1 verify --every: flags with rules of their own
+
+constexpr std::chrono::milliseconds min_every{100};
+
+std::optional<std::string> read_duration(std::chrono::milliseconds& out, std::string_view flag, std::string_view v) {
+    auto d = engine::parse_duration(v);
+    if (!d) return "invalid " + std::string(flag) + " " + quoted(v) + ": use " + std::string(duration_words);
+    out = *d;
+    return std::nullopt;
+}
+
+std::optional<std::string> read_every(command& c, std::string_view v) {
+    if (auto problem = read_duration(c.watch.every, "--every", v)) return problem;
+    if (c.watch.every < min_every) return "--every must be at least " + engine::format_duration(min_every);
+    return std::nullopt;
+}
+
+std::optional<std::string> read_metrics_listen(command& c, std::string_view v) {
+    c.watch.metrics = parse_listen_address(v);
+    if (!c.watch.metrics) return "invalid --metrics-listen " + quoted(v) + ": use PORT (127.0.0.1), ADDR:PORT or [IPv6]:PORT";
+    return std::nullopt;
+}
+
+std::optional<std::string> read_count(unsigned& out, std::string_view flag, std::string_view v) {
+    unsigned long n = 0;
+    bool ok = !v.empty() && v.size() <= 4 && v.find_first_not_of("0123456789") == std::string_view::npos;
+    if (ok) n = std::stoul(std::string(v));
+    if (!ok || n < 1 || n > 1000)
+        return "invalid " + std::string(flag) + " " + quoted(v) + ": use a whole number from 1 to 1000";
+    out = static_cast<unsigned>(n);
+    return std::nullopt;
+}
+
+std::optional<std::string> read_fail_after(command& c, std::string_view v) {
+    return read_count(c.watch.fail_after, "--fail-after", v);
+}
+
+std::optional<std::string> read_recover_after(command& c, std::string_view v) {
+    return read_count(c.watch.recover_after, "--recover-after", v);
+}
+
+/// The program and its arguments, split at spaces and tabs; nothing else is interpreted.
+std::optional<std::string> read_on_change(command& c, std::string_view v) {
+    c.watch.on_change.clear();
+    std::size_t at = 0;
+    while (at < v.size()) {
+        auto start = v.find_first_not_of(" \t", at);
+        if (start == std::string_view::npos) break;
+        auto end = std::min(v.find_first_of(" \t", start), v.size());
+        c.watch.on_change.emplace_back(v.substr(start, end - start));
+        at = end;
+    }
+    if (c.watch.on_change.empty()) return "--on-change needs a command";
+    return std::nullopt;
+}
+
+std::optional<std::string> read_on_change_timeout(command& c, std::string_view v) {
+    return read_duration(c.watch.on_change_timeout, "--on-change-timeout", v);
+}
+
+/// "14d": certificate lifetimes are counted in days, past what durations allow (168h).
+std::optional<std::string> read_cert_expiry_warn(command& c, std::string_view v) {
+    if (v.size() >= 2 && v.size() <= 5 && v.back() == 'd') {
+        auto digits = v.substr(0, v.size() - 1);
+        if (digits.find_first_not_of("0123456789") == std::string_view::npos) {
+            auto n = std::stoul(std::string(digits));
+            if (n < 1 || n > 3650) return "invalid --cert-expiry-warn " + quoted(v) + ": use 1d to 3650d";
+            c.watch.cert_expiry_warn = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24) * n);
+            return std::nullopt;
+        }
+    }
+    return read_duration(c.watch.cert_expiry_warn, "--cert-expiry-warn", v);
+}
+
+std::optional<std::string> read_full_handshake_every(command& c, std::string_view v) {
+    if (v == "0") {  // never resume
+        c.watch.full_handshake_every = std::chrono::milliseconds(0);
+        return std::nullopt;
+    }
+    return read_duration(c.watch.full_handshake_every, "--full-handshake-every", v);
+}
+
+/// r1 verify --every's own flags, after the one-shot ones in --help.
+const setting watch_settings[] = {
+    {"--every", {}, "DURATION", value_kind::text, flag_reader{&read_every}, in_verify | in_watch,
+     "one round per DURATION: every target checked once, spread over it", {}},
+    {"--metrics-listen", {}, "[ADDR:]PORT", value_kind::text, flag_reader{&read_metrics_listen}, in_verify | in_watch,
+     "serve /metrics (Prometheus) and /probe?target=URL; a bare PORT is 127.0.0.1", {}},
+    {"--fail-after", {}, "N", value_kind::text, flag_reader{&read_fail_after}, in_verify | in_watch,
+     "consecutive failures before target.down (default 2)", {}},
+    {"--recover-after", {}, "M", value_kind::text, flag_reader{&read_recover_after}, in_verify | in_watch,
+     "consecutive successes before target.up (default 2)", {}},
+    {"--on-change", {}, "CMD", value_kind::text, flag_reader{&read_on_change}, in_verify | in_watch,
+     "run CMD (split at spaces, no shell) per event, the event as JSON on stdin", {}},
+    {"--on-change-timeout", {}, "DURATION", value_kind::text, flag_reader{&read_on_change_timeout}, in_verify | in_watch,
+     "CMD is stopped past this (default 10s)", {}},
+    {"--cert-expiry-warn", {}, "DAYS", value_kind::text, flag_reader{&read_cert_expiry_warn}, in_verify | in_watch,
+     "target.cert_expiring when a certificate expires within DAYS (e.g. 14d)", {}},
+    {"--full-handshake-every", {}, "DURATION", value_kind::text, flag_reader{&read_full_handshake_every},
+     in_verify | in_watch,
+     "resume TLS sessions between rounds, but verify the chain in full at\n"
+     "least this often (default 10m; 0: never resume)", {}},
+};
+
 value_kind kind_of(providers::option_kind k) {
     switch (k) {
     case providers::option_kind::duration: return value_kind::duration;
@@ -169,6 +274,7 @@ const table& the_table() {
                 out.all.push_back({o.flag, o.key, o.value_name, kind_of(o.kind), option_key{o.key, o.kind},
                                    in_deploy | in_rollback, o.help, {}, o.min, o.max});
         out.all.insert(out.all.end(), std::begin(tail), std::end(tail));
+        out.all.insert(out.all.end(), std::begin(watch_settings), std::end(watch_settings));
         for (const auto& s : out.all)
             if (!s.key.empty()) out.keys.push_back(s.key);
         return out;
@@ -238,6 +344,8 @@ std::optional<std::string> apply_flag(const setting& s, command& cmd, std::strin
                 if (s.kind == value_kind::on) value = "true";
                 cmd.deploy.options[std::string(member.key)] = std::move(value);
                 return std::nullopt;
+            } else if constexpr (std::is_same_v<type, flag_reader>) {
+                return member(cmd, text);
             } else {
                 auto& field = field_of(cmd, member);
                 using value = std::remove_cvref_t<decltype(field)>;
@@ -337,6 +445,32 @@ void copy_setting(const setting& s, const deploy_config& from, deploy_config& to
             }
         },
         s.target);
+}
+
+std::optional<listen_address> parse_listen_address(std::string_view text) {
+    listen_address out;
+    std::string_view port = text;
+    if (auto colon = text.rfind(':'); colon != std::string_view::npos) {
+        auto host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+            host = host.substr(1, host.size() - 2);
+            if (host.find(':') == std::string_view::npos) return std::nullopt;  // [v4] is not IPv6
+        } else if (host.find(':') != std::string_view::npos) {
+            return std::nullopt;  // IPv6 must be bracketed, or the port is ambiguous
+        }
+        if (!host.empty()) {
+            if (host.size() > 64 || host.find_first_not_of("0123456789abcdefABCDEF.:%localhost") != std::string_view::npos)
+                return std::nullopt;
+            out.host = std::string(host);
+        }
+    }
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)
+        return std::nullopt;
+    auto n = std::stoul(std::string(port));
+    if (n > 65535) return std::nullopt;
+    out.port = static_cast<unsigned short>(n);
+    return out;
 }
 
 std::string_view did_you_mean(std::string_view word, std::span<const std::string_view> choices) {

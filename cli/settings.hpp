@@ -33,16 +33,20 @@ struct option_key {
     providers::option_kind kind = providers::option_kind::text;
 };
 
+/// A flag with a rule of its own (watch mode's): reads the value into `cmd`, or says what is wrong.
+using flag_reader = std::optional<std::string> (*)(command& cmd, std::string_view value);
+
 using setting_target =
     std::variant<std::string deploy_config::*, std::chrono::milliseconds deploy_config::*, unsigned deploy_config::*,
                  bool deploy_config::*, std::string batch_options::*, unsigned batch_options::*, bool batch_options::*,
-                 std::string command::*, unsigned command::*, bool command::*, option_key>;
+                 std::string command::*, unsigned command::*, bool command::*, option_key, flag_reader>;
 
-/// Where a flag is taken. Batch flags of `r1 deploy` need --batch FILE. `shard_agreed` is not a
-/// place: it marks a flag without a manifest key that the shards of one fleet must still agree on
-/// (every flag with a key is such a flag already).
+/// Where a flag is taken. Batch flags of `r1 deploy` need --batch FILE; watch flags of `r1 verify`
+/// need --every (itself in_watch too, for --help). `shard_agreed` is not a place: it marks a flag
+/// without a manifest key that the shards of one fleet must still agree on (every flag with a key
+/// is such a flag already).
 enum setting_scope : unsigned {
-    in_deploy = 1, in_batch = 2, in_verify = 4, in_report_merge = 8, shard_agreed = 16, in_rollback = 32
+    in_deploy = 1, in_batch = 2, in_verify = 4, in_report_merge = 8, shard_agreed = 16, in_rollback = 32, in_watch = 64
 };
 
 struct setting {

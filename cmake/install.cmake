@@ -93,7 +93,7 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_RECOMMENDS "ca-certificates, git")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SUGGESTS "chromium")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME r1-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-  "r1 (= ${PROJECT_VERSION}), libboost1.81-dev, libboost-json1.81-dev, libboost-url1.81-dev, libssl-dev, cmake (>= 3.22)")
+  "r1 (= ${PROJECT_VERSION}), libboost1.81-dev, libboost-json1.81-dev, libboost-url1.81-dev, libssl-dev, libc-ares-dev, pkg-config, cmake (>= 3.22)")
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "r1 deploys an app by driving its hosting provider's own CLI (flyctl, vercel,
 wrangler, docker, kamal), then proves the deploy works with an HTTPS health check.")
 set(CPACK_COMPONENT_DEV_DESCRIPTION "r1's deploy executor as a C++20 library: r1::deploy(), the health check and the

@@ -93,8 +93,21 @@ failure describe(const sys::error_code& ec) {
     return {error::unavailable, shown(ec.message()), "network"};
 }
 
-health_report judge(const net::http_response& res, const std::string& expected) {
+void add_times(net::phase_times& sum, const net::phase_times& one) {
+    sum.resolve += one.resolve;
+    sum.connect += one.connect;
+    sum.tls += one.tls;
+    sum.processing += one.processing;
+    sum.transfer += one.transfer;
+}
+
+health_report judge(const net::http_response& res, const std::string& expected, probe_details probe) {
     health_report report;
+    probe.content_length = res.content_length;
+    probe.body_bytes = res.body_bytes;
+    probe.tls = res.tls;
+    probe.cert_not_after = res.cert_not_after;
+    report.probe = std::move(probe);
     report.status = res.status;
     report.retry_after_seconds = res.retry_after_seconds;
     auto unhealthy = [&](std::string line, std::string code) {
@@ -147,6 +160,10 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
                               .deadline = cfg.deadline,
                               .user_agent = cfg.user_agent,
                               .expected_substring = cfg.expected_body};
+        if (redirects == 0) {
+            req.resume = cfg.resume;
+            req.keep_session = cfg.keep_session;
+        }
         auto res = co_await http.get(std::move(req));
         if (!res) {
             auto f = describe(res.error());
@@ -154,12 +171,17 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
             co_return fail(f.kind, where + f.cause, f.code);
         }
         report.status = res->status;
+        add_times(report.probe.times, res->times);
+        if (redirects == 0) {
+            report.probe.tls_resumed = res->tls_resumed;
+            report.probe.session = std::move(res->session);
+        }
         report.ttfb += res->headers_after;
         if (!res->spki_sha256.empty() &&
             std::find(report.verified_spki.begin(), report.verified_spki.end(), res->spki_sha256) == report.verified_spki.end())
             report.verified_spki.push_back(res->spki_sha256);
         if (!is_followed_redirect(res->status) || res->location.empty()) {
-            auto verdict = judge(*res, cfg.expected_body);
+            auto verdict = judge(*res, cfg.expected_body, std::move(report.probe));
             verdict.verified_spki = std::move(report.verified_spki);
             verdict.final_url = std::move(report.final_url);
             verdict.ttfb = report.ttfb;
@@ -181,6 +203,7 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
             co_return fail(error::unhealthy, where + "stopped after " + std::to_string(max_redirects) + " redirects",
                            "too-many-redirects");
         current = std::move(*next);
+        report.probe.redirects = static_cast<unsigned>(redirects + 1);
     }
 }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,8 +21,24 @@ struct health_config {
     std::string expected_body;  // substring the body must contain; empty: any non-empty body
     std::chrono::steady_clock::time_point deadline;  // for the whole check, redirects included
     std::string user_agent;
+    /// HTTPS: a session of this URL's host to offer on the first GET (redirects to elsewhere
+    /// always handshake in full); with keep_session the first GET's new session comes back.
+    std::shared_ptr<const net::tls_session> resume;
+    bool keep_session = false;
     /// Follow an https URL's redirect to plain http. Off: anyone on the path could forge the verdict.
     bool allow_insecure_redirects = false;
+};
+
+/// What the GETs of one check measured, in blackbox_exporter's terms (see cli/watch_metrics.cpp).
+struct probe_details {
+    net::phase_times times;  // summed over every GET of the check, redirects included
+    unsigned redirects = 0;  // redirects followed
+    std::optional<std::uint64_t> content_length;  // the final response's Content-Length
+    std::uint64_t body_bytes = 0;                 // body bytes read of the final response
+    bool tls = false;                             // the final response came over TLS
+    bool tls_resumed = false;                     // the first GET resumed the offered session
+    std::optional<std::int64_t> cert_not_after;   // final response's chain, earliest notAfter
+    std::shared_ptr<const net::tls_session> session;  // the first GET's, with keep_session
 };
 
 struct health_report {
@@ -36,6 +53,7 @@ struct health_report {
     /// The URL of the last GET: where the redirects led (the start URL when there were none).
     std::string final_url;
     std::optional<std::uint64_t> retry_after_seconds;  // the last response's Retry-After, if any
+    probe_details probe;
     /// The leaf certificates r1 verified on the way (every HTTPS hop of the redirect chain), as base64
     /// SHA-256 of their SubjectPublicKeyInfo: what a browser check may trust beyond Chromium's store.
     std::vector<std::string> verified_spki;

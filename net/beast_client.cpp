@@ -4,6 +4,7 @@
 #include "net/handshake_gate.hpp"
 #include "net/lookup.hpp"
 #include "net/socket_stream.hpp"
+#include "net/tls_session.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -22,10 +23,12 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <vector>
 
 namespace r1::net {
@@ -139,14 +142,21 @@ template <class Stream>
 asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_request& req,
                                                      const asio::cancellation_state& cs, sclock::time_point started) {
     const sys::error_code aborted = asio::error::operation_aborted;
+    const auto connected_at = sclock::now();
 
     http::request<http::empty_body> get{http::verb::get, req.target.target, 11};
     get.set(http::field::host, host_header(req.target));
     if (!req.user_agent.empty()) get.set(http::field::user_agent, req.user_agent);
     get.set(http::field::accept, "*/*");
     get.set(http::field::connection, "close");
+    // Serialized into one buffer and written at once: Beast's serializer hands the request out in
+    // pieces (start line, each field, the blank line), and socket_stream writes one piece per call,
+    // which over TLS made each piece a record of its own for both sides to seal, send and open.
+    std::ostringstream text;
+    text << get;
+    auto request = std::move(text).str();
     if (cancelled(cs)) co_return aborted;
-    if (auto [ec, n] = co_await http::async_write(stream, get, as_result); ec) co_return ec;
+    if (auto [ec, n] = co_await asio::async_write(stream, asio::buffer(request), as_result); ec) co_return ec;
 
     beast::flat_buffer buffer{max_read_buffer};
     std::optional<http::response_parser<http::buffer_body>> parser;
@@ -165,9 +175,12 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
         if (status / 100 != 1 || status == 101 || interim == max_interim_responses) break;
     }
 
+    const auto headers_at = sclock::now();
     const auto& head = parser->get();
     http_response res;
-    res.headers_after = sclock::now() - started;
+    res.times.processing = headers_at - connected_at;
+    res.content_length = parser->content_length() ? std::optional<std::uint64_t>(*parser->content_length()) : std::nullopt;
+    res.headers_after = headers_at - started;
     res.status = head.result_int();
     res.reason = std::string(head.reason());
     if (auto it = head.find(http::field::location); it != head.end()) res.location = std::string(it->value());
@@ -209,6 +222,7 @@ asio::awaitable<sys::result<http_response>> exchange(Stream& stream, const http_
     }
     res.body_bytes = seen;
     res.substring_found = matcher.found();
+    res.times.transfer = sclock::now() - headers_at;
     co_return res;
 }
 
@@ -227,12 +241,19 @@ asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, std::size_t
     const auto started = sclock::now();
     auto endpoints = co_await resolve(req.target, req.deadline);
     if (!endpoints) co_return endpoints.error();
+    const auto resolved = sclock::now();
 
     if (!req.target.https()) {
         socket_stream stream{ex, req.deadline};
         if (cancelled(cs)) co_return aborted;
         if (auto ec = co_await stream.connect(*endpoints); ec) co_return ec;
-        co_return co_await exchange(stream, req, cs, started);  // we sent Connection: close
+        const auto connected = sclock::now();
+        auto res = co_await exchange(stream, req, cs, started);  // we sent Connection: close
+        if (res) {
+            res->times.resolve = resolved - started;
+            res->times.connect = connected - resolved;
+        }
+        co_return res;
     }
 
     // One gate per event loop (each loop has its own thread), so the hot path takes no lock.
@@ -242,16 +263,29 @@ asio::awaitable<sys::result<http_response>> fetch(ssl::context& tls, std::size_t
     handshake_slot slot{&gate};
     socket_stream stream{ex, req.deadline};
     if (cancelled(cs)) co_return aborted;
+    const auto admitted = sclock::now();  // the wait for a slot counts as neither lookup nor connect
     if (auto ec = co_await stream.connect(*endpoints); ec) co_return ec;
+    const auto connected = sclock::now();
     if (auto ec = stream.start_tls(tls.native_handle(), req.target.host, req.target.host_is_ip()); ec) co_return ec;
+    if (req.resume) stream.offer_session(*req.resume);
     if (cancelled(cs)) co_return aborted;
     if (auto ec = co_await stream.handshake(); ec) co_return ec;
+    const auto secured = sclock::now();
     slot.release();
     auto res = co_await exchange(stream, req, cs, started);
-    if (res) res->spki_sha256 = stream.peer_spki_sha256();
+    if (!res) co_return res;
+    res->times.resolve = resolved - started;
+    res->times.connect = connected - admitted;
+    res->times.tls = secured - connected;
+    res->tls = true;
+    res->tls_resumed = stream.resumed();
+    res->cert_not_after = stream.earliest_not_after();
+    // After the response: a TLS 1.3 ticket arrives after the handshake, read with the first bytes.
+    if (req.keep_session) res->session = stream.resumable_session();
+    res->spki_sha256 = stream.peer_spki_sha256();
     // A courtesy close_notify; the server's is not awaited: the response is complete by its own
     // framing, and servers often drop the connection without theirs.
-    if (res && !res->body_capped) stream.close_notify();
+    if (!res->body_capped) stream.close_notify();
     co_return res;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-/// A host name lookup that a deadline or a cancellation can abandon at once. Asio's resolver runs
-/// getaddrinfo on a thread it cannot interrupt, so a slow DNS server would hold the caller (and any
-/// parallel_group racing it against a timer) until the lookup gave up on its own.
+/// A host name lookup on the event loop itself (c-ares), which a deadline or a cancellation can
+/// abandon at once. Asio's resolver runs getaddrinfo on a thread it cannot interrupt, and a thread
+/// per lookup costs more than the lookup: c-ares needs none. /etc/hosts, resolv.conf (servers,
+/// search, ndots, timeout, attempts) and nsswitch.conf's files-then-dns order are honoured.
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -18,8 +19,10 @@ namespace r1::net {
 using endpoint_list = std::vector<boost::asio::ip::tcp::endpoint>;
 using lookup_signature = void(boost::system::error_code, endpoint_list);
 
-/// Looks `host` up on a detached thread and completes on `ex`. Any cancellation type completes the
-/// operation at once with operation_aborted; the thread's late answer is then dropped.
+/// Looks `host` up with the c-ares channel of `ex`'s io_context (one per io_context, made on first
+/// use; each io_context must run on one thread) and completes on `ex`. Any cancellation type
+/// completes the operation at once with operation_aborted; once no lookup on that channel has a
+/// waiter, its queries are cancelled, so nothing keeps the event loop alive.
 void start_lookup(boost::asio::any_io_executor ex, std::string host, std::uint16_t port,
                   boost::asio::any_completion_handler<lookup_signature> handler);
 

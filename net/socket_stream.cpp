@@ -1,5 +1,6 @@
 #include "net/socket_stream.hpp"
 
+#include "net/tls_session.hpp"
 #include "net/tls_verify_error.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -14,6 +15,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <ctime>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -132,6 +134,38 @@ asio::awaitable<sys::error_code> socket_stream::handshake() {
         if (state_->expired) co_return deadline_error();
         if (ec) co_return ec;
     }
+}
+
+void socket_stream::offer_session(const tls_session& session) noexcept {
+    if (ssl_) SSL_set_session(ssl_, session.native());  // takes its own reference
+}
+
+bool socket_stream::resumed() const noexcept { return ssl_ && SSL_session_reused(ssl_) == 1; }
+
+std::optional<std::int64_t> socket_stream::earliest_not_after() const noexcept {
+    if (!ssl_) return std::nullopt;
+    // The chain as the server sent it, leaf included (client side); a resumed session keeps it.
+    STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl_);
+    std::optional<std::int64_t> earliest;
+    for (int i = 0; chain && i < sk_X509_num(chain); ++i) {
+        std::tm tm{};
+        const ASN1_TIME* not_after = X509_get0_notAfter(sk_X509_value(chain, i));
+        if (!not_after || ASN1_TIME_to_tm(not_after, &tm) != 1) continue;
+        std::int64_t t = ::timegm(&tm);
+        if (!earliest || t < *earliest) earliest = t;
+    }
+    return earliest;
+}
+
+std::shared_ptr<const tls_session> socket_stream::resumable_session() const {
+    if (!ssl_) return nullptr;
+    SSL_SESSION* s = SSL_get1_session(ssl_);
+    if (!s) return nullptr;
+    if (SSL_SESSION_is_resumable(s) != 1) {
+        SSL_SESSION_free(s);
+        return nullptr;
+    }
+    return std::make_shared<const tls_session>(s);
 }
 
 std::string socket_stream::peer_spki_sha256() const {

@@ -21,13 +21,17 @@
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 typedef struct ssl_st SSL;
 typedef struct ssl_ctx_st SSL_CTX;
 
 namespace r1::net {
+
+struct tls_session;
 
 class socket_stream {
 public:
@@ -48,6 +52,16 @@ public:
     /// store) and of the host name or IP address. Call after connect().
     boost::system::error_code start_tls(SSL_CTX* ctx, const std::string& host, bool host_is_ip);
     boost::asio::awaitable<boost::system::error_code> handshake();
+    /// Offers an earlier session of the same host for resumption: after start_tls(), before
+    /// handshake(). The server decides; resumed() says what it did.
+    void offer_session(const tls_session& session) noexcept;
+    bool resumed() const noexcept;
+    /// The earliest notAfter (Unix time) of the certificates the server sent (on a resumed
+    /// session: those of the handshake the session came from). After handshake().
+    std::optional<std::int64_t> earliest_not_after() const noexcept;
+    /// The connection's session when the server made it resumable (in TLS 1.3 its ticket arrives
+    /// after the handshake, so ask once the response has been read); null otherwise.
+    std::shared_ptr<const tls_session> resumable_session() const;
     /// After a successful handshake: base64 of the SHA-256 of the verified leaf certificate's
     /// SubjectPublicKeyInfo (the form Chromium's --ignore-certificate-errors-spki-list takes).
     std::string peer_spki_sha256() const;

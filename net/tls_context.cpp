@@ -27,6 +27,12 @@ boost::system::result<ssl::context, std::string> make_tls_context(std::string_vi
     if (SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION) != 1)
         return std::string("cannot require TLS 1.2 or newer");
     ctx.set_verify_mode(ssl::verify_peer);
+#ifdef R1_TLS_GROUPS
+    // A build option (CMake R1_TLS_GROUPS): e.g. X25519 alone, so OpenSSL 3.5 sends one classical
+    // key share instead of its default X25519MLKEM768 hybrid (see bench/README.md for the cost).
+    if (SSL_CTX_set1_groups_list(ctx.native_handle(), R1_TLS_GROUPS) != 1)
+        return std::string("cannot offer the TLS groups " R1_TLS_GROUPS);
+#endif
 
     // OpenSSL's default paths, which read SSL_CERT_FILE and SSL_CERT_DIR when they are set: the way
     // operators and CI images point every OpenSSL program at a custom store.

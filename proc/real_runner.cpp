@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 #include <array>
 #include <csignal>
@@ -69,6 +70,7 @@ struct child_state {
     output_tail err_tail;
     std::uint64_t out_bytes = 0;
     std::uint64_t err_bytes = 0;
+    std::weak_ptr<asio::posix::stream_descriptor> stdin_pipe;  // closed when the child has exited
     int open_streams = 2;
     bool exited = false;
     int wait_status = 0;
@@ -118,6 +120,14 @@ asio::awaitable<void> pump(std::shared_ptr<child_state> s, stream which) {
     fd.close();
     --s->open_streams;
     s->wake.cancel();
+}
+
+/// Writes `data` to the child's stdin and closes it. A child that exits or closes stdin first makes
+/// the write fail (EPIPE: SIGPIPE is ignored, or the pipe is gone); that is the child's choice.
+asio::awaitable<void> feed(std::shared_ptr<asio::posix::stream_descriptor> in, std::string data) {
+    co_await asio::async_write(*in, asio::buffer(data), as_tuple(use_awaitable));
+    sys::error_code ignored;
+    in->close(ignored);
 }
 
 /// Waits for the child to exit, then clears the rest of its process group, then reaps it.
@@ -178,12 +188,18 @@ std::optional<std::vector<std::string>> child_environment(const std::vector<std:
 
 asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
     spawn_request spawn{.argv = req.argv, .cwd = req.cwd, .env = child_environment(req.env, req.pass_secrets),
-                        .watch_exec = true};
+                        .stdin_pipe = req.stdin_data.has_value(), .watch_exec = true};
     auto child = spawn_child(spawn);
     if (!child) co_return child.error();
 
     auto ex = co_await asio::this_coro::executor;
     auto s = std::make_shared<child_state>(ex, *child, req, redact_);
+    if (child->in_fd >= 0) {
+        // Closed by feed() when written, or by the stream's destructor with the last handler.
+        auto in = std::make_shared<asio::posix::stream_descriptor>(ex, child->in_fd);
+        s->stdin_pipe = in;
+        asio::co_spawn(ex, feed(std::move(in), std::move(*req.stdin_data)), rethrow_if_failed);
+    }
     asio::co_spawn(ex, pump(s, stream::out), rethrow_if_failed);
     asio::co_spawn(ex, pump(s, stream::err), rethrow_if_failed);
     asio::co_spawn(ex, wait_exit(s), rethrow_if_failed);
@@ -243,6 +259,11 @@ asio::awaitable<sys::result<run_output>> real_runner::run(run_request req) {
         co_await s->wake.async_wait(as_tuple(use_awaitable));
     }
 
+    // A grandchild may still hold the child's stdin unread: stop writing to it.
+    if (auto in = s->stdin_pipe.lock()) {
+        sys::error_code ignored;
+        in->close(ignored);
+    }
     // Through the exec shim, a program that could not be exec'd is a spawn error here too.
     if (s->exec_error) co_return s->exec_error;
     if (WIFEXITED(s->wait_status)) result.exit_code = WEXITSTATUS(s->wait_status);

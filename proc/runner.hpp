@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,9 @@ struct run_request {
     /// may scrub secrets first (real_runner does), so chunks need not match the child's reads.
     std::function<void(stream, std::string_view)> on_output;
     std::size_t tail_bytes = 64 * 1024;  // how much of each stream's end run_output keeps
+    /// Written to the child's stdin on a pipe, which is then closed; a child that exits or closes
+    /// its stdin unread is not an error. nullopt: stdin is /dev/null.
+    std::optional<std::string> stdin_data;
     /// False: the child gets r1's environment without the variables named like secrets
     /// (engine::env_name_looks_secret), for a program that needs no credentials (git).
     bool pass_secrets = true;

@@ -61,7 +61,7 @@ public:
     spawn_setup(const spawn_setup&) = delete;
     spawn_setup& operator=(const spawn_setup&) = delete;
 
-    int prepare(int out_w, int err_w, const spawn_request& req, int status_w) {
+    int prepare(int in_r, int out_w, int err_w, const spawn_request& req, int status_w) {
         sigset_t none, all;
         sigemptyset(&none);
         sigfillset(&all);
@@ -71,7 +71,11 @@ public:
         if (int e = ::posix_spawnattr_setpgroup(&attr_, 0)) return e;
         if (int e = ::posix_spawnattr_setsigmask(&attr_, &none)) return e;
         if (int e = ::posix_spawnattr_setsigdefault(&attr_, &all)) return e;
-        if (int e = ::posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0)) return e;
+        if (in_r >= 0) {
+            if (int e = ::posix_spawn_file_actions_adddup2(&actions_, in_r, 0)) return e;
+        } else if (int e = ::posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0)) {
+            return e;
+        }
         if (int e = ::posix_spawn_file_actions_adddup2(&actions_, out_w, 1)) return e;
         if (int e = ::posix_spawn_file_actions_adddup2(&actions_, err_w, 2)) return e;
         // dup2 runs in the child in this order: a source fd below 3 + extra_fds.size() could be
@@ -159,7 +163,7 @@ sys::error_code wait_for_exec(spawned_child& child) {
     if (!ec) return ec;
     while (::waitpid(child.pid, nullptr, 0) < 0 && errno == EINTR) {
     }
-    for (int fd : {child.pidfd, child.out_fd, child.err_fd})
+    for (int fd : {child.pidfd, child.out_fd, child.err_fd, child.in_fd})
         if (fd >= 0) ::close(fd);
     return ec;
 }
@@ -220,7 +224,9 @@ sys::error_code exec_status_error(const char* status, std::size_t size) {
 
 sys::result<spawned_child> spawn_child(const spawn_request& request) {
     if (request.argv.empty() || request.argv.front().empty()) return errno_code(EINVAL);
-    fd_pair out, err;
+    fd_pair in, out, err;
+    if (request.stdin_pipe)
+        if (int e = make_pipe(in)) return errno_code(e);
     if (int e = make_pipe(out)) return errno_code(e);
     if (int e = make_pipe(err)) return errno_code(e);
 
@@ -246,7 +252,7 @@ sys::result<spawned_child> spawn_child(const spawn_request& request) {
     }
 
     spawn_setup setup;
-    if (int e = setup.prepare(out.write, err.write, req, status.write)) return errno_code(e);
+    if (int e = setup.prepare(in.read, out.write, err.write, req, status.write)) return errno_code(e);
     spawned_child child;
     // glibc reports exec and chdir failures here, not as a child exiting 127; the shim's own exec
     // failure comes back on the status pipe.
@@ -255,8 +261,10 @@ sys::result<spawned_child> spawn_child(const spawn_request& request) {
     child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child.pid, 0));
     child.out_fd = out.read;
     child.err_fd = err.read;
+    child.in_fd = in.write;
     child.status_fd = status.read;
-    out.read = err.read = status.read = -1;  // ownership moves to the caller; the write ends close with fd_pair
+    // Ownership moves to the caller; the child's ends and the status pipe's write end close with fd_pair.
+    out.read = err.read = in.write = status.read = -1;
     if (child.status_fd >= 0 && !req.watch_exec) {
         ::close(status.write);  // our copy: the shim's exec must be the last writer to go
         status.write = -1;

@@ -1,5 +1,6 @@
 #pragma once
-/// Starts a child in a process group of its own, its stdout and stderr on fresh pipes, stdin /dev/null.
+/// Starts a child in a process group of its own, its stdout and stderr on fresh pipes, stdin
+/// /dev/null or a pipe.
 #include <boost/system/result.hpp>
 
 #include <optional>
@@ -16,6 +17,7 @@ struct spawned_child {
     int pidfd = -1;  // readable once the child has exited; -1 where the kernel has no pidfd_open
     int out_fd = -1;
     int err_fd = -1;
+    int in_fd = -1;  // the write end of the child's stdin, with stdin_pipe
     /// With spawn_request::watch_exec, through the exec shim: end of file once the shim has exec'd
     /// the program, or first the errno of its failed execve (exec_status_bytes, see
     /// exec_status_error). -1 otherwise: the program runs, or failed to start, when spawn_child
@@ -31,6 +33,8 @@ struct spawn_request {
     /// Descriptors the child gets beyond 0-2: {r1's fd, the number it has in the child}. r1's fd
     /// stays r1's to close; the child's copy is made after fork, so the child numbers may be any.
     std::vector<std::pair<int, int>> extra_fds;
+    /// stdin on a pipe whose write end comes back in spawned_child::in_fd; false: /dev/null.
+    bool stdin_pipe = false;
     /// The caller watches status_fd on its event loop (real_runner) instead of spawn_child waiting
     /// the shim's few milliseconds for the exec.
     bool watch_exec = false;

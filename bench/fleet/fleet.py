@@ -4,6 +4,7 @@
     fleet.py verify [--quick] [--n 1000,10000] [--c 64,256,1024] [--delays 0,50] [--tools ...]
     fleet.py deploy [--n 1000] [--c 64,256] [--tools r1,parallel,xargs]
     fleet.py soak [--minutes 10] [--n 1000] [--c 256]
+    fleet.py watch [--n 1000,10000] [--rate 166.7] [--minutes 3] [--modes resume,full]
 
 Run it through bench/verify_bench.sh / bench/deploy_bench.sh, which install the Debian
 packages, build the farm, the Go peer and the C helpers, and raise `ulimit -n`.
@@ -55,7 +56,9 @@ def log(msg):
 class Farm:
     """The loopback HTTPS farm (bench/fleet/farm/main.go) for one delay."""
 
-    def __init__(self, work, bindir, ports, delay_ms):
+    DNS_ADDR = "127.53.0.53"  # a loopback address of its own: resolv.conf names it, port 53
+
+    def __init__(self, work, bindir, ports, delay_ms, tickets=False, dns=False):
         self.dir = os.path.join(work, f"farm-{delay_ms}ms")
         os.makedirs(self.dir, exist_ok=True)
         self.ca = os.path.join(self.dir, "ca.pem")
@@ -67,7 +70,8 @@ class Farm:
         self.err = open(os.path.join(self.dir, "farm.err"), "w")
         self.proc = subprocess.Popen(
             [os.path.join(bindir, "farm"), "-ports", str(ports), "-delay", f"{delay_ms}ms",
-             "-ca", self.ca, "-ports-file", ports_file, "-stats-file", stats_file],
+             "-ca", self.ca, "-ports-file", ports_file, "-stats-file", stats_file] +
+            (["-tickets"] if tickets else []) + (["-dns", self.DNS_ADDR] if dns else []),
             stdout=subprocess.PIPE, stderr=self.err, text=True)
         line = self.proc.stdout.readline().strip()
         if line != "ready":
@@ -89,8 +93,18 @@ class Farm:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def urls(self, n, tag="i", path="/health"):
-        return [f"https://127.0.0.1:{self.ports[i % len(self.ports)]}{path}?{tag}={i}" for i in range(n)]
+    def urls(self, n, tag="i", path="/health", host="ip"):
+        """host: ip (127.0.0.1), localhost (/etc/hosts), dns (h<i>.r1bench.test, one name per URL,
+        answered by the farm's DNS server; the leaf covers *.r1bench.test)."""
+        def name(i):
+            return {"ip": "127.0.0.1", "localhost": "localhost"}.get(host, f"h{i}-{tag}.r1bench.test")
+        return [f"https://{name(i)}:{self.ports[i % len(self.ports)]}{path}?{tag}={i}" for i in range(n)]
+
+    def resolv_conf(self):
+        path = os.path.join(self.dir, "resolv.conf")
+        with open(path, "w") as f:
+            f.write(f"nameserver {self.DNS_ADDR}\noptions timeout:2 attempts:2\n")
+        return path
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -100,6 +114,13 @@ class Farm:
             self.proc.kill()
             self.proc.wait()
         self.err.close()
+
+
+def private_resolver(resolv_conf, argv):
+    """argv run in a private mount namespace whose /etc/resolv.conf is `resolv_conf` (unshare -m;
+    nothing outside changes). The tool execs in place: measure still sees its process tree."""
+    return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+            f"mount --bind '{resolv_conf}' /etc/resolv.conf && exec \"$@\"", "sh"] + argv
 
 
 # ---------------------------------------------------------------- soak
@@ -202,13 +223,17 @@ def run_verify_tool(tool, ctx, farm, n, c, urlfile, urls):
     rundir = os.path.join(ctx.work, "runs", f"verify-{tool}-n{n}-c{c}-d{farm.delay_ms}")
     shutil.rmtree(rundir, ignore_errors=True)
     os.makedirs(rundir)
-    res = {"tool": tool, "n": n, "c": c, "delay": farm.delay_ms, "status": "OK", "note": ""}
+    res = {"tool": tool, "n": n, "c": c, "delay": farm.delay_ms, "status": "OK", "note": "",
+           "load1": os.getloadavg()[0], "host": a.host}
     timeout_s = max(120, n / 20)
     env = dict(os.environ)
+    # Go's own resolver (as on most systems); nsswitch.conf's mdns entry here would make it cgo's.
+    env["GODEBUG"] = "netdns=go"
     bodies = None
 
-    if tool == "r1":
-        argv = [ctx.r1, "verify", "--batch", urlfile, "--concurrency", str(c), "--ca-file", farm.ca,
+    if tool == "r1" or tool.startswith("r1@"):
+        binary = ctx.r1 if tool == "r1" else ctx.alts[tool[3:]]
+        argv = [binary, "verify", "--batch", urlfile, "--concurrency", str(c), "--ca-file", farm.ca,
                 "--expected-body", a.expected_body, "--timeout", "10s", "--output", "json"]
     elif tool in ("go", "go-ka"):
         argv = [os.path.join(ctx.bindir, "gocheck"), "-c", str(c), "-ca", farm.ca, "-expected-body", a.expected_body,
@@ -250,6 +275,8 @@ def run_verify_tool(tool, ctx, farm, n, c, urlfile, urls):
     else:
         raise SystemExit(f"unknown tool {tool}")
 
+    if a.host == "dns":
+        argv = private_resolver(farm.resolv_conf(), argv)
     before = farm.stats()
     m, out, err = measured(ctx.bindir, rundir, argv, timeout_s, env=env)
     after = farm.stats()
@@ -258,6 +285,7 @@ def run_verify_tool(tool, ctx, farm, n, c, urlfile, urls):
     res["resumed"] = after["resumed"] - before["resumed"]
     res["farm_requests"] = after["health"] - before["health"]
     res["farm_cpu_s"] = after["cpu_s"] - before["cpu_s"]
+    res["dns_queries"] = after.get("dns", 0) - before.get("dns", 0)
     if m.get("timeout"):
         res.update(status="FAILED", note=f"timed out after {timeout_s:.0f} s")
         return res
@@ -277,7 +305,7 @@ def count_verify(tool, out, n, bodies, expected):
     with open(out, "rb") as f:
         text = f.read().decode("utf-8", "replace")
     lines = text.splitlines()
-    if tool == "r1":
+    if tool == "r1" or tool.startswith("r1@"):
         end = None
         for line in reversed(lines):
             try:
@@ -329,6 +357,10 @@ def count_verify(tool, out, n, bodies, expected):
 def cmd_verify(ctx):
     a = ctx.args
     tools = [t for t in a.tools.split(",") if t]
+    for alt in ctx.alts:
+        VERIFY_TOOLS["r1@" + alt] = f"r1 ({alt})"
+        if "r1@" + alt not in tools:
+            tools.append("r1@" + alt)
     for t in tools:
         if t not in VERIFY_TOOLS:
             raise SystemExit(f"unknown tool {t}; known: {', '.join(VERIFY_TOOLS)}")
@@ -336,17 +368,17 @@ def cmd_verify(ctx):
         raise SystemExit("no r1 binary: build it (bench/README.md) or pass --r1 PATH, or leave r1 out of --tools")
     results = []
     for delay in ctx.delays:
-        farm = Farm(ctx.work, ctx.bindir, a.ports, delay)
+        farm = Farm(ctx.work, ctx.bindir, a.ports, delay, dns=a.host == "dns")
         try:
-            log(f"farm: {len(farm.ports)} ports on 127.0.0.1, delay {delay} ms")
+            log(f"farm: {len(farm.ports)} ports on 127.0.0.1, delay {delay} ms, host names: {a.host}")
             # Warm-up: page cache, farm goroutines, each binary once (not recorded).
             warm = os.path.join(ctx.work, "warm.txt")
             with open(warm, "w") as f:
-                f.write("\n".join(farm.urls(64, "w")) + "\n")
+                f.write("\n".join(farm.urls(64, "w", host=a.host)) + "\n")
             for t in tools:
-                run_verify_tool(t, ctx, farm, 64, 16, warm, farm.urls(64, "w"))
+                run_verify_tool(t, ctx, farm, 64, 16, warm, farm.urls(64, "w", host=a.host))
             for n in ctx.ns:
-                urls = farm.urls(n, path=a.path)
+                urls = farm.urls(n, path=a.path, host=a.host)
                 urlfile = os.path.join(ctx.work, f"urls-{n}.txt")
                 with open(urlfile, "w") as f:
                     f.write("# fleet benchmark targets, one URL a line\n" + "\n".join(urls) + "\n")
@@ -382,7 +414,7 @@ def describe(r):
     if r["status"] == "SKIPPED":
         return f"  {r['tool']:8} N={r['n']} C={r['c']} delay={r['delay']}ms: skipped ({r['note']})"
     s = (f"  {r['tool']:8} N={r['n']} C={r['c']} delay={r['delay']}ms: {r['status']}"
-         f" wall {r.get('wall_s', 0):.2f}s")
+         f" wall {r.get('wall_s', 0):.2f}s load {r.get('load1', 0):.1f}")
     if "user_s" in r:
         s += (f" cpu {r['user_s'] + r['sys_s']:.2f}s rss {r['maxrss_kb'] / 1024:.1f}MB"
               f" hs {r.get('handshakes')} fds<={r.get('peak_fds')} thr<={r.get('peak_threads')}")
@@ -471,6 +503,7 @@ def run_deploy_tool(tool, ctx, farm, n, c, manifest, listing, names, standin, en
     res["handshakes"] = after["handshakes"] - before["handshakes"]
     res["farm_requests"] = after["health"] - before["health"]
     res["farm_cpu_s"] = after["cpu_s"] - before["cpu_s"]
+    res["dns_queries"] = after.get("dns", 0) - before.get("dns", 0)
     if m.get("timeout"):
         res.update(status="FAILED", note="timed out")
         return res
@@ -489,7 +522,7 @@ def check_deploy_output(tool, out, names, logdir):
     with open(out, "rb") as f:
         text = f.read().decode("utf-8", "replace")
     lines = text.splitlines()
-    if tool == "r1":
+    if tool == "r1" or tool.startswith("r1@"):
         end = None
         for line in lines:
             try:
@@ -552,6 +585,140 @@ def stand_in_lines(text, name):
     return n
 
 
+# ---------------------------------------------------------------- watch mode
+
+
+def proc_sample(pid):
+    """(cpu seconds, rss MB, threads) of one process from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu_s = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    threads = int(fields[17])
+    rss_mb = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    return cpu_s, rss_mb, threads
+
+
+def run_watch(ctx, farm, n, mode, every_s):
+    """One r1 verify --every run of N farm URLs; samples r1 and the farm every second."""
+    a = ctx.args
+    rundir = os.path.join(ctx.work, "runs", f"watch-{mode}-n{n}")
+    shutil.rmtree(rundir, ignore_errors=True)
+    os.makedirs(rundir)
+    urlfile = os.path.join(rundir, "urls.txt")
+    with open(urlfile, "w") as f:
+        f.write("\n".join(farm.urls(n, tag=f"w{mode}")) + "\n")
+    argv = [ctx.r1, "verify", "--every", f"{int(every_s * 1000)}ms", "--batch", urlfile, "--ca-file", farm.ca,
+            "--expected-body", "OK", "--timeout", "10s", "--concurrency", str(a.c), "--output", "json"]
+    if mode == "full":
+        argv += ["--full-handshake-every", "0"]
+    out = open(os.path.join(rundir, "stdout"), "wb")
+    err = open(os.path.join(rundir, "stderr"), "wb")
+    load_start = os.getloadavg()[0]
+    start = time.monotonic()
+    p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    samples = []  # (t, r1 cpu, r1 rss, threads, farm stats)
+    total = every_s + a.minutes * 60
+    try:
+        while time.monotonic() - start < total:
+            time.sleep(1)
+            cpu_s, rss, thr = proc_sample(p.pid)
+            samples.append((time.monotonic() - start, cpu_s, rss, thr, farm.stats()))
+    finally:
+        p.send_signal(signal.SIGTERM)
+        code = p.wait(timeout=30)
+        out.close()
+        err.close()
+    res = {"tool": "r1-watch", "mode": mode, "n": n, "every_s": every_s, "exit": code, "status": "OK", "note": "",
+           "load1": load_start, "load1_end": os.getloadavg()[0]}
+    rounds = []
+    with open(os.path.join(rundir, "stdout")) as f:
+        for line in f:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if ev.get("event") == "round.end":
+                rounds.append(ev)
+    failed = sum(r["failed"] for r in rounds)
+    skipped = sum(r["skipped"] for r in rounds)
+    if code != 143 or not rounds or failed or skipped:
+        res.update(status="FAILED", note=f"exit {code}, {len(rounds)} rounds, {failed} failed, {skipped} skipped; "
+                                         f"{tail(os.path.join(rundir, 'stderr'))}")
+    # Steady state: from the end of the first interval (the CA store and allocator warm-up are in it).
+    first = next(s for s in samples if s[0] >= every_s)
+    last = samples[-1]
+    dt = last[0] - first[0]
+    checks = last[4]["health"] - first[4]["health"]
+    res.update(
+        rounds=len(rounds), seconds=dt, checks=checks, rate=checks / dt,
+        cpu_share=(last[1] - first[1]) / dt,
+        cpu_ms_per_check=(last[1] - first[1]) * 1000 / max(1, checks),
+        farm_cpu_ms_per_check=(last[4]["cpu_s"] - first[4]["cpu_s"]) * 1000 / max(1, checks),
+        handshakes=last[4]["handshakes"] - first[4]["handshakes"],
+        resumed=last[4]["resumed"] - first[4]["resumed"],
+        rss_first=first[2], rss_last=last[2], rss_max=max(s[2] for s in samples[samples.index(first):]),
+        threads_max=max(s[3] for s in samples),
+        rss_trace=[(round(s[0]), round(s[2], 1)) for s in samples[::10]])
+    log(f"  watch {mode} N={n} every {every_s:.1f}s: {res['status']} {checks} checks in {dt:.0f}s "
+        f"({res['rate']:.0f}/s), CPU {res['cpu_share'] * 100:.1f}% of a core, "
+        f"{res['cpu_ms_per_check']:.3f} ms/check, farm {res['farm_cpu_ms_per_check']:.3f} ms/check, "
+        f"resumed {res['resumed']}/{res['handshakes']}, RSS {res['rss_first']:.1f} -> {res['rss_last']:.1f} MB, "
+        f"load {load_start:.1f} {res['note']}")
+    return res
+
+
+def cmd_watch(ctx):
+    """r1 verify --every against the farm (session tickets on) at a fixed check rate."""
+    a = ctx.args
+    if not ctx.r1:
+        raise SystemExit("no r1 binary: build it (bench/README.md) or pass --r1 PATH")
+    ns = [int(x) for x in a.n.split(",")]
+    modes = [m for m in a.modes.split(",") if m]
+    farm = Farm(ctx.work, ctx.bindir, a.ports, 0, tickets=True)
+    results = []
+    try:
+        for n in ns:
+            every = n / a.rate
+            for mode in modes:
+                reps = [run_watch(ctx, farm, n, mode, every) for _ in range(a.repeat)]
+                reps.sort(key=lambda r: r.get("cpu_share", 0))
+                best = dict(reps[len(reps) // 2])
+                best["repeats"] = len(reps)
+                best["all_cpu_share"] = [r.get("cpu_share") for r in reps]
+                results.append(best)
+    finally:
+        farm.stop()
+    emit(ctx, "watch", results)
+    print()
+    print(f"## r1 verify --every at {a.rate:.1f} checks/s (farm with session tickets; median of {a.repeat})")
+    print()
+    print("| N | every | mode | rounds | checks/s | CPU % of a core | CPU ms/check | farm CPU ms/check | resumed "
+          "| RSS first -> last MB | RSS max MB | KB per target | threads | load | status |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in results:
+        if "rate" not in r:
+            print(f"| {r['n']:,} | | {r['mode']} | | | | | | | | | | | | {r['status']} {r['note']} |")
+            continue
+        per_target = r["rss_last"] * 1e3 / r["n"]
+        print(f"| {r['n']:,} | {r['every_s']:.1f}s | {r['mode']} | {r['rounds']} | {r['rate']:.0f} | "
+              f"{r['cpu_share'] * 100:.1f} | {r['cpu_ms_per_check']:.3f} | {r['farm_cpu_ms_per_check']:.3f} | "
+              f"{r['resumed']}/{r['handshakes']} | {r['rss_first']:.1f} -> {r['rss_last']:.1f} | {r['rss_max']:.1f} | "
+              f"{per_target:.2f} | {r['threads_max']} | {r['load1']:.1f}-{r['load1_end']:.1f} | {r['status']} |")
+    by = {(r["n"], r["mode"]): r for r in results if "rss_last" in r}
+    for mode in modes:
+        if len(ns) >= 2 and (ns[0], mode) in by and (ns[-1], mode) in by:
+            lo, hi = by[(ns[0], mode)], by[(ns[-1], mode)]
+            kb = (hi["rss_last"] - lo["rss_last"]) * 1e3 / (ns[-1] - ns[0])
+            print(f"- memory per target ({mode}): (RSS at N={ns[-1]:,} - RSS at N={ns[0]:,}) / {ns[-1] - ns[0]:,} = "
+                  f"{kb:.2f} KB")
+    for n in ns:
+        if (n, "resume") in by and (n, "full") in by:
+            r, f = by[(n, "resume")], by[(n, "full")]
+            print(f"- resumption at N={n:,}: r1 CPU {r['cpu_share'] * 100:.1f}% vs {f['cpu_share'] * 100:.1f}% of a core "
+                  f"({r['cpu_share'] / f['cpu_share']:.2f}x), farm CPU per check {r['farm_cpu_ms_per_check']:.3f} vs "
+                  f"{f['farm_cpu_ms_per_check']:.3f} ms ({r['farm_cpu_ms_per_check'] / f['farm_cpu_ms_per_check']:.2f}x)")
+
+
 # ---------------------------------------------------------------- tables
 
 
@@ -586,10 +753,15 @@ def print_verify_table(results, tools):
     print("Ratios are r1 / peer at the same N, C and delay: throughput (higher is better for r1),")
     print("peak RSS and CPU per check (lower is better for r1).")
     print()
+    hosts = sorted({r.get("host", "ip") for r in results})
+    print(f"Host names: {', '.join(hosts)} (ip: 127.0.0.1; localhost: /etc/hosts; dns: one name per URL,")
+    print("answered by the farm's DNS server through a private resolv.conf). load: 1-minute load average")
+    print("when the run started.")
+    print()
     hdr = ("| delay | N | C | tool | checks/s | wall s | CPU s | CPU ms/check | peak RSS MB | TLS hs/check"
-           " | farm CPU s | r1/peer checks/s | r1/peer RSS | r1/peer CPU/check | note |")
+           " | farm CPU s | r1/peer checks/s | r1/peer RSS | r1/peer CPU/check | load | note |")
     print(hdr)
-    print("|" + "|".join("---:" if i not in (3, 14) else "---" for i in range(15)) + "|")
+    print("|" + "|".join("---:" if i not in (3, 15) else "---" for i in range(16)) + "|")
     for r in results:
         m = metrics(r)
         r1 = next((x for x in results if x["tool"] == "r1" and x["n"] == r["n"] and x["c"] == r["c"]
@@ -597,7 +769,7 @@ def print_verify_table(results, tools):
         m1 = metrics(r1) if r1 else None
         cols = [f"{r['delay']} ms", f"{r['n']:,}", str(r["c"]), VERIFY_TOOLS[r["tool"]]]
         if m is None:
-            cols += [r["status"]] + ["-"] * 9
+            cols += [r["status"]] + ["-"] * 10
         else:
             cols += [f"{m['rate']:,.0f}", f"{m['wall']:.2f}", f"{m['cpu']:.2f}", f"{m['cpu_per']:.3f}",
                      fmt(m["rss"], ".1f"), f"{m['hs']:.2f}", f"{r.get('farm_cpu_s', 0):.2f}"]
@@ -606,6 +778,7 @@ def print_verify_table(results, tools):
                          fmt(ratio(m1["cpu_per"], m["cpu_per"]), ".2f")]
             else:
                 cols += ["", "", ""]
+            cols.append(f"{r.get('load1', 0):.1f}")
         cols.append(r.get("note", "").replace("|", "/")[:160])
         print("| " + " | ".join(cols) + " |")
 
@@ -799,7 +972,7 @@ class Ctx:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("verify", "deploy", "soak"):
+    for name in ("verify", "deploy", "soak", "watch"):
         p = sub.add_parser(name)
         p.add_argument("--r1", help="r1 binary (default: $R1, build-bench/r1, build-bench/cli/r1)")
         p.add_argument("--bindir", required=True, help="where the farm, gocheck and C helpers are built")
@@ -817,6 +990,17 @@ def main():
                            help="text the body must contain (anything but OK is a negative control)")
             p.add_argument("--path", default="/health",
                            help="URL path; anything else gets a 404 from the farm (a negative control)")
+            p.add_argument("--alt", action="append", default=[], metavar="NAME=PATH",
+                           help="another r1 binary measured as tool r1@NAME (e.g. a build on another OpenSSL)")
+            p.add_argument("--host", default="ip", choices=("ip", "localhost", "dns"),
+                           help="target host names: 127.0.0.1, localhost (/etc/hosts), or one DNS name per URL "
+                                "answered by the farm (every tool in a private mount namespace: needs root)")
+        elif name == "watch":
+            p.add_argument("--n", default="1000,10000", help="targets; each N runs at the same check rate")
+            p.add_argument("--rate", type=float, default=10000 / 60, help="checks per second (default 10,000/min)")
+            p.add_argument("--minutes", type=float, default=3, help="per run, after the first round")
+            p.add_argument("--modes", default="resume,full", help="resume (default r1), full (--full-handshake-every 0)")
+            p.add_argument("--c", type=int, default=256)
         elif name == "soak":
             p.add_argument("--minutes", type=float, default=10)
             p.add_argument("--n", type=int, default=1000)
@@ -837,6 +1021,8 @@ def main():
     ctx.work = os.path.abspath(a.work)
     ctx.shm = "/dev/shm" if os.path.isdir("/dev/shm") else ctx.work
     ctx.r1 = find_r1(a.r1)
+    ctx.alts = dict(x.split("=", 1) for x in getattr(a, "alt", []))
+    ctx.alts = {k: os.path.abspath(v) for k, v in ctx.alts.items()}
     os.makedirs(ctx.work, exist_ok=True)
     if a.cmd == "verify":
         if a.quick:
@@ -847,6 +1033,8 @@ def main():
         cmd_verify(ctx)
     elif a.cmd == "soak":
         cmd_soak(ctx)
+    elif a.cmd == "watch":
+        cmd_watch(ctx)
     else:
         ctx.cs = [int(x) for x in a.c.split(",")]
         cmd_deploy(ctx)

@@ -152,16 +152,35 @@ void r1_process::signal(int sig) const { ::kill(pid_, sig); }
 
 bool r1_process::wait_for_err(std::string_view text, int ms) const {
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    auto err_now = [&] {
-        if (tty_master_ < 0) return read_file(err_path_);
-        std::lock_guard lock(tty_mutex_);  // stderr is a terminal: what the reader thread collected
-        return tty_output_;
-    };
-    while (err_now().find(text) == std::string::npos) {
+    while (err_so_far().find(text) == std::string::npos) {
         if (std::chrono::steady_clock::now() >= until) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return true;
+}
+
+bool r1_process::wait_for_out(std::string_view text, int ms, std::size_t times) const {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    auto count = [&] {
+        auto out = read_file(out_path_);
+        std::size_t n = 0;
+        for (auto at = out.find(text); at != std::string::npos; at = out.find(text, at + text.size())) ++n;
+        return n;
+    };
+    while (count() < times) {
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+std::string r1_process::out_so_far() const { return read_file(out_path_); }
+std::string r1_process::err_so_far() const {
+    if (tty_master_ >= 0) {
+        std::lock_guard lock{tty_mutex_};
+        return tty_output_;
+    }
+    return read_file(err_path_);
 }
 
 namespace {

@@ -23,8 +23,10 @@ struct r1_options {
     std::vector<std::string> args;
     std::vector<std::pair<std::string, std::string>> env;  // set (or override) in r1's environment
     std::vector<std::string> unset_env;
-    /// A program (absolute path) and its arguments that r1 runs under: `unshare -n` runs it in an
-    /// empty network namespace, so a real provider CLI cannot reach anything.
+    /// A program (absolute path) and its arguments that r1 runs under, execing r1 in its own place
+    /// (same pid, so signals and exit codes are r1's): `unshare -n` runs it in an empty network
+    /// namespace, so a real provider CLI cannot reach anything; with_private_resolver() gives it
+    /// its own resolv.conf and hosts.
     std::vector<std::string> wrapper;
     std::string cwd;          // empty: the test's own
     std::string stdin_data;   // what r1 reads on stdin (empty: /dev/null)
@@ -60,6 +62,11 @@ public:
     /// Waits up to `ms` for `text` to appear on r1's stderr (a file, or the terminal with
     /// stderr_terminal): r1 reached a phase it reports.
     bool wait_for_err(std::string_view text, int ms = 10'000) const;
+    /// Waits up to `ms` until `text` appears on r1's stdout at least `times` times.
+    bool wait_for_out(std::string_view text, int ms = 10'000, std::size_t times = 1) const;
+    /// What r1 has written so far, while it runs (stderr: also when it is a terminal).
+    std::string out_so_far() const;
+    std::string err_so_far() const;
     r1_result wait();
 
 private:

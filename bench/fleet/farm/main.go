@@ -5,8 +5,10 @@
 // (after -delay) on -ports listeners on 127.0.0.1. Ports are picked by the kernel unless -base is
 // given; the chosen ports go to -ports-file, one a line, and "ready" is printed once all listen.
 //
-// Session tickets are off, so no client can resume a TLS session: every new connection is a full
-// handshake. Standard library only.
+// Session tickets are off unless -tickets is given, so no client can resume a TLS session: every
+// new connection is a full handshake. With -dns ADDR it also answers DNS (UDP, A records) on
+// ADDR:53 for every name under r1bench.test with 127.0.0.1, so tools can be measured on host
+// names; the leaf also carries DNS *.r1bench.test. Standard library only.
 package main
 
 import (
@@ -72,7 +74,7 @@ func makeCerts() ([]byte, tls.Certificate) {
 		NotAfter:     now.Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
+		DNSNames:     []string{"localhost", "*.r1bench.test"},
 		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
 	}
 	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caCert, &leafKey.PublicKey, caKey)
@@ -89,12 +91,14 @@ func main() {
 	portsFile := flag.String("ports-file", "ports.txt", "write the listening ports here, one a line")
 	keepAlive := flag.Bool("keepalive", true, "allow HTTP keep-alive (clients decide whether to reuse)")
 	statsFile := flag.String("stats-file", "", "if set: serve plain-HTTP GET /stats on another loopback port, written here")
+	tickets := flag.Bool("tickets", false, "issue TLS session tickets, so clients may resume")
+	dnsAddr := flag.String("dns", "", "if set: answer DNS on this loopback address, port 53, for *.r1bench.test")
 	flag.Parse()
 
 	caPEM, leaf := makeCerts()
 	must(os.WriteFile(*caPath, caPEM, 0o644))
 
-	var served, bad, conns, handshakes, resumed atomic.Int64
+	var served, bad, conns, handshakes, resumed, dnsQueries atomic.Int64
 	mux := http.NewServeMux()
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
 		if *delay > 0 {
@@ -112,7 +116,7 @@ func main() {
 
 	tlsCfg := &tls.Config{
 		Certificates:           []tls.Certificate{leaf},
-		SessionTicketsDisabled: true,                 // no resumption: every connection is a full handshake
+		SessionTicketsDisabled: !*tickets,            // by default no resumption: every connection is a full handshake
 		NextProtos:             []string{"http/1.1"}, // HTTP/1.1 for every tool, as r1 speaks
 		VerifyConnection: func(cs tls.ConnectionState) error { // runs once per completed handshake
 			handshakes.Add(1)
@@ -152,11 +156,21 @@ func main() {
 		must(err)
 		smux := http.NewServeMux()
 		smux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprintf(w, "{\"conns\": %d, \"handshakes\": %d, \"resumed\": %d, \"health\": %d, \"other\": %d}\n",
-				conns.Load(), handshakes.Load(), resumed.Load(), served.Load(), bad.Load())
+			fmt.Fprintf(w, "{\"conns\": %d, \"handshakes\": %d, \"resumed\": %d, \"health\": %d, \"other\": %d, \"dns\": %d}\n",
+				conns.Load(), handshakes.Load(), resumed.Load(), served.Load(), bad.Load(), dnsQueries.Load())
 		})
 		go func() { _ = http.Serve(ln, smux) }()
 		must(os.WriteFile(*statsFile, []byte(fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)+"\n"), 0o644))
+	}
+	if *dnsAddr != "" {
+		pc, err := net.ListenPacket("udp", net.JoinHostPort(*dnsAddr, "53"))
+		must(err)
+		// A thousand checks start their lookups at once: a small socket buffer and one reader
+		// would drop queries, and the benchmark would measure this server instead of the tools.
+		_ = pc.(*net.UDPConn).SetReadBuffer(8 << 20)
+		for i := 0; i < 4; i++ {
+			go serveDNS(pc, &dnsQueries)
+		}
 	}
 	must(os.WriteFile(*portsFile, []byte(strings.Join(ports, "\n")+"\n"), 0o644))
 	fmt.Println("ready")
@@ -165,6 +179,55 @@ func main() {
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	<-sig
 	fmt.Fprintf(os.Stderr, "farm: served %d /health, %d other\n", served.Load(), bad.Load())
+}
+
+// serveDNS answers A queries for names under r1bench.test with 127.0.0.1, AAAA (and anything
+// else under it) with no record, other names with NXDOMAIN. One question per query, as resolvers
+// send them.
+func serveDNS(pc net.PacketConn, queries *atomic.Int64) {
+	buf := make([]byte, 1500)
+	for {
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		queries.Add(1)
+		q := buf[:n]
+		if n < 12 {
+			continue
+		}
+		at, name := 12, ""
+		for at < n && q[at] != 0 {
+			l := int(q[at])
+			if l > 63 || at+1+l > n {
+				break
+			}
+			if name != "" {
+				name += "."
+			}
+			name += strings.ToLower(string(q[at+1 : at+1+l]))
+			at += 1 + l
+		}
+		if at+5 > n {
+			continue
+		}
+		qtype := int(q[at+1])<<8 | int(q[at+2])
+		end := at + 5
+		out := append([]byte{}, q[:end]...)
+		out[2] = 0x84 | (q[2] & 0x01)
+		out[3] = 0x80
+		out[4], out[5] = 0, 1
+		for i := 6; i < 12; i++ {
+			out[i] = 0
+		}
+		if !(name == "r1bench.test" || strings.HasSuffix(name, ".r1bench.test")) {
+			out[3] = 0x83 // NXDOMAIN
+		} else if qtype == 1 {
+			out[7] = 1
+			out = append(out, 0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1)
+		}
+		_, _ = pc.WriteTo(out, from)
+	}
 }
 
 type discard struct{}
