@@ -72,6 +72,14 @@ std::string log_name(const task_record& t, std::size_t index) {
     return "task-" + std::to_string(index + 1) + "-" + safe + ".log";
 }
 
+task_record::http_ms http_ms_of(const net::phase_times& t) {
+    auto ms = [](std::chrono::nanoseconds d) {
+        return static_cast<std::uint32_t>(std::min<std::int64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(d).count(), UINT32_MAX));
+    };
+    return {ms(t.resolve), ms(t.connect), ms(t.tls), ms(t.processing), ms(t.transfer)};
+}
+
 std::size_t terminal_width(int fd) {
     winsize ws{};
     if (::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
@@ -287,6 +295,7 @@ private:
         if (result.final_url != rec.url) rec.final_url = std::move(result.final_url);
         rec.deploy_time = result.deploy_time;
         rec.health_time = result.health_time;
+        if (result.http_phases) rec.http = http_ms_of(*result.http_phases);
 
         rec.attempts = std::move(result.attempts);
         rec.criteria = std::move(result.criteria);
@@ -329,6 +338,7 @@ private:
         rec.http_status = report.status;
         rec.cause = report.cause_code;
         if (report.final_url != rec.url) rec.final_url = report.final_url;
+        if (report.status != 0) rec.http = http_ms_of(report.probe.times);
         auto ec = report.ec;
         std::string line = report.line;
         if (!ec && config(i).browser) {

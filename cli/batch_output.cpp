@@ -244,6 +244,11 @@ void add_task_facts(json::object& o, const task_record& t) {
     f.deploy_time = t.deploy_time;
     f.health_time = t.health_time;
     if (t.browser) f.browser_time = t.browser->duration;
+    if (t.http) {
+        using std::chrono::milliseconds;
+        f.http = net::phase_times{milliseconds(t.http->resolve), milliseconds(t.http->connect), milliseconds(t.http->tls),
+                                  milliseconds(t.http->processing), milliseconds(t.http->transfer)};
+    }
     add_facts(o, f);
 }
 

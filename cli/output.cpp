@@ -55,6 +55,15 @@ void add_facts(boost::json::object& o, const run_facts& f) {
     if (f.health_time.count() >= 0) phases["health"] = f.health_time.count();
     if (f.browser_time.count() >= 0) phases["browser"] = f.browser_time.count();
     o["phases_ms"] = std::move(phases);
+    if (f.http) {
+        // Whole milliseconds, as every duration r1 writes (a loopback phase is 0).
+        auto ms = [](std::chrono::nanoseconds d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+        o["http_ms"] = json::object{{"resolve", ms(f.http->resolve)},
+                                    {"connect", ms(f.http->connect)},
+                                    {"tls", ms(f.http->tls)},
+                                    {"processing", ms(f.http->processing)},
+                                    {"transfer", ms(f.http->transfer)}};
+    }
 }
 
 run_facts facts_of(const deploy_result& r) {
@@ -65,6 +74,7 @@ run_facts facts_of(const deploy_result& r) {
     f.deploy_time = r.deploy_time;
     f.health_time = r.health_time;
     if (r.browser) f.browser_time = r.browser->duration;
+    f.http = r.http_phases;
     return f;
 }
 

@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,7 @@ struct run_facts {
     std::string_view cause;        // "": ok (null)
     std::string_view final_url;    // "": no health check ran (null)
     std::chrono::milliseconds deploy_time{-1}, health_time{-1}, browser_time{-1};  // negative: did not run
+    std::optional<net::phase_times> http;  // the last health check's HTTP phases: http_ms
 };
 void add_facts(boost::json::object& o, const run_facts& f);
 run_facts facts_of(const deploy_result& r);

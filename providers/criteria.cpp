@@ -98,6 +98,8 @@ asio::awaitable<criterion_result> health_criterion::evaluate() {
     last_status_ = report.status;
     last_cause_ = report.cause_code;
     last_final_url_ = report.final_url;
+    if (report.status != 0) last_phases_ = report.probe.times;
+    else last_phases_.reset();
     if (report.healthy()) co_return pass(id(), report.line);
 
     // Structured causes first: a transport error code (reset, refused, DNS, TLS verification) says

@@ -51,6 +51,8 @@ public:
     unsigned last_status() const noexcept { return last_status_; }
     const std::string& last_cause() const noexcept { return last_cause_; }
     const std::string& last_final_url() const noexcept { return last_final_url_; }
+    /// The last check's HTTP phases, when a GET was answered.
+    const std::optional<net::phase_times>& last_phases() const noexcept { return last_phases_; }
     /// Time spent checking, every evaluation together; negative before the first.
     std::chrono::milliseconds checked_for() const noexcept { return checked_for_; }
 
@@ -72,6 +74,7 @@ private:
     std::string last_cause_;
     std::string last_final_url_;
     std::chrono::milliseconds checked_for_{-1};
+    std::optional<net::phase_times> last_phases_;
 };
 
 /// The release the deploy step reported serves on every unit the deploy manages (fly: every

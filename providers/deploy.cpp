@@ -62,6 +62,7 @@ void add_health_facts(deploy_result& result, const providers::health_criterion& 
     result.http_status = health.last_status();
     result.final_url = health.last_final_url();
     result.health_time = health.checked_for();
+    result.http_phases = health.last_phases();
 }
 
 const providers::registry& registry_of(const providers::registry* given) {
@@ -300,6 +301,7 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
         result.http_status = report.status;
         result.final_url = report.final_url;
         result.cause = report.cause_code;
+        if (report.status != 0) result.http_phases = report.probe.times;
         if (!report.ec && cfg.browser)
             co_await add_browser_check(result, cfg, services, clock, std::move(url), std::move(report.verified_spki));
         co_return result;

@@ -72,6 +72,9 @@ struct deploy_result {
     std::string cause;
     /// Time spent in each phase, every attempt together; negative: the phase did not run.
     std::chrono::milliseconds deploy_time{-1}, health_time{-1};
+    /// The last health check's HTTP phases (lookup, connect, TLS, first byte, body), summed over its
+    /// redirects; none when no GET was answered.
+    std::optional<net::phase_times> http_phases;
     std::optional<providers::release_ref> previous;  // what served before (pre-flight); none on a first deploy
     providers::release_ref release;                  // the release the deploy made, when the provider said
     std::optional<rollback_record> rollback;

@@ -106,6 +106,15 @@ TEST_CASE("r1 verify --output json: events carry schema and ts; task.end and --r
         CHECK(health >= 0);
         CHECK(health <= t.at("duration_ms").as_int64());
         if (f.cause == "timeout") CHECK(health >= 900);
+        // The HTTP phases of the last check, when a GET was answered; within the check's time.
+        if (f.status.is_null()) {
+            CHECK_FALSE(t.contains("http_ms"));
+        } else {
+            const auto& http = t.at("http_ms").as_object();
+            std::int64_t sum = 0;
+            for (auto phase : {"resolve", "connect", "tls", "processing", "transfer"}) sum += http.at(phase).as_int64();
+            CHECK(sum <= health);
+        }
     };
     std::size_t ended = 0;
     for (const auto& v : events)
@@ -202,6 +211,7 @@ TEST_CASE("r1 deploy --output json: the result says the health check's status, c
         CHECK(phases.at("deploy").as_int64() >= 0);
         CHECK(phases.at("health").as_int64() >= 0);
         CHECK_FALSE(phases.contains("browser"));
+        CHECK(result.at("http_ms").as_object().size() == 5);
     }
     SECTION("unhealthy: the status's code") {
         auto [code, result] = deploy("web", {}, server.https_url("/status/503"));
