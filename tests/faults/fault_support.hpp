@@ -30,7 +30,7 @@ using sclock = std::chrono::steady_clock;
 // ASan's shadow memory and allocator regions (~95 MiB for one r1 whatever its output: measured flat
 // from 100 to 300 MB of flood) and its quarantine of freed blocks (the flood tests cap it at 1 MiB),
 // not r1's buffers.
-inline constexpr long rss_ceiling_kb = 160 * 1024;
+inline constexpr long rss_ceiling_kb = 192 * 1024;
 #else
 inline constexpr long rss_ceiling_kb = 32 * 1024;
 #endif
