@@ -5,7 +5,8 @@ pkgs=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
       libssl-dev openssl catch2 libtomlplusplus-dev python3 procps git util-linux
       chromium libc-ares-dev prometheus  # browser checks; c-ares: DNS on the event loop; prometheus: watch-mode tests
-      python3-yaml python3-kubernetes yamllint shellcheck)  # deploy/check: the deploy/ examples' checks
+      python3-yaml python3-kubernetes yamllint shellcheck  # deploy/check: the deploy/ examples' checks
+      python3-jsonschema zsh groff-base dpkg-dev)  # output schemas, completions, man page, cpack -G DEB
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

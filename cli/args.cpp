@@ -22,6 +22,8 @@ Usage:
   r1 classify [TEXT...]    is this failure worth retrying? (see r1 classify --help)
   r1 report merge REPORT...
                            merge the reports of a fleet's shards into one (see r1 report --help)
+  r1 completion bash|zsh   print a shell completion script
+  r1 man                   print the manual page (r1 man | man -l -)
   r1 --help | --version
 
 Examples:
@@ -356,7 +358,18 @@ std::variant<command, usage_problem> parse_args(const std::vector<std::string_vi
     if (first == "verify") return parse_verify(args, 1);
     if (first == "rollback") return parse_rollback(args, 1);
     if (first == "report") return parse_report(args, 1);
-    if (first == "classify") return command{.what = action::classify};  // its own flags: classify_command.cpp
+    if (first == "classify") return command{.what = action::classify};
+    if (first == "man") {
+        if (args.size() > 1) return usage_problem{"r1 man takes no argument"};
+        return command{.what = action::show_man};
+    }
+    if (first == "completion") {
+        if (args.size() != 2 || (args[1] != "bash" && args[1] != "zsh"))
+            return usage_problem{"r1 completion needs the shell: bash or zsh"};
+        command cmd{.what = action::show_completion};
+        cmd.shell = std::string(args[1]);
+        return cmd;
+    }  // its own flags: classify_command.cpp
     return usage_problem{"unknown command \"" + shown(first) + "\" (try r1 --help)"};
 }
 

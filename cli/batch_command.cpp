@@ -14,6 +14,8 @@
 #include "cli/rollout.hpp"
 #include "cli/shard.hpp"
 #include "cli/signals.hpp"
+#include "cli/task_log.hpp"
+#include "cli/output.hpp"
 #include "cli/url_list.hpp"
 #include "engine/fleet.hpp"
 #include "engine/safe_file.hpp"
@@ -39,6 +41,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <thread>
 #include <variant>
 
@@ -69,37 +72,17 @@ std::string log_name(const task_record& t, std::size_t index) {
     return "task-" + std::to_string(index + 1) + "-" + safe + ".log";
 }
 
-/// One task's output: a bounded tail in memory, and the whole of it in --log-dir when given.
-class task_output {
-public:
-    /// `log_fd`: the task's file in --log-dir (owned from here on), or -1.
-    explicit task_output(int log_fd) : tail_(kept_output_bytes), fd_(log_fd) {}
-    ~task_output() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    task_output(const task_output&) = delete;
-    task_output& operator=(const task_output&) = delete;
+task_record::http_ms http_ms_of(const net::phase_times& t) {
+    auto ms = [](std::chrono::nanoseconds d) {
+        return static_cast<std::uint32_t>(std::min<std::int64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(d).count(), UINT32_MAX));
+    };
+    return {ms(t.resolve), ms(t.connect), ms(t.tls), ms(t.processing), ms(t.transfer)};
+}
 
-    void append(std::string_view chunk) {
-        bytes_ += chunk.size();
-        tail_.append(chunk);
-        if (fd_ >= 0 && !write_fd(fd_, chunk)) {  // a full disk loses the log, not the deploy
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
-    std::string tail() const { return tail_.str(); }
-    std::uint64_t bytes() const noexcept { return bytes_; }
-
-private:
-    std::uint64_t bytes_ = 0;
-    proc::output_tail tail_;
-    int fd_ = -1;
-};
-
-std::size_t terminal_width() {
+std::size_t terminal_width(int fd) {
     winsize ws{};
-    if (::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
+    if (::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
     return 120;
 }
 
@@ -120,7 +103,13 @@ public:
         auto& tasks = batch.tasks;
         path_env_ = proc::search_path();
         seed_ = std::random_device{}();
-        tty_ = !cmd.json_output && ::isatty(1) == 1;
+        // Results go to stdout, the progress line to stderr. On a terminal the line is live; when
+        // stdout is that terminal too, ok tasks are counted there rather than listed.
+        // NDJSON on that same terminal gets no live line: the lifecycle's events are written from
+        // every event loop, outside the hooks that draw it.
+        progress_ = ::isatty(2) == 1 && !(cmd.json_output && ::isatty(1) == 1);
+        same_screen_ = progress_ && ::isatty(1) == 1;
+        hide_ok_ = same_screen_ && !cmd.json_output;
         outcome_.command = cmd.batch.verify ? "verify" : "deploy";
         outcome_.dry_run = cmd.deploy.dry_run;
         outcome_.manifest_sha256 = std::move(batch.manifest_sha256);
@@ -163,6 +152,7 @@ public:
             config_of_.push_back(static_cast<std::uint32_t>(configs_.size() - 1));
         }
         live_.total = outcome_.tasks.size();
+        began_.resize(outcome_.tasks.size());
     }
 
     int run(unsigned concurrency, unsigned gate_concurrency, const std::vector<wave_step>& waves) {
@@ -174,7 +164,7 @@ public:
                                    .max_failures = cmd_.batch.max_failures,
                                    .wave_ends = {},
                                    .limits = {},
-                                   .tick_every = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0)};
+                                   .tick_every = progress_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(0)};
         batch_rollout rollout{cmd_,
                               outcome_,
                               [this](std::size_t i) -> const deploy_config& { return config(i); },
@@ -183,7 +173,7 @@ public:
                               {http_, gate_concurrency,
                                [this](const std::string& text) { say(text); },
                                [this](const std::string& line) {
-                                   if (cmd_.json_output) write_fd(1, line);
+                                   if (cmd_.json_output) out(line);
                                },
                                [this](std::size_t) {
                                    --live_.ok;
@@ -193,7 +183,7 @@ public:
         set_provider_caps(opts, rollout);  // after the plan: the fleet counts in launch positions
         unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         if (cmd_.json_output)
-            write_fd(1, batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, std::max<std::size_t>(1, outcome_.tasks.size())})));
+            out(batch_start_json(outcome_, std::min<std::size_t>({cores, concurrency, std::max<std::size_t>(1, outcome_.tasks.size())})));
 
         engine::fleet_hooks hooks;
         hooks.run = [this, &rollout](std::size_t p) {
@@ -225,7 +215,7 @@ public:
             if (r.state == task_state::pending) {
                 r.state = task_state::skipped;
                 r.skip_reason = reason;
-                if (cmd_.json_output) write_fd(1, task_skipped_json(r));
+                if (cmd_.json_output) out(task_skipped_json(r));
             }
         outcome_.exit_code = batch_exit_code(outcome_.tasks, fleet.signal);
         return finish();
@@ -257,18 +247,29 @@ private:
             {[this, &rollout](std::size_t p) -> std::size_t { return group_[rollout.task_at(p)]; }, std::move(caps)});
     }
 
-    /// Text for people (clearing the progress line first), nothing with --output json.
+    /// r1's notes for people (a wave starts, a gate's verdict) on stderr, above the progress line;
+    /// nothing with --output json, whose events say it.
     void say(const std::string& text) {
         if (cmd_.json_output) return;
-        write_fd(1, (tty_ ? "\r\x1b[K" : "") + text);
-        if (tty_) draw_progress();
+        write_fd(2, (progress_ ? "\r\x1b[K" : "") + text);
+        draw_progress();
+    }
+
+    /// Results on stdout; the progress line on a shared terminal is cleared first and drawn again.
+    void out(const std::string& text) {
+        if (same_screen_) write_fd(2, "\r\x1b[K");
+        write_fd(1, text);
+        if (same_screen_) draw_progress();
     }
 
     asio::awaitable<bool> run_task(std::size_t i) {
         const auto& task_cfg = config(i);
         auto& rec = outcome_.tasks[i];
-        task_output output{log_fd(rec, i)};
-        deploy_services services{runner_, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
+        task_output output{log_fd(rec, i), kept_output_bytes};
+        output.header("task " + rec.name + " (" + rec.provider + ") in " + engine::printable(task_cfg.dir, true));
+        logging_runner runner{runner_, output};  // each command's argv, directory and ending in the log
+        deploy_services services{runner, http_, [&output](std::string_view chunk) { output.append(chunk); }, path_env_};
+        services.on_attempt = [&output](const engine::attempt_record& a) { output.note(attempt_text(a)); };
         services.seed = seed_ ^ (0x9e3779b97f4a7c15ULL * (i + 1));
         // The lifecycle's steps: NDJSON events with the task's index, or lines in its output.
         event_text as_text;
@@ -278,7 +279,7 @@ private:
                 std::lock_guard lock{events_mutex_};  // tasks run on several event loops
                 write_fd(1, line);
             } else if (auto text = as_text(e); !text.empty()) {
-                output.append(text);
+                output.note(text);  // r1's own steps, in order among the provider's lines
             }
         };
         services.browser = browser_;
@@ -288,15 +289,23 @@ private:
         auto result = co_await r1::deploy(std::move(cfg), std::move(services));
         rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
         rec.exit_code = exit_code_for(result.ec, 0);
+        for (const auto& c : result.criteria) output.note(criterion_text(c));
+        rec.http_status = result.http_status;
+        rec.cause = std::move(result.cause);
+        if (result.final_url != rec.url) rec.final_url = std::move(result.final_url);
+        rec.deploy_time = result.deploy_time;
+        rec.health_time = result.health_time;
+        if (result.http_phases) rec.http = http_ms_of(*result.http_phases);
+
         rec.attempts = std::move(result.attempts);
         rec.criteria = std::move(result.criteria);
         rec.release = std::move(result.release);
         rec.previous = std::move(result.previous);
         rec.rollback = std::move(result.rollback);
         rec.evidence = std::move(result.evidence);
-        if (!rec.evidence.empty()) output.append(evidence_text(rec.evidence));
+        if (!rec.evidence.empty()) output.note(evidence_text(rec.evidence));
         if (result.browser) {
-            output.append(result.browser->line + "\n" + browser_causes_block(*result.browser, 1000));
+            output.note(result.browser->line + "\n" + browser_causes_block(*result.browser, 1000));
             rec.browser = std::make_shared<proc::browser::page_report>(std::move(*result.browser));
         }
         if (result.ec == error::interrupted) rec.state = task_state::interrupted;
@@ -314,13 +323,15 @@ private:
             } else {
                 rec.detail = "dry run";
             }
+            output.note("r1: " + rec.detail, false);
             output.append(rec.preview);
         } else {
             std::string_view why = result.ec && !result.message.empty() ? result.message : result.output;
             rec.detail = detail_line(why);
-            output.append("r1: " + std::string(to_string(rec.state)) + ": " + std::string(why) + "\n");
+            output.note("r1: " + std::string(to_string(rec.state)) + ": " + std::string(why));
         }
-        if (rec.state != task_state::ok && provider_spoke) rec.output_tail = engine::printable(output.tail(), false);
+        if (rec.state != task_state::ok && (provider_spoke || !rec.attempts.empty()))
+            rec.output_tail = engine::printable(output.tail(), false);
         co_return rec.state == task_state::ok;
     }
 
@@ -331,18 +342,29 @@ private:
         auto began = sclock::now();
         auto hc = health_check_of(config(i), rec.url, began);
         auto report = co_await engine::check_health(http_, std::move(hc));
+        rec.health_time = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
+        rec.http_status = report.status;
+        rec.cause = report.cause_code;
+        if (report.final_url != rec.url) rec.final_url = report.final_url;
+        if (report.status != 0) rec.http = http_ms_of(report.probe.times);
         auto ec = report.ec;
         std::string line = report.line;
-        if (!ec && config(i).browser) co_await browse(i, ec, line, std::move(report.verified_spki));
+        if (!ec && config(i).browser) {
+            co_await browse(i, ec, line, std::move(report.verified_spki));
+            if (ec) rec.cause = ec == error::interrupted ? "interrupted" : "browser-check";
+        }
         rec.duration = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - began);
         rec.exit_code = exit_code_for(ec, 0);
         if (ec == error::interrupted) rec.state = task_state::interrupted;
         else rec.state = ec ? task_state::failed : task_state::ok;
         rec.detail = detail_line(line);
         if (log_dir_) {
-            task_output log{log_fd(rec, i)};
-            log.append("r1: " + std::string(to_string(rec.state)) + ": " + report.line + "\n");
-            if (rec.browser) log.append(rec.browser->line + "\n" + browser_causes_block(*rec.browser, 1000));
+            task_output log{log_fd(rec, i), 0};
+            log.header("check " + engine::printable(rec.url, true));
+            if (!report.final_url.empty() && report.final_url != rec.url)
+                log.note("r1: redirected to " + engine::printable(report.final_url, true));
+            log.note("r1: " + std::string(to_string(rec.state)) + ": " + report.line);
+            if (rec.browser) log.note(rec.browser->line + "\n" + browser_causes_block(*rec.browser, 1000));
         }
         co_return rec.state == task_state::ok;
     }
@@ -377,7 +399,9 @@ private:
     void started(std::size_t i) {
         outcome_.tasks[i].state = task_state::running;
         ++live_.running;
-        if (cmd_.json_output) write_fd(1, task_start_json(outcome_.tasks[i]));
+        began_[i] = sclock::now();
+        running_.emplace(began_[i], i);
+        if (cmd_.json_output) out(task_start_json(outcome_.tasks[i]));
     }
 
     void finished(std::size_t i) {
@@ -385,40 +409,46 @@ private:
         // Known only here, under the fleet's lock: task.end must say 143 for a SIGTERM, as the batch does.
         if (r.state == task_state::interrupted) r.exit_code = exit_code_for(make_error_code(error::interrupted), signal_);
         --live_.running;
+        running_.erase({began_[i], i});
         ++(r.state == task_state::ok ? live_.ok : r.state == task_state::interrupted ? live_.interrupted : live_.failed);
         if (cmd_.json_output) {
-            write_fd(1, task_end_json(r));
+            out(task_end_json(r));
             return;
         }
-        bool show_output = r.state == task_state::failed;
-        if (tty_) {
-            if (r.state == task_state::ok && !outcome_.dry_run) {
-                draw_progress();
-                return;
-            }
-            write_fd(1, "\r\x1b[K");
+        if (hide_ok_ && r.state == task_state::ok && !outcome_.dry_run) {
+            draw_progress();
+            return;
         }
         std::string text = task_line(r, live_.ok + live_.failed + live_.interrupted, outcome_.tasks.size());
-        if (show_output) text += output_block(r);
         if (r.browser && (r.state == task_state::failed || !r.browser->causes.empty())) text += browser_causes_block(*r.browser);
         text += r.plan_text;  // each app's plan, not a word that one was made
         std::string().swap(r.plan_text);
+        if (progress_) write_fd(2, "\r\x1b[K");
         write_fd(1, text);
-        if (tty_) draw_progress();
+        // What the provider printed (and r1's decisions among it) goes with provider output: stderr.
+        if (r.state == task_state::failed) write_fd(2, output_block(r));
+        draw_progress();
     }
 
     void draw_progress() {
-        if (!tty_) return;
-        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(sclock::now() - start_);
-        write_fd(1, "\r\x1b[K" + progress_line(live_, elapsed, !outcome_.dry_run));
+        if (!progress_) return;
+        auto now = sclock::now();
+        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - start_);
+        std::vector<running_task> longest;
+        for (const auto& [began, i] : running_) {
+            if (longest.size() == 8) break;  // more never fit a terminal's width
+            longest.push_back({outcome_.tasks[i].name, std::chrono::duration_cast<std::chrono::milliseconds>(now - began)});
+        }
+        write_fd(2, "\r\x1b[K" + progress_line(live_, elapsed, longest, terminal_width(2), !outcome_.dry_run));
     }
 
     int finish() {
         if (cmd_.json_output) {
+            if (progress_) write_fd(2, "\r\x1b[K");
             write_fd(1, batch_end_json(outcome_));
         } else {
-            if (tty_) write_fd(1, "\r\x1b[K");
-            write_fd(1, "\n" + summary_table(outcome_, tty_ ? terminal_width() : 160));
+            if (progress_) write_fd(2, "\r\x1b[K");
+            write_fd(1, "\n" + summary_table(outcome_, ::isatty(1) == 1 ? terminal_width(1) : 160));
         }
         if (outcome_.signal != 0)
             write_fd(2, "r1: interrupted by " + signal_name(outcome_.signal) +
@@ -453,7 +483,12 @@ private:
     proc::real_runner runner_;
     std::string path_env_;
     std::uint64_t seed_ = 0;
-    bool tty_ = false;
+    bool progress_ = false;     // stderr is a terminal: a live progress line there
+    bool same_screen_ = false;  // ... and stdout is a terminal too
+    bool hide_ok_ = false;      // ok tasks are counted on the progress line, not listed
+    std::vector<sclock::time_point> began_;  // each task's start
+    /// The running tasks, longest-running first (a set: started and finished are serialised).
+    std::set<std::pair<sclock::time_point, std::size_t>> running_;
     int signal_ = 0;  // the first SIGINT / SIGTERM; set and read under the fleet's lock
     std::mutex events_mutex_;  // one NDJSON line at a time from tasks on different loops
     sclock::time_point start_;

@@ -2,6 +2,7 @@
 
 #include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/ndjson.hpp"
 #include "cli/output.hpp"
 #include "engine/text/duration.hpp"
 #include "engine/text/text.hpp"
@@ -54,8 +55,7 @@ std::string pad(std::string s, std::size_t n) {
 }
 
 json::object task_fields(const task_record& t, std::size_t index, std::string_view event) {
-    json::object o;
-    o["event"] = event;
+    auto o = event_object(event);
     o["index"] = index;
     o["app"] = t.name;
     o["provider"] = t.provider;
@@ -63,7 +63,7 @@ json::object task_fields(const task_record& t, std::size_t index, std::string_vi
     return o;
 }
 
-std::string line(const json::object& o) { return json::serialize(o) + "\n"; }
+std::string line(const json::object& o) { return event_line(o); }
 
 }  // namespace
 
@@ -115,14 +115,38 @@ std::string plan_block(const providers::deploy_plan& p) {
     return out;
 }
 
-std::string progress_line(const batch_counts& c, std::chrono::milliseconds elapsed, bool rate) {
+std::string progress_line(const batch_counts& c, std::chrono::milliseconds elapsed,
+                          std::span<const running_task> longest, std::size_t width, bool with_rate) {
     std::size_t done = c.ok + c.failed + c.interrupted;
     double secs = std::max(0.001, static_cast<double>(elapsed.count()) / 1000.0);
-    char per_second[32];
-    std::snprintf(per_second, sizeof per_second, "  %.1f/s", static_cast<double>(done) / secs);
-    return "r1: " + std::to_string(done) + "/" + std::to_string(c.total) + " done  " + std::to_string(c.ok) + " ok  " +
-           std::to_string(c.failed) + " failed  " + std::to_string(c.running) + " running  " + seconds(elapsed) +
-           (rate ? per_second : "");
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.1f/s", static_cast<double>(done) / secs);
+    std::string line = "r1: " + std::to_string(done) + "/" + std::to_string(c.total) + " done  " +
+                       std::to_string(c.ok) + " ok  " + std::to_string(c.failed) + " failed  " +
+                       std::to_string(c.running) + " running  " + seconds(elapsed) +
+                       (with_rate ? "  " + std::string(rate) : std::string());
+    if (longest.empty()) return line;
+    // Columns, not bytes: a name may hold UTF-8. One column is kept free, so the cursor never wraps.
+    auto columns = [](std::string_view s) {
+        std::size_t n = 0;
+        for (unsigned char ch : s) n += (ch & 0xC0) != 0x80;
+        return n;
+    };
+    const std::size_t room = width == 0 ? std::string::npos : width - 1;
+    std::string names;
+    std::size_t shown = 0;
+    for (const auto& t : longest) {
+        std::string item = cut(engine::printable(t.name, true), 32) + " " + seconds(t.elapsed);
+        std::string next = names + (shown ? ", " : "  longest: ") + item;
+        std::size_t rest = c.running > shown + 1 ? c.running - shown - 1 : 0;
+        std::string more = rest ? ", +" + std::to_string(rest) : "";
+        if (room != std::string::npos && columns(line) + columns(next) + columns(more) > room) break;
+        names = std::move(next);
+        ++shown;
+    }
+    if (shown == 0) return line;
+    if (c.running > shown) names += ", +" + std::to_string(c.running - shown);
+    return line + names;
 }
 
 std::string summary_table(const batch_outcome& batch, std::size_t width) {
@@ -190,8 +214,7 @@ std::string summary_table(const batch_outcome& batch, std::size_t width) {
 }
 
 std::string batch_start_json(const batch_outcome& batch, std::size_t loops) {
-    json::object o;
-    o["event"] = "batch.start";
+    auto o = event_object("batch.start");
     o["command"] = batch.command;
     o["dry_run"] = batch.dry_run;
     o["total"] = batch.tasks.size();
@@ -211,8 +234,7 @@ std::string task_skipped_json(const task_record& t) {
 }
 
 std::string wave_start_json(const batch_outcome& batch, std::size_t wave) {
-    json::object o;
-    o["event"] = "wave.start";
+    auto o = event_object("wave.start");
     o["wave"] = wave + 1;
     o["waves"] = batch.waves.size();
     o["tasks"] = batch.waves[wave].tasks;
@@ -221,12 +243,29 @@ std::string wave_start_json(const batch_outcome& batch, std::size_t wave) {
 }
 
 std::string wave_gate_json(const batch_outcome& batch, std::size_t wave) {
-    json::object o;
-    o["event"] = "wave.gate";
+    auto o = event_object("wave.gate");
     o["wave"] = wave + 1;
     o["passed"] = batch.waves[wave].gate == "passed";
     o["detail"] = batch.waves[wave].gate_detail;
     return line(o);
+}
+
+void add_task_facts(json::object& o, const task_record& t) {
+    run_facts f;
+    f.http_status = t.http_status;
+    f.cause = t.cause;
+    f.final_url = !t.final_url.empty() ? std::string_view(t.final_url)
+                  : t.health_time.count() >= 0 ? std::string_view(t.url)
+                                               : std::string_view();
+    f.deploy_time = t.deploy_time;
+    f.health_time = t.health_time;
+    if (t.browser) f.browser_time = t.browser->duration;
+    if (t.http) {
+        using std::chrono::milliseconds;
+        f.http = net::phase_times{milliseconds(t.http->resolve), milliseconds(t.http->connect), milliseconds(t.http->tls),
+                                  milliseconds(t.http->processing), milliseconds(t.http->transfer)};
+    }
+    add_facts(o, f);
 }
 
 std::string task_start_json(const task_record& t) { return line(task_fields(t, t.index, "task.start")); }
@@ -238,7 +277,9 @@ std::string task_end_json(const task_record& t) {
     o["ok"] = t.state == task_state::ok;
     o["duration_ms"] = t.duration.count();
     o["detail"] = t.detail;
-    o["attempts"] = t.attempts.size() + 1;
+    o["attempts"] = attempts_array(t.attempts);
+    o["attempt_count"] = t.attempts.size() + 1;
+    add_task_facts(o, t);
     if (!t.preview.empty()) o["preview"] = t.preview;
     if (t.plan) o["plan"] = plan_json(*t.plan);
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
@@ -264,8 +305,7 @@ void add_lifecycle(json::object& o, const task_record& t) {
 
 std::string batch_end_json(const batch_outcome& batch) {
     auto c = count(batch.tasks);
-    json::object o;
-    o["event"] = "batch.end";
+    auto o = event_object("batch.end");
     o["total"] = c.total;
     o["ok"] = c.ok;
     o["failed"] = c.failed;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,13 +27,27 @@ std::string output_block(const task_record& t, std::size_t max_lines = 20);
 /// A dry run's plan under its task's line, indented "  | " (the plan's own header left out).
 std::string plan_block(const providers::deploy_plan& p);
 
-/// "r1: 12/100 done  10 ok  2 failed  4 running  3.2s  3.7/s" without a newline; no rate for a dry
-/// run (`rate` false), whose tasks do no work a rate could measure.
-std::string progress_line(const batch_counts& c, std::chrono::milliseconds elapsed, bool rate = true);
+/// A running task and how long it has been running, for the progress line.
+struct running_task {
+    std::string_view name;
+    std::chrono::milliseconds elapsed;
+};
+
+/// "r1: 12/100 done  10 ok  2 failed  4 running  3.2s  3.7/s  longest: api 41.2s, web 12.0s, +2"
+/// without a newline: `longest` (longest-running first) named while they fit in `width - 1`
+/// columns (0: no limit), the rest counted. No rate for a dry run (`rate` false), whose tasks do no
+/// work a rate could measure.
+std::string progress_line(const batch_counts& c, std::chrono::milliseconds elapsed,
+                          std::span<const running_task> longest = {}, std::size_t width = 0,
+                          bool rate = true);
 
 /// The table of every failed task then the others (ok rows cut when there are many), and a last
 /// line with the counts, rate (none for a dry run) and exit code.
 std::string summary_table(const batch_outcome& batch, std::size_t width);
+
+/// A finished task's facts for programs, the same in task.end and --report: http_status,
+/// cause, final_url and phases_ms.
+void add_task_facts(boost::json::object& o, const task_record& t);
 
 /// NDJSON events: batch.start, wave.start, task.start, task.end, wave.gate, task.skipped, batch.end.
 /// Names are stable (README). A task's `index` is its position in the manifest.

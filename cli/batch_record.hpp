@@ -5,6 +5,7 @@
 #include "providers/deploy.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,18 @@ struct task_record {
     std::size_t wave = 0;     // 1-based wave of a rollout in waves (the canaries are wave 1); 0: none
     std::vector<engine::attempt_record> attempts;
     std::vector<engine::criterion_result> criteria;
+    unsigned http_status = 0;  // the last health GET's status; 0: no response
+    std::string cause;         // why it is not ok, as a stable code ("http-503", "deploy-failed"); "" when ok
+    /// Where the last health check's redirects led, when elsewhere than `url`; "" otherwise.
+    std::string final_url;
+    /// How long each phase took; negative: it did not run.
+    std::chrono::milliseconds deploy_time{-1}, health_time{-1};
+    /// The last health check's HTTP phases in whole milliseconds, when a GET was answered (kept
+    /// small: a fleet holds a record per task).
+    struct http_ms {
+        std::uint32_t resolve = 0, connect = 0, tls = 0, processing = 0, transfer = 0;
+    };
+    std::optional<http_ms> http;
     providers::release_ref release;                  // the release the deploy made, when the provider said
     std::optional<providers::release_ref> previous;  // what served before it (the pre-flight's)
     std::optional<rollback_record> rollback;         // an --auto-rollback, done or declined

@@ -3,6 +3,7 @@
 #include "cli/batch_output.hpp"
 #include "cli/browser_output.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/ndjson.hpp"
 #include "cli/output.hpp"
 #include "cli/shard.hpp"
 #include "engine/classify/classify.hpp"
@@ -42,21 +43,13 @@ json::object task_json(const task_record& t) {
     else o["exit_code"] = nullptr;
     o["duration_ms"] = t.duration.count();
     o["detail"] = t.detail;
-    json::array attempts;
-    for (const auto& a : t.attempts) {
-        attempts.push_back(json::object{{"number", a.number},
-                                        {"step", a.step},
-                                        {"tier", engine::to_string(a.level)},
-                                        {"class", engine::to_string(a.cls)},
-                                        {"signal", a.signal},
-                                        {"delay_ms", a.delay.count()},
-                                        {"detail", engine::printable(a.detail, true)}});
-    }
-    o["attempts"] = std::move(attempts);
+    o["attempts"] = attempts_array(t.attempts);
+    o["attempt_count"] = t.state == task_state::skipped || t.state == task_state::unknown ? 0 : t.attempts.size() + 1;
     json::array criteria;
     for (const auto& c : t.criteria)
         criteria.push_back(json::object{{"id", c.id}, {"passed", c.passed}, {"detail", engine::printable(c.detail, true)}});
     o["criteria"] = std::move(criteria);
+    add_task_facts(o, t);
     if (!t.preview.empty()) o["preview"] = t.preview;
     if (t.plan) o["plan"] = plan_json(*t.plan);
     if (!t.output_tail.empty()) o["output_tail"] = t.output_tail;
@@ -140,6 +133,7 @@ std::string report_json(const batch_outcome& batch, const boost::json::object& e
                         std::vector<boost::json::object>* task_objects) {
     auto counts = count(batch.tasks);
     json::object o;
+    o["schema"] = output_schema;
     o["r1_version"] = version;
     o["command"] = batch.command;
     o["dry_run"] = batch.dry_run;
@@ -155,7 +149,9 @@ std::string report_json(const batch_outcome& batch, const boost::json::object& e
     o["counts"] = json::object{{"total", counts.total},     {"ok", counts.ok},
                                {"failed", counts.failed},   {"interrupted", counts.interrupted},
                                {"skipped", counts.skipped}, {"unknown", counts.unknown}};
-    o["manifest_sha256"] = batch.manifest_sha256;
+    // A single deploy's report has no manifest: null, and `r1 report merge` refuses it.
+    if (!batch.manifest_sha256.empty()) o["manifest_sha256"] = batch.manifest_sha256;
+    else o["manifest_sha256"] = nullptr;
     o["settings"] = report_settings(batch);
     o["shard"] = report_shard(batch);
     json::array waves;

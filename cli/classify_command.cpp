@@ -1,5 +1,7 @@
 #include "cli/classify_command.hpp"
 
+#include "cli/ndjson.hpp"
+
 #include "engine/classify/classify.hpp"
 #include "engine/text/duration.hpp"
 #include "engine/redact/redact.hpp"
@@ -137,6 +139,7 @@ void print(std::ostream& out, const options& opt, std::string_view text, std::si
         else
             o["where"] = v.where;
         if (opt.explain) print_json_explanation(o, e);
+        o["schema"] = output_schema;  // schemas/classify.schema.json
         out << boost::json::serialize(o) << '\n';
         return;
     }

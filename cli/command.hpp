@@ -13,7 +13,7 @@ namespace r1::cli {
 
 enum class action {
     show_help, show_deploy_help, show_verify_help, show_report_help, show_rollback_help, show_version, deploy, batch,
-    classify, report_merge, rollback, watch
+    classify, report_merge, rollback, watch, show_man, show_completion
 };
 
 /// `r1 deploy --batch FILE` and `r1 verify`: many tasks at once.
@@ -79,6 +79,7 @@ struct command {
     /// `settings` and compared by r1 report merge.
     std::vector<std::pair<std::string, std::string>> shared_flags;
     std::vector<std::string> reports;  // r1 report merge REPORT...
+    std::string shell;                 // r1 completion SHELL: bash or zsh
 };
 
 inline constexpr unsigned max_browser_concurrency = 64;

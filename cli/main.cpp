@@ -3,10 +3,12 @@
 #include "cli/batch_command.hpp"
 #include "cli/classify_command.hpp"
 #include "cli/deploy_command.hpp"
+#include "cli/docs.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/fd_write.hpp"
 #include "cli/version_text.hpp"
 #include "cli/report_merge.hpp"
+#include "cli/task_log.hpp"
 #include "cli/watch_command.hpp"
 #include "engine/redact/redact.hpp"
 #include "proc/spawn.hpp"
@@ -22,6 +24,7 @@ int main(int argc, char** argv) {
     // Before the first byte is written: every provider's token formats and credential variables.
     r1::engine::install_secret_formats(r1::providers::registry::builtin().secret_formats());
     std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must be an error value, not a silent death
+    r1::cli::set_command_line(argc, argv);  // the first line of each --log-dir file
     std::vector<std::string_view> args(argv + 1, argv + argc);
     auto parsed = r1::cli::parse_args(args);
     if (auto* problem = std::get_if<r1::cli::usage_problem>(&parsed)) {
@@ -37,6 +40,8 @@ int main(int argc, char** argv) {
         case r1::cli::action::show_report_help: std::cout << r1::cli::report_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_rollback_help: std::cout << r1::cli::rollback_help(); return r1::cli::exit_ok;
         case r1::cli::action::show_version: std::cout << r1::cli::version_text(); return r1::cli::exit_ok;
+        case r1::cli::action::show_man: std::cout << r1::cli::man_page(); return r1::cli::exit_ok;
+        case r1::cli::action::show_completion: std::cout << r1::cli::completion_script(cmd.shell); return r1::cli::exit_ok;
         case r1::cli::action::deploy:
         case r1::cli::action::rollback: return r1::cli::run_deploy(cmd);
         case r1::cli::action::batch: return r1::cli::run_batch(cmd);

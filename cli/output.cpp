@@ -1,7 +1,10 @@
 #include "cli/output.hpp"
 
 #include "cli/browser_output.hpp"
+#include "cli/ndjson.hpp"
+
 #include "engine/text/duration.hpp"
+#include "engine/text/text.hpp"
 #include "providers/adapter_kit.hpp"
 
 #include <boost/json/array.hpp>
@@ -11,7 +14,7 @@
 namespace r1::cli {
 namespace {
 
-std::string line(const boost::json::object& o) { return boost::json::serialize(o) + "\n"; }
+std::string line(const boost::json::object& o) { return event_line(o); }
 
 }  // namespace
 
@@ -27,22 +30,64 @@ std::string criterion_text(const engine::criterion_result& c) {
     return "r1: " + c.id + " " + (c.passed ? "pass" : "fail") + ": " + c.detail + "\n";
 }
 
+boost::json::object attempt_object(const engine::attempt_record& a) {
+    return boost::json::object{{"number", a.number},
+                               {"step", a.step},
+                               {"tier", engine::to_string(a.level)},
+                               {"class", engine::to_string(a.cls)},
+                               {"signal", a.signal},
+                               {"delay_ms", a.delay.count()},
+                               {"detail", engine::printable(a.detail, true)}};
+}
+
+boost::json::array attempts_array(const std::vector<engine::attempt_record>& attempts) {
+    boost::json::array out;
+    out.reserve(attempts.size());
+    for (const auto& a : attempts) out.push_back(attempt_object(a));
+    return out;
+}
+
+void add_facts(boost::json::object& o, const run_facts& f) {
+    namespace json = boost::json;
+    o["http_status"] = f.http_status ? json::value(f.http_status) : json::value(nullptr);
+    o["cause"] = f.cause.empty() ? json::value(nullptr) : json::value(f.cause);
+    o["final_url"] = f.final_url.empty() ? json::value(nullptr) : json::value(f.final_url);
+    json::object phases;
+    if (f.deploy_time.count() >= 0) phases["deploy"] = f.deploy_time.count();
+    if (f.health_time.count() >= 0) phases["health"] = f.health_time.count();
+    if (f.browser_time.count() >= 0) phases["browser"] = f.browser_time.count();
+    o["phases_ms"] = std::move(phases);
+    if (f.http) {
+        // Whole milliseconds, as every duration r1 writes (a loopback phase is 0).
+        auto ms = [](std::chrono::nanoseconds d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+        o["http_ms"] = json::object{{"resolve", ms(f.http->resolve)},
+                                    {"connect", ms(f.http->connect)},
+                                    {"tls", ms(f.http->tls)},
+                                    {"processing", ms(f.http->processing)},
+                                    {"transfer", ms(f.http->transfer)}};
+    }
+}
+
+run_facts facts_of(const deploy_result& r) {
+    run_facts f;
+    f.http_status = r.http_status;
+    f.cause = r.cause;
+    f.final_url = r.final_url;
+    f.deploy_time = r.deploy_time;
+    f.health_time = r.health_time;
+    if (r.browser) f.browser_time = r.browser->duration;
+    f.http = r.http_phases;
+    return f;
+}
+
 std::string attempt_json(const engine::attempt_record& a) {
-    boost::json::object o;
-    o["event"] = "attempt";
-    o["number"] = a.number;
-    o["step"] = a.step;
-    o["tier"] = engine::to_string(a.level);
-    o["class"] = engine::to_string(a.cls);
-    o["signal"] = a.signal;
-    o["delay_ms"] = a.delay.count();
-    o["detail"] = a.detail;
+    auto o = event_object("attempt");
+    for (auto& [k, v] : attempt_object(a)) o[k] = std::move(v);
     return line(o);
 }
 
 std::string criterion_json(const engine::criterion_result& c) {
-    boost::json::object o;
-    o["event"] = "criterion";
+    auto o = event_object("criterion");
     o["id"] = c.id;
     o["passed"] = c.passed;
     o["detail"] = c.detail;
@@ -50,8 +95,7 @@ std::string criterion_json(const engine::criterion_result& c) {
 }
 
 std::string result_json(const deploy_result& r, int exit_code, bool dry_run) {
-    boost::json::object o;
-    o["event"] = "result";
+    auto o = event_object("result");
     o["exit_code"] = exit_code;
     o["ok"] = exit_code == 0;
     if (dry_run)
@@ -59,7 +103,9 @@ std::string result_json(const deploy_result& r, int exit_code, bool dry_run) {
     else
         o["health"] = r.output;
     o["message"] = r.message;
-    o["attempts"] = r.attempts.size() + 1;
+    o["attempts"] = attempts_array(r.attempts);
+    o["attempt_count"] = r.attempts.size() + 1;
+    add_facts(o, facts_of(r));
     if (!dry_run) {
         o["release"] = release_json(r.release);
         o["previous_release"] = r.previous ? release_json(*r.previous) : boost::json::value(nullptr);
@@ -172,8 +218,7 @@ boost::json::value rollback_json(const rollback_record& r) {
 }
 
 std::string event_json(const providers::lifecycle_event& e) {
-    boost::json::object o;
-    o["event"] = e.name;
+    auto o = event_object(e.name);
     o["ok"] = e.ok;
     if (e.name == providers::event_names::release_poll) {
         o["poll"] = e.poll;

@@ -3,8 +3,11 @@
 #include "engine/repair_loop.hpp"
 #include "providers/deploy.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +17,25 @@ namespace r1::cli {
 std::string attempt_text(const engine::attempt_record& a);
 /// "r1: DEPLOY-HEALTH-200 pass: <detail>\n"
 std::string criterion_text(const engine::criterion_result& c);
+
+/// An attempt as every output shows it: the `attempt` event's fields, an element of `attempts` in
+/// the result and task.end events and in --report.
+boost::json::object attempt_object(const engine::attempt_record& a);
+/// Every attempt r1 decided (retries: number 2 on), as a list.
+boost::json::array attempts_array(const std::vector<engine::attempt_record>& attempts);
+
+/// What a finished deploy or check says for programs, the same in the result and task.end events
+/// and in --report: http_status, cause, final_url and phases_ms. What was deployed is the lifecycle's
+/// `release` (release_json), beside them.
+struct run_facts {
+    unsigned http_status = 0;      // 0: no response (null)
+    std::string_view cause;        // "": ok (null)
+    std::string_view final_url;    // "": no health check ran (null)
+    std::chrono::milliseconds deploy_time{-1}, health_time{-1}, browser_time{-1};  // negative: did not run
+    std::optional<net::phase_times> http;  // the last health check's HTTP phases: http_ms
+};
+void add_facts(boost::json::object& o, const run_facts& f);
+run_facts facts_of(const deploy_result& r);
 
 /// One NDJSON line each, with stable names: {"event":"attempt",...}, {"event":"criterion",...},
 /// {"event":"result",...}. Field names are documented in the README.

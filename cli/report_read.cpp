@@ -2,6 +2,7 @@
 
 #include "cli/exit_code.hpp"
 #include "cli/fleet_tasks.hpp"
+#include "cli/ndjson.hpp"
 #include "cli/shard.hpp"
 #include "engine/text/text.hpp"
 
@@ -177,6 +178,12 @@ read_report_result read_checked(json::value& doc) {
     read_report_result out;
     auto& b = out.outcome;
     out.r1_version = r.string("r1_version");
+    // A report of a later output schema may mean something else by the same names: refused, not
+    // guessed at. Reports from before schemas were numbered have none and read as schema 1.
+    if (const auto* v = r.find("schema"); v && !(v->is_int64() && v->as_int64() == output_schema))
+        throw bad_member{"written by r1 " + engine::printable(out.r1_version, true) + " in output schema " +
+                         (v->is_int64() ? std::to_string(v->as_int64()) : std::string("?")) + "; this r1 reads schema " +
+                         std::to_string(output_schema)};
     if (!r.find("manifest_sha256"))
         throw bad_member{"written by r1 " + engine::printable(out.r1_version, true) +
                          ", which records no manifest_sha256: run the shards with this r1"};
@@ -194,6 +201,8 @@ read_report_result read_checked(json::value& doc) {
     if (by.is_string()) b.signal = signal_of(std::string(by.as_string()));
     b.stopped_early = r.boolean("stopped_early");
     if (const auto* s = r.find("stopped_by"); s && s->is_string()) b.stopped_by = engine::printable(s->as_string(), true);
+    if (r.need("manifest_sha256").is_null())
+        throw bad_member{"a single deploy's report (no manifest): only the shards of one --batch merge"};
     b.manifest_sha256 = r.string("manifest_sha256");
     if (!is_sha256(b.manifest_sha256)) throw bad_member{"manifest_sha256 is not 64 lowercase hex digits"};
     out.settings = r.object("settings");

@@ -1,5 +1,6 @@
 #include "cli/watch_events.hpp"
 
+#include "cli/ndjson.hpp"
 #include "engine/text/duration.hpp"
 
 #include <boost/json/object.hpp>
@@ -14,12 +15,13 @@ namespace {
 
 namespace json = boost::json;
 
-std::string line(const json::object& o) { return json::serialize(o) + "\n"; }
+std::string line(const json::object& o) { return event_line(o); }
 
+/// An event with the envelope every NDJSON event has (cli/ndjson.hpp); its `ts` is `at`, the moment
+/// the event is about.
 json::object base(std::string_view event, std::chrono::system_clock::time_point at) {
-    json::object o;
-    o["event"] = event;
-    o["time"] = rfc3339_ms(at);
+    auto o = event_object(event);
+    o["ts"] = timestamp_ms(at);
     return o;
 }
 
@@ -36,16 +38,7 @@ std::string who(std::string_view target, std::string_view name) {
 
 std::string targets_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " target" : " targets"); }
 
-std::string rfc3339_ms(std::chrono::system_clock::time_point t) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-    std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm utc{};
-    ::gmtime_r(&secs, &utc);
-    char buf[40];
-    std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
-    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
-    return buf;
-}
+std::string rfc3339_ms(std::chrono::system_clock::time_point t) { return timestamp_ms(t); }
 
 watch_event change_event(const target_change& c, std::chrono::system_clock::time_point at) {
     watch_event e;
@@ -55,7 +48,7 @@ watch_event change_event(const target_change& c, std::chrono::system_clock::time
     o["round"] = c.round;
     o[c.down ? "consecutive_failures" : "consecutive_successes"] = c.consecutive;
     o["detail"] = c.detail;
-    if (c.down) o["cause"] = c.cause;
+    if (c.down) o["cause"] = c.cause.empty() ? std::string_view("unknown") : c.cause;
     o["status"] = c.status;
     if (c.was_down_for) o["down_for_ms"] = c.was_down_for->count();
     e.json = line(o);
@@ -108,7 +101,8 @@ std::string check_json(const check_record& c, std::chrono::system_clock::time_po
     o["status"] = c.status;
     o["duration_ms"] = static_cast<std::int64_t>(std::llround(c.duration_ms));
     o["detail"] = c.detail;
-    o["cause"] = c.cause;
+    if (c.cause.empty()) o["cause"] = nullptr;  // ok
+    else o["cause"] = c.cause;
     o["state"] = c.state;
     if (c.tls) o["tls_resumed"] = c.resumed;
     if (c.cert_not_after)

@@ -29,7 +29,7 @@ struct target_change {
     std::uint64_t round = 0;
     unsigned consecutive = 0;  // failures (down) or successes (up) in a row that decided it
     std::string_view detail;   // the deciding check's line
-    std::string_view cause;    // r1_checks_total's cause
+    std::string_view cause;    // the deciding check's stable cause code (engine::health_report::cause_code)
     unsigned status = 0;
     std::optional<std::chrono::milliseconds> was_down_for;  // target.up after a target.down
 };
@@ -50,7 +50,7 @@ struct check_record {
     unsigned status = 0;
     double duration_ms = 0;
     std::string_view detail;
-    std::string_view cause;
+    std::string_view cause;  // engine::health_report::cause_code; "" when ok (null in JSON)
     std::string_view state;  // the target's alerting state after this check
     bool tls = false;
     bool resumed = false;

@@ -161,14 +161,15 @@ void watch::finished(const target_ptr& t, std::uint64_t round, timed_report r) {
         if (t->cert_not_after) days = (static_cast<double>(*t->cert_not_after) - unix_now()) / 86400.0;
         write_fd(1, check_json({.target = t->url, .name = t->name, .round = round, .ok = ok, .status = report.status,
                                 .duration_ms = std::chrono::duration<double, std::milli>(r.took).count(),
-                                .detail = report.line, .cause = cause, .state = engine::to_string(t->alert.state()),
+                                .detail = report.line, .cause = report.cause_code,
+                                .state = engine::to_string(t->alert.state()),
                                 .tls = report.probe.tls, .resumed = report.probe.tls_resumed,
                                 .cert_not_after = t->cert_not_after, .cert_days_left = days},
                                wclock::now()));
     }
     auto& rs = rounds_.at(round);
     rs.tally.add(ok);
-    rs.held.push_back({t, ok, report.status, report.line, std::string(cause)});
+    rs.held.push_back({t, ok, report.status, report.line, report.cause_code});
     settle();
     pump();
 }

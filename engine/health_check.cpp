@@ -53,6 +53,7 @@ bool is_followed_redirect(unsigned status) {
 struct failure {
     error kind;
     std::string cause;
+    std::string_view code;  // health_report::cause_code
 };
 
 /// The transport error as a short cause for the operator. Categories are matched by name and value,
@@ -62,17 +63,17 @@ failure describe(const sys::error_code& ec) {
     std::string_view category = ec.category().name();
     auto is = [&](std::string_view cat, int value) { return category == cat && ec.value() == value; };
 
-    if (ec == ae::timed_out) return {error::timed_out, "timed out after deadline"};
-    if (ec == ae::operation_aborted) return {error::interrupted, "interrupted"};
-    if (ec == ae::connection_refused) return {error::unavailable, "connection refused"};
-    if (ec == ae::connection_reset) return {error::unavailable, "connection reset by peer"};
-    if (ec == ae::network_unreachable) return {error::unavailable, "network unreachable"};
-    if (ec == ae::host_unreachable) return {error::unavailable, "host unreachable"};
-    if (ec == ae::broken_pipe || is("asio.misc", ae::eof)) return {error::unavailable, "connection closed by the server"};
-    if (is("asio.netdb", ae::host_not_found)) return {error::unavailable, "host not found"};
-    if (is("asio.netdb", ae::host_not_found_try_again)) return {error::unavailable, "host not found (DNS temporary failure)"};
+    if (ec == ae::timed_out) return {error::timed_out, "timed out after deadline", "timeout"};
+    if (ec == ae::operation_aborted) return {error::interrupted, "interrupted", "interrupted"};
+    if (ec == ae::connection_refused) return {error::unavailable, "connection refused", "connection-refused"};
+    if (ec == ae::connection_reset) return {error::unavailable, "connection reset by peer", "connection-reset"};
+    if (ec == ae::network_unreachable) return {error::unavailable, "network unreachable", "network-unreachable"};
+    if (ec == ae::host_unreachable) return {error::unavailable, "host unreachable", "host-unreachable"};
+    if (ec == ae::broken_pipe || is("asio.misc", ae::eof)) return {error::unavailable, "connection closed by the server", "connection-closed"};
+    if (is("asio.netdb", ae::host_not_found)) return {error::unavailable, "host not found", "dns-nxdomain"};
+    if (is("asio.netdb", ae::host_not_found_try_again)) return {error::unavailable, "host not found (DNS temporary failure)", "dns-temporary"};
     // net::tls_verify_category(): which certificate check failed ("certificate has expired").
-    if (category == "r1.x509") return {error::unavailable, "TLS: certificate verify failed: " + shown(ec.message())};
+    if (category == "r1.x509") return {error::unavailable, "TLS: certificate verify failed: " + shown(ec.message()), "tls-verify"};
     if (category == "asio.ssl" || category == "asio.ssl.stream") {
         // OpenSSL messages end in the library name: "certificate verify failed (SSL routines)".
         auto text = ec.message();
@@ -80,16 +81,16 @@ failure describe(const sys::error_code& ec) {
         // The server's protocol_version alert (it speaks nothing r1 offers), or a ServerHello with a
         // version below r1's minimum: either way an old server, not a broken connection.
         if (text == "tlsv1 alert protocol version" || text == "unsupported protocol")
-            return {error::unavailable, "TLS: no protocol version in common (r1 requires TLS 1.2 or newer)"};
-        return {error::unavailable, "TLS: " + shown(text)};
+            return {error::unavailable, "TLS: no protocol version in common (r1 requires TLS 1.2 or newer)", "tls-protocol"};
+        return {error::unavailable, "TLS: " + shown(text), "tls-handshake"};
     }
     if (category == "beast.http" || category == "r1.http") {  // r1.http: net's limits on chunk metadata
         auto text = ec.message();
         if (text == "end of stream" || text == "partial message")
-            return {error::unavailable, "connection closed before a complete response"};
-        return {error::unavailable, "bad HTTP response: " + shown(text)};
+            return {error::unavailable, "connection closed before a complete response", "connection-closed"};
+        return {error::unavailable, "bad HTTP response: " + shown(text), "bad-response"};
     }
-    return {error::unavailable, shown(ec.message())};
+    return {error::unavailable, shown(ec.message()), "network"};
 }
 
 void add_times(net::phase_times& sum, const net::phase_times& one) {
@@ -109,18 +110,20 @@ health_report judge(const net::http_response& res, const std::string& expected, 
     report.probe = std::move(probe);
     report.status = res.status;
     report.retry_after_seconds = res.retry_after_seconds;
-    auto unhealthy = [&](std::string line) {
+    auto unhealthy = [&](std::string line, std::string code) {
         report.ec = make_error_code(error::unhealthy);
         report.line = "health check: " + std::move(line);
+        report.cause_code = std::move(code);
         return report;
     };
     if (res.status != 200) {
         std::string reason = res.reason.empty() ? std::string(standard_reason(res.status)) : shown(res.reason);
-        return unhealthy("got HTTP " + std::to_string(res.status) + (reason.empty() ? "" : " (" + reason + ")"));
+        return unhealthy("got HTTP " + std::to_string(res.status) + (reason.empty() ? "" : " (" + reason + ")"),
+                         "http-" + std::to_string(res.status));
     }
-    if (res.body_bytes == 0) return unhealthy("200 but empty body");
+    if (res.body_bytes == 0) return unhealthy("200 but empty body", "empty-body");
     if (!expected.empty() && !res.substring_found)
-        return unhealthy("body missing expected substring \"" + shown(expected) + "\"");
+        return unhealthy("body missing expected substring \"" + shown(expected) + "\"", "body-mismatch");
     report.line = "health check: 200 OK (" + std::to_string(res.body_bytes) + " bytes)";
     return report;
 }
@@ -129,16 +132,18 @@ health_report judge(const net::http_response& res, const std::string& expected, 
 
 asio::awaitable<health_report> check_health(net::http_client& http, health_config cfg) {
     health_report report;
-    auto fail = [&](error kind, std::string line) {
+    auto fail = [&](error kind, std::string line, std::string_view code) {
         report.ec = make_error_code(kind);
         report.line = "health check: " + std::move(line);
+        report.cause_code = code;
         return report;
     };
+    report.final_url = without_userinfo(cfg.url);
 
     auto start = net::parse_url(cfg.url);
     if (!start)
         co_return fail(error::usage, "invalid URL " + shown(without_userinfo(cfg.url)) + ": " +
-                                         net::describe_url_error(cfg.url));
+                                         net::describe_url_error(cfg.url), "invalid-url");
 
     // Once we are cancelled a co_await would throw, so look before each GET instead.
     auto cs = co_await asio::this_coro::cancellation_state;
@@ -146,7 +151,9 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
     std::set<std::string> visited{current.text()};
     for (int redirects = 0;; ++redirects) {
         auto where = "GET " + shown(current.text()) + ": ";
-        if (cs.cancelled() != asio::cancellation_type::none) co_return fail(error::interrupted, where + "interrupted");
+        report.final_url = current.text();
+        if (cs.cancelled() != asio::cancellation_type::none)
+            co_return fail(error::interrupted, where + "interrupted", "interrupted");
 
         // A named request: GCC 12 mis-destroys a braced temporary inside a co_await expression.
         net::http_request req{.target = current,
@@ -161,7 +168,7 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
         if (!res) {
             auto f = describe(res.error());
             report.cause = res.error();
-            co_return fail(f.kind, where + f.cause);
+            co_return fail(f.kind, where + f.cause, f.code);
         }
         report.status = res->status;
         add_times(report.probe.times, res->times);
@@ -176,6 +183,7 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
         if (!is_followed_redirect(res->status) || res->location.empty()) {
             auto verdict = judge(*res, cfg.expected_body, std::move(report.probe));
             verdict.verified_spki = std::move(report.verified_spki);
+            verdict.final_url = std::move(report.final_url);
             verdict.ttfb = report.ttfb;
             co_return verdict;
         }
@@ -183,16 +191,17 @@ asio::awaitable<health_report> check_health(net::http_client& http, health_confi
         auto next = net::resolve_location(current, res->location);
         if (!next)
             co_return fail(error::unhealthy, where + "redirect to an unusable Location " +
-                                                 shown(without_userinfo(res->location)));
+                                                 shown(without_userinfo(res->location)), "bad-redirect");
         // A verdict reached over plain HTTP after an https start can be forged by anyone on the path.
         if (current.https() && !next->https() && !cfg.allow_insecure_redirects)
             co_return fail(error::unhealthy, where + "refused the redirect from https to " +
                                                  shown(without_userinfo(next->text())) +
-                                                 " (--allow-insecure-redirects permits it)");
+                                                 " (--allow-insecure-redirects permits it)", "insecure-redirect");
         // A URL seen before can only lead round the same circle again: stop now, not after 10 hops.
-        if (!visited.insert(next->text()).second) co_return fail(error::unhealthy, where + "redirect loop");
+        if (!visited.insert(next->text()).second) co_return fail(error::unhealthy, where + "redirect loop", "redirect-loop");
         if (redirects == max_redirects)
-            co_return fail(error::unhealthy, where + "stopped after " + std::to_string(max_redirects) + " redirects");
+            co_return fail(error::unhealthy, where + "stopped after " + std::to_string(max_redirects) + " redirects",
+                           "too-many-redirects");
         current = std::move(*next);
         report.probe.redirects = static_cast<unsigned>(redirects + 1);
     }

@@ -46,6 +46,12 @@ struct health_report {
     boost::system::error_code cause;  // the transport failure behind ec (Asio, SSL, Beast), if any
     unsigned status = 0;           // last HTTP status seen, 0 if none
     std::string line;              // "health check: ..." one line for the operator
+    /// Why it failed, as a stable code for programs (reports, NDJSON): http-503, empty-body,
+    /// body-mismatch, timeout, connection-refused, tls-verify, ... (see cause_code() in the .cpp);
+    /// empty when healthy.
+    std::string cause_code;
+    /// The URL of the last GET: where the redirects led (the start URL when there were none).
+    std::string final_url;
     std::optional<std::uint64_t> retry_after_seconds;  // the last response's Retry-After, if any
     probe_details probe;
     /// The leaf certificates r1 verified on the way (every HTTPS hop of the redirect chain), as base64

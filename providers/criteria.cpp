@@ -76,6 +76,7 @@ asio::awaitable<engine::health_report> health_criterion::cascade(engine::health_
 
 asio::awaitable<criterion_result> health_criterion::evaluate() {
     if (dry_run_) co_return pass(id(), "skipped in dry-run");
+    auto began = clock_.now();
     auto report = co_await check(cfg_.url);
     // The root of an app that is no web page (an API: 404, 401) says nothing of its health; its
     // health paths do. A 5xx, a 429 or no answer at all is the root's own verdict.
@@ -87,10 +88,18 @@ asio::awaitable<criterion_result> health_criterion::evaluate() {
         report.ec = make_error_code(error::unhealthy);
         report.line += "; too slow: headers after " + engine::format_duration(std::max(took, std::chrono::milliseconds(1))) +
                        ", over --ttfb-sla " + engine::format_duration(rules_.ttfb_sla);
+        report.cause_code = "too-slow";
         slow = {failure_class::transient, "slow"};  // a cold start may warm up: re-checked like a 503
     }
+    checked_for_ = std::max(checked_for_, std::chrono::milliseconds(0)) +
+                   std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - began);
     last_line_ = report.line;
     verified_spki_ = report.verified_spki;
+    last_status_ = report.status;
+    last_cause_ = report.cause_code;
+    last_final_url_ = report.final_url;
+    if (report.status != 0) last_phases_ = report.probe.times;
+    else last_phases_.reset();
     if (report.healthy()) co_return pass(id(), report.line);
 
     // Structured causes first: a transport error code (reset, refused, DNS, TLS verification) says

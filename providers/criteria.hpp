@@ -47,6 +47,14 @@ public:
     const std::string& last_line() const noexcept { return last_line_; }
     /// The leaf certificates the last check verified (engine::health_report::verified_spki).
     const std::vector<std::string>& verified_spki() const noexcept { return verified_spki_; }
+    /// The last check's status (0: none), cause code ("" when healthy) and final URL.
+    unsigned last_status() const noexcept { return last_status_; }
+    const std::string& last_cause() const noexcept { return last_cause_; }
+    const std::string& last_final_url() const noexcept { return last_final_url_; }
+    /// The last check's HTTP phases, when a GET was answered.
+    const std::optional<net::phase_times>& last_phases() const noexcept { return last_phases_; }
+    /// Time spent checking, every evaluation together; negative before the first.
+    std::chrono::milliseconds checked_for() const noexcept { return checked_for_; }
 
 private:
     engine::clock& clock_;
@@ -62,6 +70,11 @@ private:
     health_rules rules_;
     std::string last_line_;
     std::vector<std::string> verified_spki_;
+    unsigned last_status_ = 0;
+    std::string last_cause_;
+    std::string last_final_url_;
+    std::chrono::milliseconds checked_for_{-1};
+    std::optional<net::phase_times> last_phases_;
 };
 
 /// The release the deploy step reported serves on every unit the deploy manages (fly: every

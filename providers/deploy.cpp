@@ -22,7 +22,49 @@
 namespace r1 {
 namespace detail {
 
-deploy_result fail(error e, std::string message) { return {make_error_code(e), {}, std::move(message)}; }
+/// The stable code of a failure found before anything ran.
+std::string setup_cause(error e) {
+    switch (e) {
+    case error::cli_not_found: return "cli-not-found";
+    case error::app_name_missing: return "app-name-missing";
+    case error::provider_unsupported: return "provider-unsupported";
+    case error::interrupted: return "interrupted";
+    case error::provider_failed: return "preflight-failed";  // the one failure before a deploy step
+    default: return "usage";
+    }
+}
+
+deploy_result fail(error e, std::string message) {
+    deploy_result r{make_error_code(e), {}, std::move(message)};
+    r.cause = setup_cause(e);
+    return r;
+}
+
+std::string loop_cause(const deploy_result& result, const providers::deploy_outcome& last_step,
+                       const providers::health_criterion& health) {
+    if (!result.ec) return {};
+    if (result.ec == error::interrupted) return "interrupted";
+    // The loop stops at a failed step without evaluating the criteria: the step's failure is why.
+    if (last_step.ec)
+        return last_step.timed_out                             ? "deploy-timeout"
+               : last_step.ec == error::bad_provider_output ? "bad-provider-output"
+                                                            : "deploy-failed";
+    for (const auto& c : result.criteria) {
+        if (c.passed) continue;
+        if (c.id == health.id()) return health.last_cause().empty() ? "unhealthy" : health.last_cause();
+        if (c.id == "DEPLOY-RELEASE-LIVE") return "release-not-serving";
+        if (c.id == "DEPLOY-COMMIT-MATCH") return "commit-moved";
+    }
+    return result.ec.category() == error_category() ? setup_cause(static_cast<error>(result.ec.value())) : "unknown";
+}
+
+/// The health criterion's facts into the result.
+void add_health_facts(deploy_result& result, const providers::health_criterion& health) {
+    result.http_status = health.last_status();
+    result.final_url = health.last_final_url();
+    result.health_time = health.checked_for();
+    result.http_phases = health.last_phases();
+}
 
 const providers::registry& registry_of(const providers::registry* given) {
     return given ? *given : providers::registry::builtin();
@@ -75,6 +117,7 @@ boost::asio::awaitable<deploy_result> run_loop(const deploy_services& services, 
                                              std::move(criteria), services.on_attempt);
     deploy_result result{outcome.last.ec, health.last_line(), {}, std::move(outcome.attempts),
                          std::move(outcome.criteria)};
+    add_health_facts(result, health);
     if (result.ec && outcome.last.detail != result.output) result.message = std::move(outcome.last.detail);
     co_return result;
 }
@@ -117,6 +160,7 @@ boost::asio::awaitable<void> add_browser_check(deploy_result& result, const depl
     if (report.ec) {
         result.ec = report.ec;
         result.message = report.line;
+        result.cause = report.ec == error::interrupted ? "interrupted" : "browser-check";
     }
     result.browser = std::move(report);
 }
@@ -255,9 +299,15 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     std::string url = !cfg.health_url.empty() ? cfg.health_url : provider->default_health_url(cfg, nullptr);
     if (cfg.verify_only) {
         if (url.empty()) co_return fail(error::usage, "--verify-only needs --health-url URL or --app NAME");
-        auto hc = health_check_of(cfg, url, clock.now());  // named: GCC 12 and coroutine arguments
+        auto began = clock.now();
+        auto hc = health_check_of(cfg, url, began);  // named: GCC 12 and coroutine arguments
         auto report = co_await engine::check_health(services.http, std::move(hc));
         deploy_result result{report.ec, report.line, {}};
+        result.health_time = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - began);
+        result.http_status = report.status;
+        result.final_url = report.final_url;
+        result.cause = report.cause_code;
+        if (report.status != 0) result.http_phases = report.probe.times;
         if (!report.ec && cfg.browser)
             co_await add_browser_check(result, cfg, services, clock, std::move(url), std::move(report.verified_spki));
         co_return result;
@@ -286,6 +336,7 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
                                        health_rules_of(cfg)};
     providers::deploy_outcome reported;
     engine::clock::time_point deploy_started = clock.now();
+    std::chrono::milliseconds deploy_time{0};
     auto provider_deploy = [&]() -> boost::asio::awaitable<engine::failure> {
         deploy_started = clock.now();  // the loop's own deploy_started: no co_await between the two
         co_await commit.capture();  // each deploy, redeploys too, is judged against its own start
@@ -302,7 +353,9 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
                                           return wait_healthy(http, clock, cfg, std::move(u), within);
                                       },
                                       .target = {}};
+        auto began = clock.now();
         reported = co_await provider->deploy(services.runner, std::move(req));
+        deploy_time += std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - began);
         if (!reported.ec) {
             // A provider that prints its URL (a deployment URL) supplies the health URL only now.
             if (cfg.health_url.empty()) {
@@ -334,6 +387,8 @@ boost::asio::awaitable<deploy_result> deploy(deploy_config cfg, deploy_services 
     auto result = co_await run_loop(services, clock, std::move(policy), std::move(step), std::move(criteria), health);
     result.previous = before.serving;
     result.release = release.release().empty() ? providers::release_ref{{}, reported.release, reported.image} : release.release();
+    result.deploy_time = deploy_time;
+    result.cause = loop_cause(result, reported, health);
     result.reported = std::move(reported);
     // The page at the URL the health check last passed (a provider may have set it after its deploy).
     if (!result.ec && cfg.browser) {

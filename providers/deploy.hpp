@@ -63,6 +63,18 @@ struct deploy_result {
     std::vector<engine::attempt_record> attempts;   // every retry, with tier, class and delay
     std::vector<engine::criterion_result> criteria;  // the final evaluation (empty for verify-only)
     providers::deploy_outcome reported;  // what the provider's last deploy step reported (url, release, image)
+    /// For programs (reports, NDJSON): the last health check's HTTP status (0: no response) and the
+    /// URL its redirects led to; why the result is not ok as a stable code ("" when it is ok):
+    /// the health check's (http-503, timeout, tls-verify, ...), or deploy-failed, deploy-timeout,
+    /// commit-moved, browser-check, cli-not-found, usage, interrupted...
+    unsigned http_status = 0;
+    std::string final_url;
+    std::string cause;
+    /// Time spent in each phase, every attempt together; negative: the phase did not run.
+    std::chrono::milliseconds deploy_time{-1}, health_time{-1};
+    /// The last health check's HTTP phases (lookup, connect, TLS, first byte, body), summed over its
+    /// redirects; none when no GET was answered.
+    std::optional<net::phase_times> http_phases;
     std::optional<providers::release_ref> previous;  // what served before (pre-flight); none on a first deploy
     providers::release_ref release;                  // the release the deploy made, when the provider said
     std::optional<rollback_record> rollback;

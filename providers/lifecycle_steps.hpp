@@ -54,6 +54,12 @@ boost::asio::awaitable<deploy_result> put_back(const providers::provider& provid
                                                engine::clock& clock, providers::release_ref target,
                                                providers::preflight_result before);
 
+/// Why a deploy (or a rollback) that ran its loop is not ok, as deploy_result::cause: "" when it is;
+/// interrupted; the last step's failure (deploy-failed, deploy-timeout, bad-provider-output); else
+/// the first failed criterion's (the health check's code, release-not-serving, commit-moved).
+std::string loop_cause(const deploy_result& result, const providers::deploy_outcome& last_step,
+                       const providers::health_criterion& health);
+
 /// A failed deploy (or rollback) step as the loop sees it: classified, a timeout marked.
 engine::failure step_failure(const providers::deploy_outcome& reported, const deploy_config& cfg);
 

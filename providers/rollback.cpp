@@ -23,6 +23,7 @@ boost::asio::awaitable<deploy_result> put_back(const providers::provider& provid
     providers::health_criterion health{clock, services.http, health_settings(cfg, url), cfg.health_timeout, false,
                                        health_rules_of(cfg)};
     providers::deploy_outcome reported;
+    std::chrono::milliseconds step_time{0};
     auto step = [&]() -> boost::asio::awaitable<engine::failure> {
         providers::deploy_request req{.cli = ctx.cli,
                                       .cfg = cfg,
@@ -32,7 +33,9 @@ boost::asio::awaitable<deploy_result> put_back(const providers::provider& provid
                                           return wait_healthy(http, clock, cfg, std::move(u), within);
                                       },
                                       .target = target};
+        auto began = clock.now();
         reported = co_await provider.roll_back(ctx.runner, std::move(req));
+        step_time += std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - began);
         if (!reported.ec) {
             if (cfg.health_url.empty()) health.set_url(provider.default_health_url(cfg, &reported));
             providers::release_ref made{{}, reported.release, reported.image};
@@ -52,6 +55,8 @@ boost::asio::awaitable<deploy_result> put_back(const providers::provider& provid
     std::vector<engine::criterion*> criteria{&release, &health};
     engine::deploy_step run = step;
     auto result = co_await run_loop(services, clock, std::move(policy), std::move(run), std::move(criteria), health);
+    result.deploy_time = step_time;
+    result.cause = loop_cause(result, reported, health);
 
     rollback_record rec{.attempted = true, .ok = !result.ec, .to = target, .made = release.release(), .detail = {}};
     if (rec.made.empty()) rec.made = {{}, reported.release, reported.image};

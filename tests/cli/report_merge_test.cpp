@@ -372,6 +372,21 @@ TEST_CASE("r1 report merge: reports that are not the shards of one run are refus
         refused({a0, f.path("huge.json")}, "huge.json is larger than 256 MiB");
         refused({a0, f.path("nonexistent.json")}, "cannot read");
     }
+    SECTION("a single deploy's report: it has no manifest (null), so it is no shard") {
+        auto single = f.path("single.json");
+        auto r = run_r1({.args = {"deploy", "--app", "app-0", "--dry-run", "--report", single}});
+        REQUIRE(r.exit_code == 0);
+        CHECK(r1::test::read_report(single).at("manifest_sha256").is_null());
+        refused({a0, single}, "single.json: a single deploy's report (no manifest): only the shards of one --batch merge");
+    }
+    SECTION("a report of another output schema") {
+        CHECK(r1::test::read_report(a1).at("schema") == 1);
+        auto doc = r1::test::read_report(a1);
+        doc["schema"] = 2;
+        r1::test::write_file(f.path("future.json"), json::serialize(doc));
+        refused({a0, f.path("future.json")}, "future.json: written by r1 " + std::string(R1_VERSION) +
+                                                 " in output schema 2; this r1 reads schema 1");
+    }
     SECTION("no report, or a bad flag") {
         auto r = run_r1({.args = {"report", "merge"}});
         CHECK(r.exit_code == 2);

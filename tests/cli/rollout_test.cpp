@@ -130,8 +130,9 @@ TEST_CASE("--canary N: the first N apps go first; healthy canaries let the rest 
         if (s.app == "app-0" || s.app == "app-1") canaries_done = std::max(canaries_done, s.end_ns);
     for (const auto& s : spans)
         if (s.app != "app-0" && s.app != "app-1") CHECK(s.start_ns > canaries_done);
-    CHECK(r.out.find("r1: wave 1/2 (canaries): 2 tasks") != std::string::npos);
-    CHECK(r.out.find("r1: wave 1/2 (canaries) passed its gate: 2 apps deployed so far healthy") != std::string::npos);
+    // r1's notes on the rollout go to stderr, with its other decisions; results to stdout.
+    CHECK(r.err.find("r1: wave 1/2 (canaries): 2 tasks") != std::string::npos);
+    CHECK(r.err.find("r1: wave 1/2 (canaries) passed its gate: 2 apps deployed so far healthy") != std::string::npos);
     auto report = r1::test::read_report(f.path("r.json"));
     CHECK(report.at("stopped_by").is_null());
     CHECK(report.at("rollout").at("waves").as_array().size() == 2);
@@ -169,7 +170,7 @@ TEST_CASE("--waves: each gate re-checks every app deployed so far; an app that w
         INFO(r.out << r.err);
         CHECK(r.exit_code == 1);  // it is an unhealthy app now
         CHECK(f.started_apps() == std::vector<std::string>{"svc-0"});
-        CHECK(r.out.find("r1: wave 1/3 failed its gate: svc-0 is no longer healthy: health check: got HTTP 503 "
+        CHECK(r.err.find("r1: wave 1/3 failed its gate: svc-0 is no longer healthy: health check: got HTTP 503 "
                          "(Service Unavailable); the rest are not started") != std::string::npos);
         auto report = r1::test::read_report(f.path("r.json"));
         CHECK(report.at("stopped_by") == "gate");

@@ -35,4 +35,27 @@ inline bool no_control_bytes(std::string_view text) {
     });
 }
 
+/// "2026-12-07T08:21:03.123Z": an RFC 3339 UTC time with milliseconds, as `ts` and log lines carry.
+inline bool is_timestamp_ms(std::string_view t) {
+    static constexpr std::string_view shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+    if (t.size() != shape.size()) return false;
+    for (std::size_t i = 0; i < t.size(); ++i)
+        if (shape[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != shape[i]) return false;
+    return true;
+}
+
+/// A --log-dir file without each line's time prefix ("<time> " before every line). A line without
+/// one comes back as "<no time> <line>", so a comparison shows it.
+inline std::string without_log_times(const std::string& log) {
+    std::string out;
+    std::istringstream in(log);
+    for (std::string line; std::getline(in, line);) {
+        if (line.size() > 25 && is_timestamp_ms(std::string_view(line).substr(0, 24)) && line[24] == ' ')
+            out += line.substr(25) + "\n";
+        else
+            out += "<no time> " + line + "\n";
+    }
+    return out;
+}
+
 }  // namespace r1::test

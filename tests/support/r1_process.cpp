@@ -1,5 +1,6 @@
 #include "tests/support/r1_process.hpp"
 
+#include "tests/support/output_dump.hpp"
 #include "tests/support/processes.hpp"
 
 #include <chrono>
@@ -29,6 +30,7 @@ extern char** environ;
 namespace r1::test {
 
 r1_process::r1_process(r1_options opts) : opts_(std::move(opts)) {
+    report_before_ = look_at_report(opts_);
     static int counter = 0;
     auto base = std::filesystem::temp_directory_path() /
                 ("r1-run-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
@@ -225,6 +227,7 @@ r1_result r1_process::wait() {
     } else {
         res.err = read_file(err_path_);
     }
+    dump_outputs(opts_, res, report_before_);
     return res;
 }
 

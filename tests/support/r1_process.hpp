@@ -12,6 +12,13 @@
 
 namespace r1::test {
 
+/// tests/support/output_dump.hpp
+struct report_before {
+    bool existed = false;
+    unsigned long long inode = 0, size = 0;
+    long long mtime_ns = 0;
+};
+
 struct r1_options {
     std::vector<std::string> args;
     std::vector<std::pair<std::string, std::string>> env;  // set (or override) in r1's environment
@@ -52,7 +59,8 @@ public:
 
     pid_t pid() const noexcept { return pid_; }
     void signal(int sig) const;
-    /// Waits up to `ms` for `text` to appear on r1's stderr: r1 reached a phase it reports.
+    /// Waits up to `ms` for `text` to appear on r1's stderr (a file, or the terminal with
+    /// stderr_terminal): r1 reached a phase it reports.
     bool wait_for_err(std::string_view text, int ms = 10'000) const;
     /// Waits up to `ms` until `text` appears on r1's stdout at least `times` times.
     bool wait_for_out(std::string_view text, int ms = 10'000, std::size_t times = 1) const;
@@ -67,6 +75,7 @@ private:
     void stop_terminal();
 
     r1_options opts_;
+    report_before report_before_;  // the --report path before r1 ran (tests/support/output_dump.hpp)
     pid_t pid_ = -1;
     std::string out_path_;
     std::string err_path_;
