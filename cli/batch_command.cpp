@@ -63,15 +63,6 @@ int setup_error(std::string_view message) {
     return exit_usage;
 }
 
-/// A log file name for a task: the app name, or a safe form of the URL with its position.
-std::string log_name(const task_record& t, std::size_t index) {
-    if (t.provider != "url") return t.name + ".log";  // a named app
-    std::string safe;
-    for (char c : t.name.substr(0, 80))
-        safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
-    return "task-" + std::to_string(index + 1) + "-" + safe + ".log";
-}
-
 task_record::http_ms http_ms_of(const net::phase_times& t) {
     auto ms = [](std::chrono::nanoseconds d) {
         return static_cast<std::uint32_t>(std::min<std::int64_t>(
@@ -386,13 +377,15 @@ private:
 
     /// The task's file in --log-dir, or -1 without one (or when it cannot be made: the log is lost,
     /// not the task).
-    int log_fd(const task_record& rec, std::size_t i) const { return log_dir_ ? log_dir_->create(log_name(rec, i)) : -1; }
+    int log_fd(const task_record& rec, std::size_t i) const {
+        return log_dir_ ? log_dir_->create(log_file_name(rec.name, rec.provider == "url", i)) : -1;
+    }
 
     /// DIR/<the log's name>.png with --log-dir; empty without. Written by engine::write_output_file
     /// into the directory output_dir::open checked.
     std::string screenshot_path(const task_record& rec, std::size_t i) const {
         if (cmd_.batch.log_dir.empty()) return {};
-        auto name = log_name(rec, i);
+        auto name = log_file_name(rec.name, rec.provider == "url", i);
         return cmd_.batch.log_dir + "/" + name.substr(0, name.size() - 4) + ".png";
     }
 

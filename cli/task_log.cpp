@@ -5,6 +5,7 @@
 #include "engine/text/duration.hpp"
 #include "engine/text/text.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <vector>
@@ -12,6 +13,14 @@
 #include <unistd.h>
 
 namespace r1::cli {
+
+std::string log_file_name(std::string_view name, bool is_url, std::size_t index) {
+    if (!is_url) return std::string(name) + ".log";
+    std::string safe;
+    for (char c : name.substr(0, 80))
+        safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
+    return "task-" + std::to_string(index + 1) + "-" + safe + ".log";
+}
 namespace {
 
 std::vector<std::string>& recorded_argv() {

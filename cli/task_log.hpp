@@ -13,6 +13,10 @@
 
 namespace r1::cli {
 
+/// The file name of a task's log in --log-dir: the app's name, or for a URL (`is_url`) a safe form
+/// of it with the task's position ("task-3-https___example.com_healthz.log").
+std::string log_file_name(std::string_view name, bool is_url, std::size_t index);
+
 class task_output {
 public:
     /// `log_fd`: the task's file in --log-dir (owned from here on), or -1.
