@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -141,12 +142,24 @@ std::string read_proc_file(const std::string& path) {
     return out;
 }
 
-/// Crash handlers Chromium started in sessions of their own (chrome_crashpad_handler double-forks
-/// and calls setsid, so the group kill misses them): found by the database path inside `profile`.
-void kill_strays(const std::string& profile) {
-    const std::string mark = "--database=" + profile + "/";
+/// Whether a NUL-separated command line names `path` itself or something inside it (not a sibling
+/// that merely starts with the same characters, like `p-10` for `p-1`).
+bool mentions(const std::string& cmdline, const std::string& path) {
+    for (auto at = cmdline.find(path); at != std::string::npos; at = cmdline.find(path, at + 1)) {
+        auto end = at + path.size();
+        if (end == cmdline.size() || cmdline[end] == '/' || cmdline[end] == '\0') return true;
+    }
+    return false;
+}
+
+/// SIGKILLs every live process of this user whose command line mentions `profile`, and says how many
+/// there were. Crash handlers double-fork and call setsid, so the group kill misses them; the
+/// group's own members are only signalled by it and may still be running for a moment after.
+/// Zombies are not counted: they run nothing and their parent (or init) reaps them.
+std::size_t kill_strays(const std::string& profile) {
+    std::size_t found = 0;
     DIR* proc = ::opendir("/proc");
-    if (!proc) return;
+    if (!proc) return found;
     const uid_t me = ::geteuid();
     while (auto* entry = ::readdir(proc)) {
         const char* name = entry->d_name;
@@ -154,10 +167,15 @@ void kill_strays(const std::string& profile) {
         std::string dir = std::string("/proc/") + name;
         struct stat st {};
         if (::stat(dir.c_str(), &st) != 0 || st.st_uid != me) continue;
-        if (read_proc_file(dir + "/cmdline").find(mark) == std::string::npos) continue;
+        if (!mentions(read_proc_file(dir + "/cmdline"), profile)) continue;
+        auto stat_line = read_proc_file(dir + "/stat");
+        auto paren = stat_line.rfind(')');
+        if (paren == std::string::npos || paren + 2 >= stat_line.size() || stat_line[paren + 2] == 'Z') continue;
         ::kill(static_cast<pid_t>(std::strtol(name, nullptr, 10)), SIGKILL);
+        ++found;
     }
     ::closedir(proc);
+    return found;
 }
 
 }  // namespace
@@ -424,6 +442,12 @@ void browser::kill(std::string cause) {
         while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
         }
         reaped_ = true;
+        // Until the last of them has died, nothing of this browser may be said to be gone, and a
+        // dying renderer could still write into the profile removed below. SIGKILL takes
+        // milliseconds; the bound only keeps an unkillable (D-state) process from hanging r1.
+        for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+             kill_strays(profile_) > 0 && std::chrono::steady_clock::now() < until;)
+            ::usleep(2000);
     }
     if (io_) {
         sys::error_code ignored;

@@ -260,7 +260,10 @@ asio::awaitable<release_proof> fly_prove_release(const step_context& ctx, releas
         }
         auto now = ctx.clock.now();
         if (now >= req.deadline) {
-            auto waited = std::chrono::duration_cast<seconds>(now - started);  // whole seconds: "after 5m"
+            // The window r1 gave the release (--release-timeout, or what the deploy's deadline left),
+            // in whole seconds: "after 5m". Not the time the last poll happened to end, which a busy
+            // machine stretches past the deadline.
+            auto waited = std::chrono::round<seconds>(req.deadline - started);
             co_return fail(error::unhealthy, "v" + std::to_string(wanted.version) + " not live after " +
                                                  engine::format_duration(std::max<milliseconds>(waited, seconds(1))) +
                                                  ": " + last);

@@ -318,6 +318,8 @@ TEST_CASE("beast_client: total cancellation aborts an in-flight GET promptly", "
         REQUIRE(out.has_value());
         REQUIRE(out->has_error());
         CHECK(out->error() == asio::error::operation_aborted);
-        CHECK(elapsed < 1500ms);
+        // Far below the request's 30 s deadline: the cancellation ended it, not the timeout. (1.5 s
+        // was exceeded once at load 12; what is asserted is the cause, not a speed.)
+        CHECK(elapsed < 5s);
     }
 }
