@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 bash .ci/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j2
-ctest --test-dir build --output-on-failure
+ctest --test-dir build --output-on-failure -j2  # two halves of the suite at once (tests/CMakeLists.txt)
