@@ -4,6 +4,7 @@
 #include "cli/ndjson.hpp"
 #include "engine/text/duration.hpp"
 #include "engine/text/text.hpp"
+#include "providers/adapter_kit.hpp"
 
 #include <cctype>
 #include <cstdio>
@@ -43,27 +44,10 @@ void set_command_line(int argc, const char* const* argv) {
     out.assign(argv, argv + argc);
 }
 
-std::string shell_words(const std::vector<std::string>& argv) {
-    std::string out;
-    for (const auto& a : argv) {
-        if (!out.empty()) out += ' ';
-        bool plain = !a.empty() && a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-                                                       "_./:=@%+,-") == std::string::npos;
-        if (plain) {
-            out += engine::printable(a, true);
-            continue;
-        }
-        out += '\'';
-        for (char c : engine::printable(a, true)) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-        out += '\'';
-    }
-    return out;
-}
-
 std::string command_line() {
     auto argv = recorded_argv();
     if (!argv.empty()) argv.front() = std::filesystem::path(argv.front()).filename().string();
-    return shell_words(argv);
+    return providers::shell_words(argv);
 }
 
 task_output::task_output(int log_fd, std::size_t tail_bytes) : tail_(tail_bytes), fd_(log_fd) {}
@@ -137,7 +121,7 @@ void task_output::note(std::string_view line, bool to_tail) {
 
 boost::asio::awaitable<boost::system::result<proc::run_output>> logging_runner::run(proc::run_request req) {
     std::string program = req.argv.empty() ? std::string() : std::filesystem::path(req.argv.front()).filename().string();
-    out_.note("r1: run: " + shell_words(req.argv) +
+    out_.note("r1: run: " + providers::shell_words(req.argv) +
                   (req.cwd.empty() ? std::string() : " (in " + engine::printable(req.cwd, true) + ")"),
               false);
     auto began = std::chrono::steady_clock::now();

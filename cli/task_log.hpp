@@ -64,7 +64,5 @@ private:
 void set_command_line(int argc, const char* const* argv);
 /// The recorded argv, each argument shell-quoted where needed and made printable.
 std::string command_line();
-/// `argv` as a shell would need it typed: words with spaces or quotes in single quotes.
-std::string shell_words(const std::vector<std::string>& argv);
 
 }  // namespace r1::cli
